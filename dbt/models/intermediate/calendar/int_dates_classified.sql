@@ -1,0 +1,43 @@
+-- One row per day of every year from the first data year to the data date's
+-- year, marked working day or not from the shipped holiday calendar
+-- (data/reference/cn_holidays.csv). Years the calendar lacks fall back to
+-- Monday-to-Friday and say so in has_holiday_calendar.
+with window_ as (
+    select * from {{ ref('int_reporting_window') }}
+),
+
+holidays as (
+    select * from {{ ref('cn_holidays') }}
+),
+
+calendar_years as (
+    select distinct year(date) as year from holidays
+),
+
+days as (
+    select cast(range as date) as date_day
+    from window_,
+        range(
+            make_date(year(window_.first_month), 1, 1),
+            make_date(year(window_.data_date) + 1, 1, 1),
+            interval 1 day
+        )
+),
+
+final as (
+    select
+        days.date_day,
+        year(days.date_day) as year,
+        calendar_years.year is not null as has_holiday_calendar,
+        holidays.name_zh as holiday_name_zh,
+        case
+            when holidays.kind = 'workday' then true
+            when holidays.kind = 'holiday' then false
+            else isodow(days.date_day) <= 5
+        end as is_workday,
+    from days
+    left join holidays on days.date_day = holidays.date
+    left join calendar_years on year(days.date_day) = calendar_years.year
+)
+
+select * from final

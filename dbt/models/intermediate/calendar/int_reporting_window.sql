@@ -1,0 +1,41 @@
+-- One row: the first month with data and the data date (数据截至), the last
+-- day of the latest month reported in legal-aid or wage returns, never after
+-- today. Certification returns declare campaign years, not months, so they
+-- do not move the data date.
+with loads as (
+    select * from {{ ref('stg_landing__loads') }}
+),
+
+legal_aid as (
+    select * from {{ ref('stg_landing__legal_aid_cases') }}
+),
+
+wages as (
+    select * from {{ ref('stg_landing__wage_recoveries') }}
+),
+
+reported as (
+    select max(period_end) as last_period_end
+    from loads
+    where status = 'loaded' and dataset in ('legal_aid', 'wage_recovery')
+),
+
+first_dates as (
+    select min(received_date) as first_date from legal_aid
+    union all
+    select min(opened_date) from wages
+),
+
+final as (
+    select
+        cast(date_trunc('month', min(first_dates.first_date)) as date)
+            as first_month,
+        least(
+            any_value(reported.last_period_end),
+            cast('{{ var("today") }}' as date)
+        ) as data_date,
+    from first_dates
+    cross join reported
+)
+
+select * from final

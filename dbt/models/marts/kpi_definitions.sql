@@ -1,0 +1,5 @@
+with definitions as (
+    select * from {{ ref('metrics') }}
+)
+
+select * from definitions

@@ -1,0 +1,103 @@
+with districts as (
+    select * from {{ ref('dim_district') }} where is_district
+),
+
+window_ as (
+    select * from {{ ref('int_reporting_window') }}
+),
+
+cases as (
+    select * from {{ ref('fct_legal_aid_cases') }}
+),
+
+wages as (
+    select * from {{ ref('fct_wage_recoveries') }}
+),
+
+certifications as (
+    select * from {{ ref('fct_certifications') }}
+),
+
+months as (
+    select cast(range as date) as month
+    from window_,
+        range(
+            window_.first_month,
+            cast(date_trunc('month', window_.data_date) as date)
+            + interval 1 month,
+            interval 1 month
+        )
+),
+
+spine as (
+    select districts.district_code, months.month
+    from districts cross join months
+),
+
+legal_aid_by_month as (
+    select
+        district_code,
+        cast(date_trunc('month', received_date) as date) as month,
+        count(*) as legal_aid_cases,
+        sum(workers) as legal_aid_workers,
+        count(*) filter (where is_closed) as legal_aid_closed,
+        count(*) filter (where is_mediated) as legal_aid_mediated,
+        sum(amount_recovered_yuan) as legal_aid_recovered_yuan,
+    from cases
+    group by all
+),
+
+wages_by_month as (
+    select
+        district_code,
+        cast(date_trunc('month', opened_date) as date) as month,
+        count(*) as wage_cases,
+        sum(workers) as wage_workers,
+        sum(amount_recovered_yuan) as wages_recovered_yuan,
+    from wages
+    group by all
+),
+
+certified_by_month as (
+    select
+        district_code,
+        cast(date_trunc('month', certified_date) as date) as month,
+        count(*) as certified_enterprises,
+    from certifications
+    where status = '达标'
+    group by all
+),
+
+final as (
+    select
+        spine.district_code,
+        spine.month,
+        coalesce(legal_aid_by_month.legal_aid_cases, 0) as legal_aid_cases,
+        coalesce(legal_aid_by_month.legal_aid_workers, 0)
+            as legal_aid_workers,
+        coalesce(legal_aid_by_month.legal_aid_closed, 0) as legal_aid_closed,
+        coalesce(legal_aid_by_month.legal_aid_mediated, 0)
+            as legal_aid_mediated,
+        coalesce(
+            legal_aid_by_month.legal_aid_recovered_yuan, 0
+        )::decimal(18, 2) as legal_aid_recovered_yuan,
+        coalesce(wages_by_month.wage_cases, 0) as wage_cases,
+        coalesce(wages_by_month.wage_workers, 0) as wage_workers,
+        coalesce(
+            wages_by_month.wages_recovered_yuan, 0
+        )::decimal(18, 2) as wages_recovered_yuan,
+        coalesce(certified_by_month.certified_enterprises, 0)
+            as certified_enterprises,
+    from spine
+    left join legal_aid_by_month
+        on spine.district_code = legal_aid_by_month.district_code
+        and spine.month = legal_aid_by_month.month
+    left join wages_by_month
+        on spine.district_code = wages_by_month.district_code
+        and spine.month = wages_by_month.month
+    left join certified_by_month
+        on spine.district_code = certified_by_month.district_code
+        and spine.month = certified_by_month.month
+)
+
+select * from final

@@ -1,0 +1,189 @@
+with months as (
+    select * from {{ ref('kpi_district_month') }}
+),
+
+window_ as (
+    select * from {{ ref('int_reporting_window') }}
+),
+
+progress as (
+    select * from {{ ref('int_years_progressed') }}
+),
+
+targets as (
+    select * from {{ ref('stg_landing__targets') }}
+),
+
+certifications as (
+    select * from {{ ref('fct_certifications') }}
+),
+
+-- The last month counted in each year: December for past years, the data
+-- date's month for the current one; the same months of the year before are
+-- the same period last year (同期).
+cutoffs as (
+    select
+        progress.year,
+        case
+            when progress.year = year(window_.data_date)
+                then month(window_.data_date)
+            else 12
+        end as cutoff_month,
+        case
+            when progress.year = year(window_.data_date)
+                then window_.data_date
+        end as cutoff_date,
+    from progress
+    cross join window_
+),
+
+sums as (
+    select
+        months.district_code,
+        cutoffs.year,
+        year(months.month) = cutoffs.year as is_this_year,
+        sum(months.legal_aid_cases)::decimal(20, 4) as legal_aid_cases,
+        sum(months.legal_aid_workers)::decimal(20, 4) as legal_aid_workers,
+        sum(months.legal_aid_closed)::decimal(20, 4) as legal_aid_closed,
+        sum(months.legal_aid_mediated)::decimal(20, 4) as legal_aid_mediated,
+        sum(months.legal_aid_recovered_yuan)::decimal(20, 4)
+            as legal_aid_recovered_yuan,
+        sum(months.wage_cases)::decimal(20, 4) as wage_cases,
+        sum(months.wage_workers)::decimal(20, 4) as wage_workers,
+        sum(months.wages_recovered_yuan)::decimal(20, 4)
+            as wages_recovered_yuan,
+        -- mediated / closed, the rate's one definition
+        (
+            sum(months.legal_aid_mediated)
+            / nullif(sum(months.legal_aid_closed), 0)
+        )::decimal(20, 4) as mediation_rate,
+    from months
+    inner join cutoffs
+        on year(months.month) in (cutoffs.year, cutoffs.year - 1)
+        and month(months.month) <= cutoffs.cutoff_month
+    group by all
+),
+
+-- Certifications count in their campaign year; this year's up to the data
+-- date, last year's up to the same day a year earlier.
+certified as (
+    select
+        certifications.district_code,
+        cutoffs.year,
+        certifications.campaign_year = cutoffs.year as is_this_year,
+        count(*)::decimal(20, 4) as certified_enterprises,
+    from certifications
+    inner join cutoffs
+        on certifications.campaign_year in (cutoffs.year, cutoffs.year - 1)
+    where
+        certifications.status = '达标'
+        and (
+            cutoffs.cutoff_date is null
+            or certifications.certified_date <= case
+                when certifications.campaign_year = cutoffs.year
+                    then cutoffs.cutoff_date
+                else cutoffs.cutoff_date - interval 1 year
+            end
+        )
+    group by all
+),
+
+long as (
+    unpivot sums
+    on
+        legal_aid_cases, legal_aid_workers, legal_aid_closed,
+        legal_aid_mediated, legal_aid_recovered_yuan, wage_cases,
+        wage_workers, wages_recovered_yuan, mediation_rate
+    into name metric value amount
+    union all
+    select
+        district_code,
+        year,
+        is_this_year,
+        'certified_enterprises' as metric,
+        certified_enterprises as amount,
+    from certified
+),
+
+districts as (
+    select district_code from {{ ref('dim_district') }} where is_district
+),
+
+grid as (
+    select districts.district_code, progress.year, metrics.metric
+    from districts
+    cross join progress
+    cross join (select distinct metric from long) as metrics
+),
+
+compared as (
+    select
+        grid.district_code,
+        grid.year,
+        grid.metric,
+        coalesce(
+            this_year.amount,
+            case when grid.metric != 'mediation_rate' then 0 end
+        ) as actual,
+        coalesce(
+            last_year.amount,
+            case
+                when grid.metric != 'mediation_rate'
+                    and grid.year > (select min(year) from progress)
+                    then 0
+            end
+        ) as actual_same_period_last_year,
+        targets.target,
+        progress.time_progress,
+        progress.time_progress_workdays,
+    from grid
+    inner join progress on grid.year = progress.year
+    left join long as this_year
+        on grid.district_code = this_year.district_code
+        and grid.year = this_year.year
+        and grid.metric = this_year.metric
+        and this_year.is_this_year
+    left join long as last_year
+        on grid.district_code = last_year.district_code
+        and grid.year = last_year.year
+        and grid.metric = last_year.metric
+        and not last_year.is_this_year
+    left join targets
+        on grid.district_code = targets.district_code
+        and grid.year = targets.year
+        and grid.metric = targets.metric
+),
+
+with_completion as (
+    select
+        *,
+        actual / nullif(target, 0) as completion_rate,
+        -- districts rank on completion when every district has a target,
+        -- otherwise on the actual figure
+        count(nullif(target, 0)) over (partition by year, metric)
+        = count(*) over (partition by year, metric) as ranks_on_completion,
+    from compared
+),
+
+final as (
+    select
+        district_code,
+        year,
+        metric,
+        actual,
+        actual_same_period_last_year,
+        target,
+        cast(completion_rate as double) as completion_rate,
+        cast(time_progress as double) as time_progress,
+        cast(time_progress_workdays as double) as time_progress_workdays,
+        cast(rank() over (
+            partition by year, metric
+            order by
+                case when ranks_on_completion then completion_rate end
+                    desc nulls last,
+                actual desc nulls last
+        ) as integer) as rank,
+    from with_completion
+)
+
+select * from final

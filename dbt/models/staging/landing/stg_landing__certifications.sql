@@ -1,0 +1,37 @@
+with certifications as (
+    select * from {{ source('landing', 'certification') }}
+),
+
+latest as (
+    select *
+    from certifications
+    qualify row_number() over (
+        partition by enterprise_uscc, campaign_year
+        order by load_seq desc, source_row desc
+    ) = 1
+),
+
+final as (
+    select
+        enterprise_uscc,
+        campaign_year,
+        enterprise_name,
+        district_code,
+        subdistrict,
+        industry,
+        employees,
+        score,
+        status,
+        certified_date,
+        -- a certificate is valid for three years unless the return says
+        coalesce(
+            valid_until,
+            cast(certified_date + interval 3 year as date)
+        ) as valid_until,
+        revoked_date,
+        load_id,
+        load_seq,
+    from latest
+)
+
+select * from final

@@ -1,0 +1,35 @@
+with cases as (
+    select * from {{ source('landing', 'legal_aid') }}
+),
+
+latest as (
+    select *
+    from cases
+    qualify row_number() over (
+        partition by district_code, case_id
+        order by load_seq desc, source_row desc
+    ) = 1
+),
+
+final as (
+    select
+        district_code,
+        case_id,
+        subdistrict,
+        received_date,
+        closed_date,
+        dispute_type,
+        service_type,
+        channel,
+        workers,
+        coalesce(new_employment_form, false) as is_new_employment_form,
+        industry,
+        amount_claimed as amount_claimed_yuan,
+        coalesce(amount_recovered, 0) as amount_recovered_yuan,
+        outcome,
+        load_id,
+        load_seq,
+    from latest
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with targets as (
+    select * from {{ source('landing', 'target') }}
+),
+
+latest as (
+    select *
+    from targets
+    qualify row_number() over (
+        partition by year, district_code, metric
+        order by load_seq desc, source_row desc
+    ) = 1
+),
+
+final as (
+    select
+        year,
+        district_code,
+        metric,
+        cast(target as double) as target,
+        load_id,
+    from latest
+)
+
+select * from final

@@ -1,0 +1,34 @@
+with records as (
+    select * from {{ source('landing', 'wage_recovery') }}
+),
+
+latest as (
+    select *
+    from records
+    qualify row_number() over (
+        partition by district_code, record_id
+        order by load_seq desc, source_row desc
+    ) = 1
+),
+
+final as (
+    select
+        district_code,
+        record_id,
+        subdistrict,
+        opened_date,
+        resolved_date,
+        source,
+        employer_name,
+        employer_uscc,
+        industry,
+        workers,
+        amount_owed as amount_owed_yuan,
+        amount_recovered as amount_recovered_yuan,
+        status,
+        load_id,
+        load_seq,
+    from latest
+)
+
+select * from final

@@ -1,0 +1,194 @@
+"""The `unionkpi` command: ingest, build, check, demo and serve."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from ingest import paths
+from ingest.errors import UnionKpiError
+from ingest.paths import Home
+
+app = typer.Typer(
+    help="工会统计指标数据仓库 / Trade-union KPI warehouse",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+STATE: dict[str, Home] = {}
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="UNIONKPI_HOME", help="数据目录 / the warehouse's home folder"),
+    ] = None,
+) -> None:
+    STATE["home"] = Home.from_env(home)
+
+
+def _home() -> Home:
+    return STATE.get("home") or Home.from_env()
+
+
+def _usage_error(error: UnionKpiError) -> typer.Exit:
+    err.print(f"[red]{error.zh}[/red]\n{error.en}")
+    return typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    path: Annotated[list[Path], typer.Argument(help="文件或文件夹 / files or folders")],
+    dataset: Annotated[str | None, typer.Option(help="legal_aid | wage_recovery | certification | target")] = None,
+    period: Annotated[str | None, typer.Option(help="报送期 / reporting months, 2024-01..2024-03")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出JSON报告 / print the JSON report")] = False,
+) -> None:
+    """导入报送文件 / Load district submission files."""
+    from ingest import load
+    from ingest.templates import TEMPLATES
+
+    try:
+        if dataset is not None and dataset not in TEMPLATES:
+            raise UnionKpiError("unknown_template", f"未知数据集：{dataset}", f"unknown dataset: {dataset}")
+        declared = load.parse_period(period) if period else None
+        missing = [p for p in path if not p.exists()]
+        if missing:
+            raise UnionKpiError("no_such_path", f"路径不存在：{missing[0]}", f"no such file or folder: {missing[0]}")
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+
+    home = _home()
+    files = list(load.walk(path))
+    entries: list[load.Entry] = []
+    con = load.connect(home)
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("导入 / ingesting", total=len(files))
+            for file in files:
+                entries += load.ingest_file(con, home, file, today=paths.today(),
+                                            dataset=dataset, period=declared)
+                progress.advance(task)
+    finally:
+        con.close()
+    if as_json:
+        print(json.dumps({"files": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1))
+    for entry in entries:
+        colour = {"loaded": "green", "unchanged": "blue"}.get(entry.status, "red")
+        err.print(
+            f"[{colour}]{entry.status}[/{colour}] {entry.path}"
+            + (f" [{entry.sheet}]" if entry.sheet else "")
+            + f"  {entry.dataset or '-'}  读入/read {entry.rows_read}  "
+            f"入库/loaded {entry.rows_loaded}  隔离/quarantined {entry.rows_quarantined}"
+        )
+        for error in entry.errors[:5]:
+            where = f"第{error['row']}行 " if error["row"] else ""
+            err.print(f"    {where}{error['column'] or ''} {error['message']} / {error['message_en']}")
+        if len(entry.errors) > 5:
+            err.print(f"    … 另有 {len(entry.errors) - 5} 条 / {len(entry.errors) - 5} more")
+    if any(e.status == "rejected" for e in entries):
+        raise typer.Exit(1)
+
+
+@app.command()
+def build(
+    full: Annotated[bool, typer.Option("--full", help="完全重建 / rebuild from scratch")] = False,
+) -> None:
+    """构建并在检查通过后发布数据仓库 / Build, check and publish the warehouse."""
+    from ingest.publish import build as run_build
+
+    # Every build starts from the landing data, so --full and the default
+    # are the same today; the flag is kept for the public contract.
+    del full
+    result = run_build(_home(), paths.today())
+    for failure in result.failures:
+        err.print(f"[red]未通过 / failed[/red] {failure['name']}: {failure.get('message', '')}")
+    if not result.published:
+        err.print("[red]未发布：上一个合格版本继续有效 / Not published: the last good warehouse stays.[/red]")
+        raise typer.Exit(1)
+    err.print(f"[green]已发布 / published[/green] {_home().warehouse}")
+
+
+@app.command()
+def check(
+    as_json: Annotated[bool, typer.Option("--json", help="输出JSON / print JSON")] = False,
+) -> None:
+    """运行数据质量检查 / Run the data-quality checks on the published warehouse."""
+    from expectations.run import check_warehouse
+
+    home = _home()
+    if not home.warehouse.exists():
+        err.print("[red]尚未发布数据仓库 / No warehouse published yet.[/red]")
+        raise typer.Exit(1)
+    results = check_warehouse(home.warehouse, home)
+    if as_json:
+        print(json.dumps({"checks": results}, ensure_ascii=False, indent=1, default=str))
+    failed = [r for r in results if r["severity"] == "blocking" and not r["success"]]
+    for r in results:
+        mark = "[green]✓[/green]" if r["success"] else ("[red]✗[/red]" if r["severity"] == "blocking" else "[yellow]![/yellow]")
+        err.print(f"{mark} {r['suite']}: {r['description_zh']} / {r['description_en']}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="完成后启动看板 / serve afterwards")] = True,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2024,
+    scale: Annotated[float, typer.Option(help="数据规模 / volume scale (1 = a city)")] = 1.0,
+    port: Annotated[int, typer.Option(help="端口 / port")] = 8501,
+) -> None:
+    """生成演示数据并走完整流程 / Write demo submissions, ingest, build, publish."""
+    from ingest import load
+    from ingest.demo import generate
+    from ingest.publish import build as run_build
+
+    home = _home().ensure()
+    inbox = home.root / "demo_inbox"
+    err.print(f"生成演示报送文件 / writing demo files → {inbox}")
+    generate(inbox, seed=seed, today=paths.today(), scale=scale)
+    con = load.connect(home)
+    try:
+        files = list(load.walk([inbox]))
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("导入 / ingesting", total=len(files))
+            rejected = []
+            for file in files:
+                for entry in load.ingest_file(con, home, file, today=paths.today()):
+                    if entry.status == "rejected":
+                        rejected.append(entry)
+                progress.advance(task)
+    finally:
+        con.close()
+    for entry in rejected:
+        err.print(f"[red]rejected[/red] {entry.path}: {entry.errors}")
+    err.print("构建与检查 / building and checking …")
+    result = run_build(home, paths.today())
+    if not result.published:
+        for failure in result.failures:
+            err.print(f"[red]{failure['name']}[/red]: {failure.get('message', '')}")
+        raise typer.Exit(1)
+    err.print(f"[green]已发布 / published[/green] {home.warehouse}")
+    if serve_after:
+        serve(port)
+
+
+@app.command()
+def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> None:
+    """启动看板 / Serve the dashboards."""
+    home = _home()
+    env = {**os.environ, "UNIONKPI_HOME": str(home.root)}
+    err.print(f"看板 / dashboards: http://localhost:{port}")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(paths.REPO / "dashboards" / "app.py"),
+        "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))

@@ -1,0 +1,54 @@
+"""The one exception type users can meet, and the catalogue of ingest error
+codes with their Chinese and English messages (docs/error-codes.md lists it)."""
+
+
+class UnionKpiError(Exception):
+    """An error a user can hit, carrying a Chinese and an English message."""
+
+    def __init__(self, code: str, zh: str | None = None, en: str | None = None):
+        default_zh, default_en = CODES.get(code, (code, code))
+        self.code = code
+        self.zh = zh or default_zh
+        self.en = en or default_en
+        super().__init__(f"{self.zh} / {self.en}")
+
+
+# code -> (Chinese message, English message). Row-level codes first, then
+# whole-file rejections.
+CODES: dict[str, tuple[str, str]] = {
+    "required_missing": ("必填项为空", "required value is missing"),
+    "unknown_district": ("无法识别的区", "unknown district"),
+    "unknown_category": ("不在可选值范围内", "value is not one of the accepted values"),
+    "invalid_date": ("日期无法识别或不存在", "not a valid date"),
+    "date_in_future": ("日期晚于今天", "date is in the future"),
+    "date_too_early": ("日期早于2000年", "date is before 2000"),
+    "closed_before_received": ("结束日期早于受理日期", "closing date is before the opening date"),
+    "invalid_number": ("不是有效的数字", "not a valid number"),
+    "not_positive_integer": ("应为正整数", "must be a positive whole number"),
+    "negative_amount": ("金额为负数", "amount is negative"),
+    "amount_too_large": ("金额超过上限", "amount is above the per-row ceiling"),
+    "invalid_flag": ("应填“是”或“否”", "must be 是/否 (yes/no)"),
+    "invalid_year": ("年度无效", "not a valid year"),
+    "invalid_uscc": ("统一社会信用代码无效（校验位不符或格式错误）", "invalid unified social credit code (check character or format)"),
+    "uscc_as_number": ("统一社会信用代码被Excel转成了数字，请将该列设为文本后重新填写", "credit code was turned into a number by Excel; format the column as text and re-enter it"),
+    "formula_text": ("单元格以 = + - @ 开头，可能是公式", "cell starts with = + - @ and may be a spreadsheet formula"),
+    "duplicate_key": ("同一文件中编号重复", "the same key appears more than once in this file"),
+    "missing_certified_date": ("达标企业缺少认定日期", "a certified enterprise needs a certified date"),
+    "invalid_rate": ("比率应在0到1之间", "a rate must be between 0 and 1"),
+    # whole-file rejections
+    "file_too_large": ("文件超过大小上限", "file is larger than the limit"),
+    "empty_file": ("文件为空或没有数据行", "the file is empty or has no data rows"),
+    "unreadable_file": ("文件无法读取", "the file cannot be read"),
+    "encrypted_workbook": ("工作簿已加密，请去除密码后重新提交", "the workbook is password-protected; remove the password and resubmit"),
+    "unknown_encoding": ("文本编码无法识别（应为UTF-8或GB18030）", "unknown text encoding (expected UTF-8 or GB18030)"),
+    "unknown_template": ("无法识别的报表格式（表头与模板不符）", "the headers match no known template"),
+    "ambiguous_template": ("表头同时符合多个模板", "the headers match more than one template equally"),
+    "missing_required_column": ("缺少必填列", "a required column is missing"),
+    "bad_period": ("报送期格式应为 2024-01..2024-03", "period must look like 2024-01..2024-03"),
+    "no_such_path": ("文件或文件夹不存在", "no such file or folder"),
+    "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
+}
+
+
+def message(code: str) -> tuple[str, str]:
+    return CODES[code]

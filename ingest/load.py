@@ -1,0 +1,293 @@
+"""Load submitted files into the append-only landing database: archive first,
+then check, then store the good rows, the quarantined rows and the load log
+of one file in a single transaction."""
+
+import json
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest import archive, normalise, readers, validate
+from ingest.errors import UnionKpiError
+from ingest.paths import SHANGHAI, Home
+from ingest.templates import TEMPLATES, Template
+
+SKIPPED_NAMES = {"manifest.json"}
+LOCK_WAIT_SECONDS = 60
+
+_ARROW_TYPES = {
+    "text": pa.string(), "district": pa.string(), "category": pa.string(),
+    "uscc": pa.string(), "date": pa.date32(), "int": pa.int32(),
+    "year": pa.int32(), "money": pa.decimal128(18, 2),
+    "rate": pa.decimal128(18, 4), "flag": pa.bool_(),
+}
+_SQL_TYPES = {
+    "text": "varchar", "district": "varchar", "category": "varchar",
+    "uscc": "varchar", "date": "date", "int": "integer", "year": "integer",
+    "money": "decimal(18, 2)", "rate": "decimal(18, 4)", "flag": "boolean",
+}
+
+
+@dataclass
+class Entry:
+    """One line of the ingest report (the public contract's shape)."""
+
+    path: str
+    sheet: str | None
+    sha256: str
+    load_id: str | None = None
+    dataset: str | None = None
+    period: list[str] | None = None
+    status: str = "rejected"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def landing_schema() -> list[str]:
+    statements = [
+        """create table if not exists loads (
+            load_id varchar primary key, load_seq integer not null,
+            sha256 varchar not null, path varchar not null, sheet varchar,
+            archive_path varchar, dataset varchar, status varchar not null,
+            period_start date, period_end date, is_nil_return boolean,
+            districts varchar[], rows_read integer, rows_loaded integer,
+            rows_quarantined integer, loaded_at timestamp not null,
+            errors json)""",
+        """create table if not exists quarantine (
+            load_id varchar not null, source_row integer, raw json)""",
+        """create table if not exists load_errors (
+            load_id varchar not null, source_row integer, column_name varchar,
+            code varchar not null, message varchar, message_en varchar)""",
+    ]
+    for template in TEMPLATES.values():
+        columns = ", ".join(f"{c.name} {_SQL_TYPES[c.kind]}" for c in template.columns)
+        statements.append(
+            f"create table if not exists {template.dataset} ("
+            f"load_id varchar not null, load_seq integer not null, "
+            f"source_row integer not null, {columns})"
+        )
+    return statements
+
+
+def connect(home: Home) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the landing database, waiting for a lock
+    another process (a build copying the landing data) holds briefly."""
+    home.ensure()
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            con = duckdb.connect(str(home.landing))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    for statement in landing_schema():
+        con.execute(statement)
+    return con
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files in the order given, folders walked recursively in sorted order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name not in SKIPPED_NAMES and not child.name.startswith((".", "~$")):
+                    yield child
+        else:
+            yield path
+
+
+def parse_period(text: str) -> tuple[str, str]:
+    """`2024-01..2024-03` or `2024-03` -> ('2024-01', '2024-03')."""
+    match = re.fullmatch(r"(\d{4}-\d{2})(?:\.\.(\d{4}-\d{2}))?", text.strip())
+    if not match:
+        raise UnionKpiError(
+            "bad_period", "报送期格式应为 2024-01..2024-03",
+            "period must look like 2024-01..2024-03",
+        )
+    return match.group(1), match.group(2) or match.group(1)
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    path: Path,
+    *,
+    today: date,
+    dataset: str | None = None,
+    period: tuple[str, str] | None = None,
+    max_bytes: int = 50 * 1024 * 1024,
+) -> list[Entry]:
+    sha256 = archive.sha256_of(path)
+    kept = archive.keep(path, home.archive, sha256)
+    earlier = con.execute(
+        "select sheet, dataset from loads where sha256 = ? and status = 'loaded' order by load_seq",
+        [sha256],
+    ).fetchall()
+    if earlier:
+        return [
+            Entry(str(path), sheet, sha256, dataset=ds, status="unchanged")
+            for sheet, ds in earlier
+        ]
+    try:
+        if path.stat().st_size > max_bytes:
+            raise UnionKpiError(
+                "file_too_large",
+                f"文件超过大小上限（{max_bytes // 1024 // 1024} MB）",
+                f"file is larger than the limit ({max_bytes // 1024 // 1024} MB)",
+            )
+        sheets = readers.read(path)
+        parsed = _parse_sheets(sheets, dataset, today, path.name)
+    except UnionKpiError as error:
+        entry = Entry(str(path), None, sha256, dataset=dataset)
+        entry.errors = [_file_error(error)]
+        _store(con, kept, [(entry, None)])
+        return [entry]
+    results = []
+    for sheet_name, outcome in parsed:
+        entry = Entry(str(path), sheet_name, sha256)
+        if isinstance(outcome, UnionKpiError):
+            entry.dataset = dataset
+            entry.errors = [_file_error(outcome)]
+            results.append((entry, None))
+            continue
+        entry.dataset = outcome.template.dataset
+        declared = period or outcome.title_period
+        entry.period = list(declared or _period_from_rows(outcome) or []) or None
+        entry.rows_read = outcome.rows_read
+        entry.rows_loaded = len(outcome.records)
+        entry.rows_quarantined = len(outcome.quarantined)
+        entry.errors = [asdict(e) for e in outcome.errors]
+        if outcome.rows_read == 0 and not declared:
+            entry.errors = [_file_error(UnionKpiError("empty_file"))]
+        else:
+            entry.status = "loaded"
+        results.append((entry, outcome))
+    _store(con, kept, results)
+    return [entry for entry, _ in results]
+
+
+def _parse_sheets(
+    sheets: list[readers.Sheet], dataset: str | None, today: date, file_name: str
+) -> list[tuple[str | None, validate.Parsed | UnionKpiError]]:
+    """Every sheet that follows a template; a workbook's other sheets (notes,
+    pivots) are passed over, but a file where none matches is rejected."""
+    parsed: list[tuple[str | None, validate.Parsed | UnionKpiError]] = []
+    unmatched: list[UnionKpiError] = []
+    for sheet in sheets:
+        try:
+            parsed.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name)))
+        except UnionKpiError as error:
+            if error.code in {"unknown_template", "dataset_mismatch"}:
+                unmatched.append(error)
+            else:
+                parsed.append((sheet.name, error))
+    if not parsed:
+        raise unmatched[0] if unmatched else UnionKpiError("empty_file")
+    return parsed
+
+
+def _file_error(error: UnionKpiError) -> dict[str, Any]:
+    return {"row": None, "column": None, "code": error.code,
+            "message": error.zh, "message_en": error.en}
+
+
+def _period_from_rows(parsed: validate.Parsed) -> tuple[str, str] | None:
+    template = parsed.template
+    if template.dataset == "target" or template.period_column is None:
+        years = [r["year"] if "year" in r else r["campaign_year"] for r in parsed.records]
+        return (f"{min(years)}-01", f"{max(years)}-12") if years else None
+    dates = [r[template.period_column] for r in parsed.records if r[template.period_column]]
+    if not dates and template.dataset == "certification":
+        years = [r["campaign_year"] for r in parsed.records]
+        return (f"{min(years)}-01", f"{max(years)}-12") if years else None
+    return (min(dates).strftime("%Y-%m"), max(dates).strftime("%Y-%m")) if dates else None
+
+
+def _districts(parsed: validate.Parsed | None, file_name: str) -> list[str]:
+    if parsed is None:
+        return []
+    found = {r["district_code"] for r in parsed.records}
+    if not found:  # a nil return names its district in the title or file name
+        for spelling, code in normalise.district_lookup().items():
+            if not spelling.isascii() and spelling in file_name + "".join(parsed.title_texts):
+                found.add(code)
+    return sorted(found)
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    kept: Path,
+    results: list[tuple[Entry, validate.Parsed | None]],
+) -> None:
+    """All sheets of one file in one transaction: all of it or nothing."""
+    con.begin()
+    try:
+        seq = con.execute("select coalesce(max(load_seq), 0) from loads").fetchone()[0]
+        now = datetime.now(SHANGHAI).replace(tzinfo=None)
+        for entry, parsed in results:
+            seq += 1
+            entry.load_id = f"L{seq:07d}"
+            stored = parsed if entry.status == "loaded" else None
+            period = entry.period or [None, None]
+            con.execute(
+                "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    entry.load_id, seq, entry.sha256, entry.path, entry.sheet,
+                    str(kept), entry.dataset, entry.status,
+                    _month_start(period[0]), _month_end(period[1]),
+                    entry.status == "loaded" and entry.rows_read == 0,
+                    _districts(stored, Path(entry.path).name),
+                    entry.rows_read, entry.rows_loaded, entry.rows_quarantined, now,
+                    json.dumps(entry.errors, ensure_ascii=False),
+                ],
+            )
+            if stored is not None:
+                _insert_rows(con, stored, entry.load_id, seq)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, parsed: validate.Parsed, load_id: str, seq: int) -> None:
+    template: Template = parsed.template
+    if parsed.records:
+        schema = pa.schema(
+            [("load_id", pa.string()), ("load_seq", pa.int32()), ("source_row", pa.int32())]
+            + [(c.name, _ARROW_TYPES[c.kind]) for c in template.columns]
+        )
+        rows = [{"load_id": load_id, "load_seq": seq, **r} for r in parsed.records]
+        batch = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by duckdb)
+        con.execute(f"insert into {template.dataset} by name select * from batch")
+    if parsed.quarantined:
+        con.executemany(
+            "insert into quarantine values (?, ?, ?)",
+            [[load_id, row, json.dumps(raw, ensure_ascii=False)] for row, raw, _ in parsed.quarantined],
+        )
+        con.executemany(
+            "insert into load_errors values (?, ?, ?, ?, ?, ?)",
+            [[load_id, e.row, e.column, e.code, e.message, e.message_en] for e in parsed.errors],
+        )
+
+
+def _month_start(month: str | None) -> date | None:
+    return date.fromisoformat(f"{month}-01") if month else None
+
+
+def _month_end(month: str | None) -> date | None:
+    if not month:
+        return None
+    year, number = int(month[:4]), int(month[5:])
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)

@@ -1,0 +1,203 @@
+"""Turn the cells districts write into typed values: dates in every form they
+use, full-width digits, thousands separators, 元 and 万元, 是/否, district
+names in every spelling. Each parser returns the value or raises CellError."""
+
+import csv
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from ingest import uscc
+from ingest.paths import REFERENCE
+
+CENT = Decimal("0.01")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class CellError(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def text(value: Any) -> str | None:
+    """Stripped text, or None for an empty cell (full-width spaces included)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    result = str(value).strip().strip("\u3000").strip()
+    return result or None
+
+
+def half_width(value: str) -> str:
+    """Full-width digits, letters and punctuation to ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def header_key(value: Any) -> tuple[str, int]:
+    """A header cell as a lookup key, and the money scale its unit implies."""
+    raw = half_width(text(value) or "")
+    scale = 10000 if "万元" in raw else 1
+    key = re.sub(r"\(.*?\)|\[.*?\]|[*\s:：]", "", raw).lower()
+    return key, scale
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel_serial(float(value))
+    raw = half_width(str(value)).replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError as exc:
+                raise CellError("invalid_date") from exc
+    if re.fullmatch(r"\d{5}(\.0+)?", raw):
+        return _excel_serial(float(raw))
+    raise CellError("invalid_date")
+
+
+def _excel_serial(serial: float) -> date:
+    # Excel's 1900 date system; serials below 20000 (before 1954) are not
+    # dates anyone here would mean.
+    if not 20000 <= serial < 100000:
+        raise CellError("invalid_date")
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def _number_text(value: Any) -> str:
+    raw = half_width(str(value))
+    raw = re.sub(r"[,\s¥￥元人件家]", "", raw)
+    if re.fullmatch(r"\(\d+(\.\d+)?\)", raw):  # accounting negative
+        raw = "-" + raw[1:-1]
+    return raw
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise CellError("invalid_number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError("not_positive_integer")
+        return int(value)
+    try:
+        number = Decimal(_number_text(value))
+    except InvalidOperation as exc:
+        raise CellError("invalid_number") from exc
+    if number != number.to_integral_value():
+        raise CellError("not_positive_integer")
+    return int(number)
+
+
+def parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise CellError("invalid_number")
+    if isinstance(value, (int, float)):
+        # repr of a float is the shortest string that round-trips: what the
+        # person typed into Excel, not a binary expansion.
+        return Decimal(repr(value))
+    raw = _number_text(value)
+    percent = raw.endswith("%")
+    try:
+        number = Decimal(raw.rstrip("%"))
+    except InvalidOperation as exc:
+        raise CellError("invalid_number") from exc
+    if not number.is_finite():
+        raise CellError("invalid_number")
+    return number / 100 if percent else number
+
+
+def parse_money(value: Any, scale: int) -> Decimal:
+    """Yuan, rounded half-up to the fen; `scale` is 10000 for 万元 columns."""
+    return (parse_decimal(value) * scale).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+_FLAGS = {
+    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
+    "true": True, "false": False, "1": True, "0": False, "√": True, "×": False,
+}
+
+
+def parse_flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = half_width(str(value)).lower()
+    if key not in _FLAGS:
+        raise CellError("invalid_flag")
+    return _FLAGS[key]
+
+
+def parse_year(value: Any) -> int:
+    raw = value if isinstance(value, (int, float)) else half_width(str(value)).rstrip("年度")
+    try:
+        year = parse_int(raw)
+    except CellError as exc:
+        raise CellError("invalid_year") from exc
+    if not 2000 <= year <= 2100:
+        raise CellError("invalid_year")
+    return year
+
+
+def parse_uscc(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CellError("uscc_as_number")
+    code = half_width(str(value)).upper().replace(" ", "")
+    if uscc.looks_like_excel_number(code):
+        raise CellError("uscc_as_number")
+    if not uscc.is_valid(code):
+        raise CellError("invalid_uscc")
+    return code
+
+
+@cache
+def district_lookup() -> dict[str, str]:
+    """Every spelling of a district (name, short name, code, English) -> code."""
+    lookup: dict[str, str] = {}
+    with (REFERENCE / "districts.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            code = row["district_code"]
+            english = row["district_name_en"].lower()
+            for name in (
+                code, row["district_name_zh"], row["short_name_zh"], english,
+                english.replace("'", ""), f"{english} district",
+                f"{english} new area", f"{english} new district",
+            ):
+                lookup[name] = code
+    return lookup
+
+
+def parse_district(value: Any) -> str:
+    key = half_width(str(value)).lower()
+    key = re.sub(r"(总工会|工会)$", "", key)
+    code = district_lookup().get(key)
+    if code is None:
+        raise CellError("unknown_district")
+    return code
+
+
+def parse_category(value: Any, accepted: tuple[str, ...], synonyms: dict[str, str]) -> str:
+    raw = half_width(str(value))
+    if raw in accepted:
+        return raw
+    found = synonyms.get(raw) or synonyms.get(raw.lower())
+    if found is None:
+        raise CellError("unknown_category")
+    return found

@@ -1,0 +1,58 @@
+"""Where the warehouse keeps things under its home folder, and what "today" is."""
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "data" / "reference"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, or UNIONKPI_TODAY=YYYY-MM-DD when set."""
+    override = os.environ.get("UNIONKPI_TODAY")
+    if override:
+        return date.fromisoformat(override)
+    return datetime.now(SHANGHAI).date()
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def from_env(cls, root: Path | str | None = None) -> "Home":
+        chosen = root or os.environ.get("UNIONKPI_HOME") or "data"
+        return cls(Path(chosen).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing.duckdb"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def builds(self) -> Path:
+        return self.root / "builds"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "dbt" / "target"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.root / "data_docs"
+
+    def ensure(self) -> "Home":
+        for folder in (self.root, self.archive, self.builds):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

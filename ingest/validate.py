@@ -1,0 +1,302 @@
+"""Find the template of a sheet from its headers, skip what is not data
+(titles, totals, footers, blank rows), and check every row, collecting every
+reason a row is wrong."""
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ingest import normalise as n
+from ingest.errors import CODES, UnionKpiError
+from ingest.readers import Sheet
+from ingest.templates import TEMPLATES, Column, Template, synonyms_for
+
+HEADER_SEARCH_ROWS = 30
+TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计|total|subtotal)", re.IGNORECASE)
+FOOTER_ROW = re.compile(r"^(填报单位|填报人|填表人|审核人|制表|负责人|联系电话|注[:：]|说明[:：])")
+TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})?\s*(?:[-—–~至到]\s*(\d{1,2}))?\s*月?")
+FORMULA_START = ("=", "+", "-", "@")
+EARLIEST = date(2000, 1, 1)
+# Dates that may lie in the future (a certificate's expiry).
+FUTURE_ALLOWED = {"valid_until"}
+LATER_THAN = {  # column -> the column it must not precede
+    "closed_date": "received_date",
+    "resolved_date": "opened_date",
+    "revoked_date": "certified_date",
+}
+
+
+def max_amount() -> Decimal:
+    return Decimal(os.environ.get("UNIONKPI_MAX_AMOUNT_YUAN", "100000000"))
+
+
+@dataclass
+class RowError:
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+    message_en: str
+
+    @classmethod
+    def of(cls, row: int | None, column: str | None, code: str, detail: str = "") -> "RowError":
+        zh, en = CODES[code]
+        suffix = f"：{detail}" if detail else ""
+        return cls(row, column, code, zh + suffix, en + (f": {detail}" if detail else ""))
+
+
+@dataclass
+class Parsed:
+    """One sheet checked against its template."""
+
+    template: Template
+    header: dict[str, str]  # column name -> the header as written
+    records: list[dict[str, Any]] = field(default_factory=list)
+    quarantined: list[tuple[int, dict[str, Any], list[RowError]]] = field(default_factory=list)
+    title_period: tuple[str, str] | None = None
+    title_texts: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [e for _, _, errs in self.quarantined for e in errs]
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.records) + len(self.quarantined)
+
+
+@dataclass
+class Header:
+    template: Template
+    row_index: int  # index into sheet.rows of the last header row
+    positions: dict[int, Column]  # cell position -> column
+    scales: dict[str, int]  # column name -> money scale (10000 for 万元)
+    written: dict[str, str]  # column name -> the header as written
+
+
+def find_template(sheet: Sheet, dataset: str | None) -> Header:
+    """The template a sheet follows and where its header is."""
+    candidates = [TEMPLATES[dataset]] if dataset else list(TEMPLATES.values())
+    best: list[tuple[float, int, int, Template, dict[int, Column], dict[int, int]]] = []
+    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for template in candidates:
+            positions, scales = _match_header(template, cells)
+            if not positions:
+                continue
+            names = {c.name for c in positions.values()}
+            share = sum(c.name in names for c in template.required) / len(template.required)
+            best.append((share, len(positions), index, template, positions, scales))
+    best.sort(key=lambda b: (b[0], b[1]), reverse=True)
+    if not best or best[0][1] < 2:
+        raise UnionKpiError("unknown_template" if not dataset else "dataset_mismatch")
+    share, count, index, template, positions, scales = best[0]
+    rivals = [b for b in best[1:] if b[2] == index and (b[0], b[1]) == (share, count)]
+    if rivals and not dataset:
+        raise UnionKpiError("ambiguous_template")
+    # A header whose cells were merged over two rows: the row below names
+    # the columns the upper row left blank or grouped.
+    if index + 1 < len(sheet.rows):
+        lower, lower_scales = _match_header(template, sheet.rows[index + 1][1])
+        if lower and not set(lower.values()) & set(positions.values()):
+            positions.update(lower)
+            scales.update(lower_scales)
+            index += 1
+    names = {c.name for c in positions.values()}
+    missing = [c for c in template.required if c.name not in names]
+    if missing:
+        listed = "、".join(c.zh for c in missing)
+        listed_en = ", ".join(c.name for c in missing)
+        raise UnionKpiError(
+            "missing_required_column",
+            f"缺少必填列：{listed}",
+            f"required column missing: {listed_en}",
+        )
+    header_rows = [cells for _, cells in sheet.rows[max(0, index - 1): index + 1]]
+    written = {}
+    for position, column in positions.items():
+        for cells in header_rows:
+            if position < len(cells) and n.header_key(cells[position])[0] in _names(template):
+                written[column.name] = str(cells[position]).strip()
+    return Header(
+        template, index, positions,
+        {c.name: scales[p] for p, c in positions.items()}, written,
+    )
+
+
+def _names(template: Template) -> dict[str, Column]:
+    names: dict[str, Column] = {}
+    for column in template.columns:
+        for alias in (column.zh, column.name, *column.aliases):
+            names[n.header_key(alias)[0]] = column
+    return names
+
+
+def _match_header(template: Template, cells: list[Any]) -> tuple[dict[int, Column], dict[int, int]]:
+    names = _names(template)
+    positions: dict[int, Column] = {}
+    scales: dict[int, int] = {}
+    seen: set[str] = set()
+    for position, cell in enumerate(cells):
+        key, scale = n.header_key(cell)
+        column = names.get(key)
+        if column and column.name not in seen:
+            seen.add(column.name)
+            positions[position] = column
+            scales[position] = scale
+    return positions, scales
+
+
+def title_period(texts: list[str]) -> tuple[str, str] | None:
+    """The reporting months a title declares: 2024年1-3月, 2024年3月, 2024年度."""
+    for title in texts:
+        match = TITLE_PERIOD.search(n.half_width(title))
+        if not match:
+            continue
+        year, first, last = match.groups()
+        if first is None:
+            return f"{year}-01", f"{year}-12"
+        first_month, last_month = int(first), int(last or first)
+        if 1 <= first_month <= last_month <= 12:
+            return f"{year}-{first_month:02d}", f"{year}-{last_month:02d}"
+    return None
+
+
+def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str = "") -> Parsed:
+    found = find_template(sheet, dataset)
+    template, positions = found.template, found.positions
+    titles = [n.text(c) for _, cells in sheet.rows[: found.row_index] for c in cells]
+    title_texts = [t for t in titles if t]
+    parsed = Parsed(
+        template,
+        header=found.written,
+        title_period=title_period([*title_texts, file_name]),
+        title_texts=title_texts,
+    )
+    rows = []
+    for number, cells in sheet.rows[found.row_index + 1:]:
+        values = [n.text(c) for c in cells]
+        present = [v for v in values if v is not None]
+        if not present:
+            continue
+        if any(TOTAL_ROW.match(v) for v in present[:3]) or FOOTER_ROW.match(present[0]):
+            continue
+        raw = {c.name: cells[p] if p < len(cells) else None for p, c in positions.items()}
+        record, errors = _check_row(template, parsed.header, raw, found.scales, number, today)
+        rows.append((number, raw, record, errors))
+    _mark_duplicates(template, parsed.header, rows)
+    for number, raw, record, errors in rows:
+        if errors:
+            parsed.quarantined.append((number, {k: _jsonable(v) for k, v in raw.items()}, errors))
+        else:
+            record["source_row"] = number
+            parsed.records.append(record)
+    return parsed
+
+
+def _check_row(
+    template: Template,
+    header: dict[str, str],
+    raw: dict[str, Any],
+    scales: dict[str, int],
+    number: int,
+    today: date,
+) -> tuple[dict[str, Any], list[RowError]]:
+    record: dict[str, Any] = {c.name: None for c in template.columns}
+    errors: list[RowError] = []
+
+    def fail(column: Column, code: str, detail: str = "") -> None:
+        errors.append(RowError.of(number, header.get(column.name, column.zh), code, detail))
+
+    for column in template.columns:
+        value = raw.get(column.name)
+        shown = n.text(value)
+        if shown is None:
+            if column.required:
+                fail(column, "required_missing")
+            continue
+        if column.kind == "text" and shown.startswith(FORMULA_START):
+            fail(column, "formula_text", shown[:30])
+            continue
+        try:
+            record[column.name] = _parse(template, column, value, scales.get(column.name, 1))
+        except n.CellError as error:
+            fail(column, error.code, shown[:30])
+            continue
+        _check_value(column, record[column.name], today, fail)
+    for later, earlier in LATER_THAN.items():
+        if later in record and record.get(later) and record.get(earlier):
+            if record[later] < record[earlier]:
+                fail(template.column(later), "closed_before_received")
+    dataset = template.dataset
+    if dataset == "certification" and record["status"] == "达标" and raw.get("certified_date") is None:
+        fail(template.column("certified_date"), "missing_certified_date")
+    rate = record.get("target") if record.get("metric") == "mediation_rate" else None
+    if dataset == "target" and rate is not None and not 0 <= rate <= 1:
+        fail(template.column("target"), "invalid_rate")
+    return record, errors
+
+
+def _parse(template: Template, column: Column, value: Any, scale: int) -> Any:
+    match column.kind:
+        case "text":
+            return n.text(value)
+        case "date":
+            return n.parse_date(value)
+        case "int":
+            return n.parse_int(value)
+        case "money":
+            return n.parse_money(value, scale)
+        case "rate":
+            return n.parse_decimal(value)
+        case "flag":
+            return n.parse_flag(value)
+        case "district":
+            return n.parse_district(value)
+        case "category":
+            return n.parse_category(value, column.categories, synonyms_for(template, column))
+        case "uscc":
+            return n.parse_uscc(value)
+        case "year":
+            return n.parse_year(value)
+    raise ValueError(column.kind)
+
+
+def _check_value(column: Column, value: Any, today: date, fail: Any) -> None:
+    if column.kind == "date":
+        if value > today and column.name not in FUTURE_ALLOWED:
+            fail(column, "date_in_future", value.isoformat())
+        elif value < EARLIEST:
+            fail(column, "date_too_early", value.isoformat())
+    elif column.kind == "int" and value < 1:
+        fail(column, "not_positive_integer", str(value))
+    elif column.kind == "money":
+        if value < 0:
+            fail(column, "negative_amount", str(value))
+        elif value > max_amount():
+            fail(column, "amount_too_large", str(value))
+    elif column.kind == "rate" and value < 0:
+        fail(column, "invalid_number", str(value))
+
+
+def _mark_duplicates(template: Template, header: dict[str, str], rows: list) -> None:
+    def key(record: dict[str, Any]) -> tuple | None:
+        parts = tuple(record.get(k) for k in template.key)
+        return parts if all(p is not None for p in parts) else None
+
+    counts = Counter(k for *_, record, _ in rows if (k := key(record)) is not None)
+    first_key = template.key[-1] if template.dataset != "target" else template.key[0]
+    for number, _, record, errors in rows:
+        k = key(record)
+        if k is not None and counts[k] > 1:
+            detail = "/".join(str(p) for p in k)
+            errors.append(RowError.of(number, header.get(first_key), "duplicate_key", detail))
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
