@@ -60,7 +60,7 @@ def parse_date(value: Any) -> date:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _excel_serial(float(value))
-    raw = half_width(str(value)).replace(" ", "")
+    raw = re.sub(r"\s*([年月日/.-])\s*", r"\1", half_width(str(value)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(raw)
         if match:

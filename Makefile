@@ -1,0 +1,51 @@
+# unionkpi: the project's front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+UV := .tools/bin/uv
+PORT ?= 8501
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test bench lint system-deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-groups --quiet
+	touch $@
+
+system-deps: ## Chromium and CJK fonts (apt-get when root), for exports and browser tests
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and fonts-noto-cjk with apt-get"; \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else \
+		echo "需要 Chromium 与中文字体 / Chromium and CJK fonts are needed:"; \
+		echo "  sudo apt-get install chromium fonts-noto-cjk"; \
+		exit 1; \
+	fi
+
+demo: $(VENV)/.synced system-deps ## build the demo warehouse and serve the dashboards on :8501
+	$(VENV)/bin/unionkpi demo --port $(PORT)
+
+test: $(VENV)/.synced system-deps ## run every test
+	@$(VENV)/bin/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
+	exit $$rc
+
+bench: $(VENV)/.synced ## benchmarks at scales 1, 100 and 300 (long)
+	$(VENV)/bin/python -m bench.run
+
+lint: $(VENV)/.synced ## ruff
+	$(VENV)/bin/ruff check ingest dashboards expectations tests
+
+clean: ## remove the environments (not the data)
+	rm -rf .tools $(VENV)
