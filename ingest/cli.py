@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict
@@ -152,6 +153,9 @@ def demo(
 
     home = _home().ensure()
     inbox = home.root / "demo_inbox"
+    # The inbox is generated, not submitted: the archive already holds every
+    # file ingested from it, and the same seed writes the same files again.
+    shutil.rmtree(inbox, ignore_errors=True)
     err.print(f"生成演示报送文件 / writing demo files → {inbox}")
     generate(inbox, seed=seed, today=paths.today(), scale=scale)
     con = load.connect(home)
