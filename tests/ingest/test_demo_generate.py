@@ -22,9 +22,9 @@ import pytest
 
 from ingest.demo import generate
 from ingest.demo.generate import SPRING_FESTIVAL, uscc_for
+from ingest.paths import REPO
 from ingest.uscc import is_valid
 
-REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 22)
 DATA_DATE = dt.date(2026, 10, 31)
 SEED = 7
