@@ -1,5 +1,6 @@
 """The `unionkpi` command: ingest, build, check, demo and serve."""
 
+import getpass
 import json
 import os
 import shutil
@@ -45,12 +46,17 @@ def _usage_error(error: UnionKpiError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _say_waiting() -> None:
+    err.print("[yellow]另一个进程正在写入落地库，等待中… / another writer holds the landing data; waiting…[/yellow]")
+
+
 @app.command()
 def ingest(
     path: Annotated[list[Path], typer.Argument(help="文件或文件夹 / files or folders")],
     dataset: Annotated[str | None, typer.Option(help="legal_aid | wage_recovery | certification | target")] = None,
     period: Annotated[str | None, typer.Option(help="报送期 / reporting months, 2024-01..2024-03")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出JSON报告 / print the JSON report")] = False,
+    submitted_by: Annotated[str, typer.Option(help="报送人 / who submitted (default: the OS user)")] = "",
 ) -> None:
     """导入报送文件 / Load district submission files."""
     from ingest import load
@@ -69,13 +75,14 @@ def ingest(
     home = _home()
     files = list(load.walk(path))
     entries: list[load.Entry] = []
-    con = load.connect(home)
+    con = load.connect(home, on_wait=_say_waiting)
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("导入 / ingesting", total=len(files))
             for file in files:
                 entries += load.ingest_file(con, home, file, today=paths.today(),
-                                            dataset=dataset, period=declared)
+                                            dataset=dataset, period=declared,
+                                            submitted_by=submitted_by or getpass.getuser())
                 progress.advance(task)
     finally:
         con.close()
@@ -158,14 +165,14 @@ def demo(
     shutil.rmtree(inbox, ignore_errors=True)
     err.print(f"生成演示报送文件 / writing demo files → {inbox}")
     generate(inbox, seed=seed, today=paths.today(), scale=scale)
-    con = load.connect(home)
+    con = load.connect(home, on_wait=_say_waiting)
     try:
         files = list(load.walk([inbox]))
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("导入 / ingesting", total=len(files))
             rejected = []
             for file in files:
-                for entry in load.ingest_file(con, home, file, today=paths.today()):
+                for entry in load.ingest_file(con, home, file, today=paths.today(), submitted_by="demo"):
                     if entry.status == "rejected":
                         rejected.append(entry)
                 progress.advance(task)

@@ -5,7 +5,7 @@ of one file in a single transaction."""
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -61,7 +61,7 @@ def landing_schema() -> list[str]:
             period_start date, period_end date, is_nil_return boolean,
             districts varchar[], rows_read integer, rows_loaded integer,
             rows_quarantined integer, loaded_at timestamp not null,
-            errors json)""",
+            errors json, submitted_by varchar)""",
         """create table if not exists quarantine (
             load_id varchar not null, source_row integer, raw json)""",
         """create table if not exists load_errors (
@@ -78,11 +78,14 @@ def landing_schema() -> list[str]:
     return statements
 
 
-def connect(home: Home) -> duckdb.DuckDBPyConnection:
-    """A read-write connection to the landing database, waiting for a lock
-    another process (a build copying the landing data) holds briefly."""
+def connect(home: Home, on_wait: Callable[[], None] = lambda: None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the landing database. Writers are
+    serialised: while another process holds the lock (an ingest, or a build
+    copying the landing data) this waits, calling on_wait once, rather than
+    failing."""
     home.ensure()
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    waited = False
     while True:
         try:
             con = duckdb.connect(str(home.landing))
@@ -90,6 +93,9 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
+            if not waited:
+                on_wait()
+                waited = True
             time.sleep(0.2)
     for statement in landing_schema():
         con.execute(statement)
@@ -127,6 +133,7 @@ def ingest_file(
     dataset: str | None = None,
     period: tuple[str, str] | None = None,
     max_bytes: int = 50 * 1024 * 1024,
+    submitted_by: str = "",
 ) -> list[Entry]:
     sha256 = archive.sha256_of(path)
     kept = archive.keep(path, home.archive, sha256)
@@ -151,7 +158,7 @@ def ingest_file(
     except UnionKpiError as error:
         entry = Entry(str(path), None, sha256, dataset=dataset)
         entry.errors = [_file_error(error)]
-        _store(con, kept, [(entry, None)])
+        _store(con, kept, [(entry, None)], submitted_by)
         return [entry]
     results = []
     for sheet_name, outcome in parsed:
@@ -173,7 +180,7 @@ def ingest_file(
         else:
             entry.status = "loaded"
         results.append((entry, outcome))
-    _store(con, kept, results)
+    _store(con, kept, results, submitted_by)
     return [entry for entry, _ in results]
 
 
@@ -229,6 +236,7 @@ def _store(
     con: duckdb.DuckDBPyConnection,
     kept: Path,
     results: list[tuple[Entry, validate.Parsed | None]],
+    submitted_by: str,
 ) -> None:
     """All sheets of one file in one transaction: all of it or nothing."""
     con.begin()
@@ -241,7 +249,7 @@ def _store(
             stored = parsed if entry.status == "loaded" else None
             period = entry.period or [None, None]
             con.execute(
-                "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     entry.load_id, seq, entry.sha256, entry.path, entry.sheet,
                     str(kept), entry.dataset, entry.status,
@@ -249,7 +257,7 @@ def _store(
                     entry.status == "loaded" and entry.rows_read == 0,
                     _districts(stored, Path(entry.path).name),
                     entry.rows_read, entry.rows_loaded, entry.rows_quarantined, now,
-                    json.dumps(entry.errors, ensure_ascii=False),
+                    json.dumps(entry.errors, ensure_ascii=False), submitted_by,
                 ],
             )
             if stored is not None:

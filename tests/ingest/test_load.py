@@ -205,3 +205,27 @@ def test_cli_json_report_and_exit_codes(home, tmp_path):
     assert json.loads(rejected.stdout)["files"][0]["status"] == "rejected"
     missing = subprocess.run([*command, str(tmp_path / "nope.csv")], capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and missing.stdout == ""
+
+
+def test_a_second_writer_waits_for_the_first(home, tmp_path):
+    """Writers to the landing data are serialised: an ingest that finds the
+    lock held says so and waits, then loads."""
+    load.connect(home).close()  # create the landing database
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)",
+         str(home.landing)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    path = messy_workbook(tmp_path / "wait.xlsx")
+    env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "--home", str(home.root), "ingest", "--json",
+         "--submitted-by", "张三", str(path)],
+        capture_output=True, text=True, env=env,
+    )
+    holder.wait()
+    assert done.returncode == 0, done.stderr
+    assert "等待" in done.stderr and "waiting" in done.stderr
+    assert landing(home, "select submitted_by, rows_loaded from loads") == [("张三", 2)]

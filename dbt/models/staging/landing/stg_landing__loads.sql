@@ -19,6 +19,7 @@ final as (
         rows_loaded,
         rows_quarantined,
         loaded_at,
+        submitted_by,
     from loads
 )
 
