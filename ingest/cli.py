@@ -106,6 +106,25 @@ def ingest(
 
 
 @app.command()
+def withdraw(
+    load_id: Annotated[str, typer.Argument(help="批次号 / load id, e.g. L0000012")],
+    reason: Annotated[str, typer.Option(help="撤回原因 / why")],
+    by: Annotated[str, typer.Option(help="操作人 / who (default: the OS user)")] = "",
+) -> None:
+    """撤回整个批次（保留在落地库）/ Take a whole load out of the marts."""
+    from ingest import load
+
+    con = load.connect(_home(), on_wait=_say_waiting)
+    try:
+        load.withdraw(con, load_id, by or getpass.getuser(), reason)
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+    finally:
+        con.close()
+    err.print(f"已撤回 / withdrawn {load_id}; 下次构建生效 / takes effect at the next build")
+
+
+@app.command()
 def build(
     full: Annotated[bool, typer.Option("--full", help="完全重建 / rebuild from scratch")] = False,
 ) -> None:

@@ -11,6 +11,7 @@ FILE_CODES = {
     "file_too_large", "empty_file", "unreadable_file", "encrypted_workbook",
     "unknown_encoding", "unknown_template", "ambiguous_template",
     "missing_required_column", "dataset_mismatch", "bad_period", "no_such_path",
+    "no_such_load", "already_withdrawn",
 }
 
 

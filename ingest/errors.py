@@ -46,6 +46,8 @@ CODES: dict[str, tuple[str, str]] = {
     "missing_required_column": ("缺少必填列", "a required column is missing"),
     "bad_period": ("报送期格式应为 2024-01..2024-03", "period must look like 2024-01..2024-03"),
     "no_such_path": ("文件或文件夹不存在", "no such file or folder"),
+    "no_such_load": ("没有这个已入库的批次", "no loaded load has that id"),
+    "already_withdrawn": ("该批次已撤回", "that load was already withdrawn"),
     "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
 }
 

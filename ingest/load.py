@@ -64,6 +64,9 @@ def landing_schema() -> list[str]:
             errors json, submitted_by varchar)""",
         """create table if not exists quarantine (
             load_id varchar not null, source_row integer, raw json)""",
+        """create table if not exists withdrawals (
+            load_id varchar not null, withdrawn_by varchar not null,
+            reason varchar not null, withdrawn_at timestamp not null)""",
         """create table if not exists load_errors (
             load_id varchar not null, source_row integer, column_name varchar,
             code varchar not null, message varchar, message_en varchar)""",
@@ -287,6 +290,19 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, parsed: validate.Parsed, load_i
             "insert into load_errors values (?, ?, ?, ?, ?, ?)",
             [[load_id, e.row, e.column, e.code, e.message, e.message_en] for e in parsed.errors],
         )
+
+
+def withdraw(con: duckdb.DuckDBPyConnection, load_id: str, by: str, reason: str) -> None:
+    """Take a whole load out of the marts: its rows stay in the landing data,
+    the load is marked withdrawn with who and why, and the next build uses
+    the earlier versions of its keys, if any."""
+    found = con.execute("select status from loads where load_id = ?", [load_id]).fetchone()
+    if found is None or found[0] != "loaded":
+        raise UnionKpiError("no_such_load")
+    if con.execute("select 1 from withdrawals where load_id = ?", [load_id]).fetchone():
+        raise UnionKpiError("already_withdrawn")
+    now = datetime.now(SHANGHAI).replace(tzinfo=None)
+    con.execute("insert into withdrawals values (?, ?, ?, ?)", [load_id, by, reason, now])
 
 
 def _month_start(month: str | None) -> date | None:

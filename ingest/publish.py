@@ -16,7 +16,7 @@ from ingest.paths import REPO, SHANGHAI, Home
 
 DBT_PROJECT = REPO / "dbt"
 LANDING_TABLES = ("loads", "legal_aid", "wage_recovery", "certification", "target",
-                  "quarantine", "load_errors")
+                  "quarantine", "load_errors", "withdrawals")
 KEEP_BUILDS = 3
 
 

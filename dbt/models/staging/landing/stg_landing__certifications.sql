@@ -2,9 +2,14 @@ with certifications as (
     select * from {{ source('landing', 'certification') }}
 ),
 
+withdrawals as (
+    select * from {{ source('landing', 'withdrawals') }}
+),
+
 latest as (
     select *
     from certifications
+    where load_id not in (select withdrawals.load_id from withdrawals)
     qualify row_number() over (
         partition by enterprise_uscc, campaign_year
         order by load_seq desc, source_row desc

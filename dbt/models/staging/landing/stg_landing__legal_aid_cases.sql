@@ -2,9 +2,14 @@ with cases as (
     select * from {{ source('landing', 'legal_aid') }}
 ),
 
+withdrawals as (
+    select * from {{ source('landing', 'withdrawals') }}
+),
+
 latest as (
     select *
     from cases
+    where load_id not in (select withdrawals.load_id from withdrawals)
     qualify row_number() over (
         partition by district_code, case_id
         order by load_seq desc, source_row desc

@@ -2,9 +2,14 @@ with targets as (
     select * from {{ source('landing', 'target') }}
 ),
 
+withdrawals as (
+    select * from {{ source('landing', 'withdrawals') }}
+),
+
 latest as (
     select *
     from targets
+    where load_id not in (select withdrawals.load_id from withdrawals)
     qualify row_number() over (
         partition by year, district_code, metric
         order by load_seq desc, source_row desc

@@ -2,9 +2,14 @@ with records as (
     select * from {{ source('landing', 'wage_recovery') }}
 ),
 
+withdrawals as (
+    select * from {{ source('landing', 'withdrawals') }}
+),
+
 latest as (
     select *
     from records
+    where load_id not in (select withdrawals.load_id from withdrawals)
     qualify row_number() over (
         partition by district_code, record_id
         order by load_seq desc, source_row desc
