@@ -125,6 +125,21 @@ def withdraw(
 
 
 @app.command()
+def template(
+    dataset: Annotated[str, typer.Argument(help="legal_aid | wage_recovery | certification | target")],
+    out: Annotated[Path | None, typer.Option(help="输出文件 / output file")] = None,
+) -> None:
+    """生成空白报送模板（xlsx）/ Write a blank xlsx template for districts."""
+    from ingest.blank_template import write_template
+    from ingest.templates import TEMPLATES
+
+    if dataset not in TEMPLATES:
+        raise _usage_error(UnionKpiError("unknown_template", f"未知数据集：{dataset}", f"unknown dataset: {dataset}"))
+    path = write_template(dataset, out or Path(f"{TEMPLATES[dataset].zh}模板.xlsx"))
+    err.print(f"已生成 / written {path}")
+
+
+@app.command()
 def build(
     full: Annotated[bool, typer.Option("--full", help="完全重建 / rebuild from scratch")] = False,
 ) -> None:
