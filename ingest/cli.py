@@ -57,6 +57,7 @@ def ingest(
     period: Annotated[str | None, typer.Option(help="报送期 / reporting months, 2024-01..2024-03")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出JSON报告 / print the JSON report")] = False,
     submitted_by: Annotated[str, typer.Option(help="报送人 / who submitted (default: the OS user)")] = "",
+    errors_xlsx: Annotated[Path | None, typer.Option(help="把隔离行写回xlsx / write quarantined rows to this xlsx")] = None,
 ) -> None:
     """导入报送文件 / Load district submission files."""
     from ingest import load
@@ -88,6 +89,11 @@ def ingest(
         con.close()
     if as_json:
         print(json.dumps({"files": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1))
+    if errors_xlsx is not None:
+        from ingest.feedback import write_errors_xlsx
+
+        count = write_errors_xlsx(entries, errors_xlsx)
+        err.print(f"隔离行 {count} 行已写入 / {count} quarantined rows written to {errors_xlsx}")
     for entry in entries:
         colour = {"loaded": "green", "unchanged": "blue"}.get(entry.status, "red")
         err.print(

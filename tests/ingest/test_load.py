@@ -229,3 +229,18 @@ def test_a_second_writer_waits_for_the_first(home, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "等待" in done.stderr and "waiting" in done.stderr
     assert landing(home, "select submitted_by, rows_loaded from loads") == [("张三", 2)]
+
+
+def test_errors_xlsx_returns_bad_rows_in_the_districts_layout(home, tmp_path):
+    from ingest.feedback import write_errors_xlsx
+
+    entries = ingest(home, messy_workbook(tmp_path / "闵行.xlsx"))
+    out = tmp_path / "退回.xlsx"
+    assert write_errors_xlsx(entries, out) == 1
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["原行号 row", *LEGAL_AID_HEADER, "错误原因 reasons"]
+    assert rows[1][:3] == [6, "FY-3", "Minhang"]
+    assert "受理日期：日期晚于今天" in rows[1][-1] and "争议类型：不在可选值范围内" in rows[1][-1]
+    highlighted = {sheet.cell(row=1, column=c.column).value for c in sheet[2] if c.fill.fgColor.rgb == "FFFFC7CE"}
+    assert highlighted == {"受理日期", "结案日期", "争议类型", "涉及职工人数", "挽回经济损失（万元）"}
