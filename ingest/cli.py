@@ -240,6 +240,6 @@ def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> No
     command = [
         sys.executable, "-m", "streamlit", "run", str(paths.REPO / "dashboards" / "app.py"),
         "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
     ]
     raise typer.Exit(subprocess.call(command, env=env))

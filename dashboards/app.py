@@ -1,0 +1,87 @@
+"""Entry point for ``streamlit run dashboards/app.py``: page setup, the shared
+sidebar (language, year, data date) and the router over ``app_pages/``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Streamlit puts this file's folder on sys.path, not the repository root;
+# the pages import the ``dashboards`` package from there.
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import streamlit as st
+
+from dashboards import data, i18n, ui
+from dashboards.i18n import t
+from dashboards.queries import WarehouseMeta, WarehouseUnavailable
+
+PAGES = Path(__file__).resolve().parent / "app_pages"
+
+st.set_page_config(
+    layout="wide",
+    page_title=i18n.LABELS["app.title"][0],
+    page_icon=":material/monitoring:",
+)
+ui.inject_css()
+
+with st.sidebar:
+    # The language lives in the URL (?lang=en) so a shared link opens in the
+    # reader's language; Chinese is the default and leaves the URL clean.
+    ui.seed_from_url(ui.LANG_KEY, i18n.LANGS, i18n.DEFAULT_LANG)
+    st.segmented_control(
+        t("sidebar.language", "zh"),
+        options=list(i18n.LANGS),
+        format_func=lambda code: i18n.LANG_NAMES[code],
+        required=True,
+        key=ui.LANG_KEY,
+    )
+    lang = ui.current_lang()
+    ui.write_to_url(ui.LANG_KEY, lang, i18n.DEFAULT_LANG)
+
+    meta: WarehouseMeta | None
+    try:
+        meta = data.meta()
+        years = data.years() or [meta.data_date.year]
+    except WarehouseUnavailable:
+        meta = None
+    if meta is not None:
+        # Default: the year of the data date (数据截至).
+        default_year = meta.data_date.year if meta.data_date.year in years else years[0]
+        ui.seed_from_url(ui.YEAR_KEY, years, default_year, parse=int)
+        year = st.selectbox(t("sidebar.year", lang), options=years, key=ui.YEAR_KEY)
+        ui.write_to_url(ui.YEAR_KEY, year, default_year)
+        st.markdown(
+            f"**{t('sidebar.data_date', lang)}** {i18n.format_date(meta.data_date, lang)}"
+        )
+        if meta.built_at is not None:
+            st.caption(
+                t(
+                    "sidebar.built_at",
+                    lang,
+                    when=meta.built_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+    else:
+        st.markdown(f"**{t('sidebar.data_date', lang)}** {t('sidebar.no_data', lang)}")
+
+navigation = st.navigation(
+    [
+        st.Page(
+            PAGES / "overview.py",
+            title=t("nav.overview", lang),
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page(
+            PAGES / "definitions.py",
+            title=t("nav.definitions", lang),
+            icon=":material/menu_book:",
+            url_path="definitions",
+        ),
+    ]
+)
+navigation.run()

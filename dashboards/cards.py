@@ -1,0 +1,103 @@
+"""What a KPI card says, worked out without Streamlit: the formatted value,
+the 同比 change and how to colour it, the target line and the progress bar's
+fill and tick. ``dashboards.ui`` draws it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from dashboards import i18n, metrics
+from dashboards.i18n import Lang, t
+from dashboards.metrics import Status
+
+DeltaColour = Literal["normal", "inverse", "off"]
+DeltaArrow = Literal["auto", "off"]
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    metric: str
+    name: str
+    help: str | None
+    value_text: str
+    delta_text: str
+    delta_description: str | None
+    delta_colour: DeltaColour
+    delta_arrow: DeltaArrow
+    target_text: str | None  # None: no target set
+    completion: float | None
+    status: Status
+    bar_value: float | None  # the bar's fill, as a fraction of its width
+    benchmark: float | None  # where the tick sits, as a fraction
+    benchmark_text: str
+
+
+def _number(value: object) -> float | None:
+    """A float, or None for a missing value (None or NaN)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def build_card(
+    metric: str,
+    figures: Mapping[str, object] | None,
+    *,
+    name: str,
+    help_text: str | None,
+    lang: Lang,
+) -> KpiCard:
+    """The card for one metric from its city row of ``queries.city_year``
+    (None when the warehouse has no row for it)."""
+    row = figures or {}
+    actual = _number(row.get("actual"))
+    last_year = _number(row.get("actual_same_period_last_year"))
+    target = _number(row.get("target"))
+    completion = _number(row.get("completion_rate")) if target else None
+    time_progress = _number(row.get("time_progress"))
+
+    change = metrics.year_on_year(actual, last_year, metric)
+    rise_is_good = metrics.RISE_IS_GOOD.get(metric)
+    if change is None or rise_is_good is None:
+        colour: DeltaColour = "off"
+    else:
+        colour = "normal" if rise_is_good else "inverse"
+
+    if i18n.metric_kind(metric) == "rate":
+        # A rate does not accumulate over the year: its bar is the rate itself
+        # with the tick at the target.
+        bar_value, benchmark = actual, target
+        benchmark_text = t("card.rate_benchmark", lang)
+    else:
+        bar_value, benchmark = completion, time_progress
+        benchmark_text = t(
+            "card.time_progress", lang, value=i18n.format_rate(time_progress)
+        )
+
+    return KpiCard(
+        metric=metric,
+        name=name,
+        help=help_text,
+        value_text=i18n.format_value(actual, metric, lang),
+        delta_text=(
+            i18n.format_change(change, metric, lang)
+            if change is not None
+            else t("card.yoy_none", lang)
+        ),
+        delta_description=t("card.yoy", lang) if change is not None else None,
+        delta_colour=colour,
+        delta_arrow="off" if change is None or abs(change) < 5e-4 else "auto",
+        target_text=i18n.format_value(target, metric, lang) if target else None,
+        completion=completion,
+        status=metrics.status(completion, time_progress, metric),
+        bar_value=bar_value,
+        benchmark=benchmark,
+        benchmark_text=benchmark_text,
+    )

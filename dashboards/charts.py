@@ -1,0 +1,223 @@
+"""Chart builders: pure functions from a DataFrame to a plotly Figure.
+
+No Streamlit here, so the same figures serve the pages, PNG/SVG export and
+the tests. The callers pass values already scaled to the unit named in the
+chart's subtitle (万元, m yuan, %) and the hover text already formatted by
+``dashboards.i18n``; these functions only draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# CJK fonts first: without one named, headless browsers and image export fall
+# back to a Latin font and draw Chinese as empty boxes.
+FONT_FAMILY = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif'
+
+# One fixed colour per district, so a district looks the same on every chart
+# and in every export. Drawn from Paul Tol's "muted" and the Okabe–Ito sets,
+# which stay distinguishable under the common colour-vision deficiencies;
+# with sixteen districts colour still cannot carry meaning alone, so every
+# chart also names the districts on an axis or in the hover text.
+DISTRICT_COLOURS: dict[str, str] = {
+    "310101": "#332288",  # 黄浦 indigo
+    "310104": "#E69F00",  # 徐汇 orange
+    "310105": "#117733",  # 长宁 green
+    "310106": "#CC6677",  # 静安 rose
+    "310107": "#56B4E9",  # 普陀 sky blue
+    "310109": "#882255",  # 虹口 wine
+    "310110": "#44AA99",  # 杨浦 teal
+    "310112": "#D55E00",  # 闵行 vermilion
+    "310113": "#0072B2",  # 宝山 blue
+    "310114": "#999933",  # 嘉定 olive
+    "310115": "#AA4499",  # 浦东 purple
+    "310116": "#009E73",  # 金山 bluish green
+    "310117": "#DDCC77",  # 松江 sand
+    "310118": "#CC79A7",  # 青浦 reddish purple
+    "310120": "#88CCEE",  # 奉贤 cyan
+    "310151": "#661100",  # 崇明 brown
+}
+UNKNOWN_COLOUR = "#BBBBBB"
+
+# Status colours for the red/amber/green judgement; the status is always
+# written out in words too.
+STATUS_COLOURS: dict[str, str] = {
+    "green": "#1E8E3E",
+    "amber": "#E8A317",
+    "red": "#D93025",
+    "none": "#9AA0A6",
+}
+
+THIS_YEAR_COLOUR = "#0072B2"
+LAST_YEAR_COLOUR = "#9AA0A6"
+REFERENCE_COLOUR = "#5F6368"
+TARGET_COLOUR = "#202124"
+
+
+def district_colour(district_code: str) -> str:
+    """The fixed colour of a district; grey for the unknown member."""
+    return DISTRICT_COLOURS.get(str(district_code), UNKNOWN_COLOUR)
+
+
+def _layout(fig: go.Figure, *, title: str, subtitle: str, height: int) -> go.Figure:
+    """Shared look: CJK fonts, white background, the title and a subtitle
+    naming the unit top left (so an exported image explains itself), and the
+    legend top right."""
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 13, "color": "#202124"},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        title={
+            "text": f"<b>{title}</b>" if title else None,
+            "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#5F6368"}},
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 6, "l": 6},
+            "font": {"size": 15},
+        },
+        height=height,
+        margin={"l": 8, "r": 8, "t": 72 if subtitle else 48, "b": 8},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "right",
+            "x": 1.0,
+            "font": {"size": 12},
+        },
+        yaxis={"tickformat": ",~f", "rangemode": "tozero"},
+        xaxis={"title": None},
+        bargap=0.25,
+    )
+    return fig
+
+
+def district_bar(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str = "",
+    reference: float | None = None,
+    reference_label: str = "",
+    target_label: str = "",
+    height: int = 400,
+) -> go.Figure:
+    """Bars by district, largest first, with an optional reference line and
+    target markers.
+
+    ``frame`` has one row per district: ``district_code``, ``label`` (the
+    name on the axis), ``value`` (in the unit the subtitle names) and
+    ``value_text`` (for the hover); optionally ``target`` and
+    ``target_text``. ``reference`` (e.g. the district average or the city
+    rate) is drawn as a dashed line labelled ``reference_label``.
+    """
+    data = frame.sort_values("value", ascending=False, kind="stable")
+    fig = go.Figure(
+        go.Bar(
+            x=data["label"].tolist(),
+            y=data["value"].tolist(),
+            marker={"color": [district_colour(c) for c in data["district_code"]]},
+            customdata=data[["value_text"]].to_numpy(),
+            hovertemplate="<b>%{x}</b><br>%{customdata[0]}<extra></extra>",
+            showlegend=False,
+            name="",
+        )
+    )
+    if "target" in data and data["target"].notna().any():
+        texts = (
+            data["target_text"] if "target_text" in data else data["target"].astype(str)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=data["label"].tolist(),
+                y=data["target"].tolist(),
+                mode="markers",
+                name=target_label,
+                marker={
+                    "symbol": "line-ew",
+                    "size": 22,
+                    "line": {"width": 3, "color": TARGET_COLOUR},
+                    "color": TARGET_COLOUR,
+                },
+                customdata=texts.to_frame().to_numpy(),
+                hovertemplate=(
+                    "<b>%{x}</b><br>"
+                    + target_label
+                    + " %{customdata[0]}<extra></extra>"
+                ),
+            )
+        )
+    if reference is not None and pd.notna(reference):
+        fig.add_hline(
+            y=float(reference),
+            line={"dash": "dash", "color": REFERENCE_COLOUR, "width": 1.5},
+            annotation={
+                "text": reference_label,
+                "font": {"size": 12, "color": REFERENCE_COLOUR},
+                "bgcolor": "rgba(255,255,255,0.8)",
+            },
+            annotation_position="top right",
+        )
+    _layout(fig, title=title, subtitle=subtitle, height=height)
+    # Two-character Chinese names fit upright; longer English names slant.
+    longest = int(data["label"].astype(str).str.len().max()) if len(data) else 0
+    fig.update_xaxes(tickangle=0 if longest <= 4 else -40)
+    return fig
+
+
+def monthly_trend(
+    this_year: pd.DataFrame,
+    last_year: pd.DataFrame,
+    *,
+    month_labels: Sequence[str],
+    this_name: str,
+    last_name: str,
+    title: str,
+    subtitle: str = "",
+    height: int = 400,
+) -> go.Figure:
+    """This year's line against last year's, month by month.
+
+    Each frame has ``month_no`` (1–12), ``value`` (in the unit the
+    subtitle names) and ``value_text`` (for the hover). ``month_labels`` names
+    the twelve months on the axis. Last year is drawn first and dashed, so
+    this year's line sits on top.
+    """
+    fig = go.Figure()
+    for frame, name, colour, dash, width in (
+        (last_year, last_name, LAST_YEAR_COLOUR, "dash", 2),
+        (this_year, this_name, THIS_YEAR_COLOUR, "solid", 3),
+    ):
+        data = frame.sort_values("month_no")
+        fig.add_trace(
+            go.Scatter(
+                x=[month_labels[int(m) - 1] for m in data["month_no"]],
+                y=data["value"].tolist(),
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "dash": dash, "width": width},
+                marker={"size": 6, "color": colour},
+                customdata=data[["value_text"]].to_numpy(),
+                hovertemplate=name + ": %{customdata[0]}<extra></extra>",
+            )
+        )
+    _layout(fig, title=title, subtitle=subtitle, height=height)
+    # Keep the legend even when last year has no data: it names the year.
+    fig.update_layout(hovermode="x unified", showlegend=True)
+    # Keep all twelve months on the axis even early in the year, so the
+    # reader sees how much of the year is still to come.
+    fig.update_xaxes(
+        tickangle=0,
+        tickfont={"size": 11},
+        categoryorder="array",
+        categoryarray=list(month_labels),
+        range=[-0.5, 11.5],
+    )
+    return fig

@@ -1,0 +1,377 @@
+"""Read-only access to the published warehouse: the only module with SQL.
+
+Every function opens its own read-only DuckDB connection and closes it
+before returning. The warehouse file is replaced by ``os.replace()`` on each
+publish; a connection held open would keep reading the old file, so none is.
+Opening a read-only connection costs about a millisecond.
+
+DuckDB shares one database instance among all connections a process opens
+to the same path: while any of them is open, a "new" connection still reads
+the replaced file. The connections are therefore opened one at a time (a
+process-wide lock), so each query after a publish reads the new file.
+
+The functions are plain (no Streamlit) so the tests call them directly;
+``dashboards.data`` wraps them in ``st.cache_data`` for the pages. Values
+always reach SQL as bound parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ingest.errors import UnionKpiError
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+# The dimension's "unknown" member: its rows count in city totals (nothing is
+# silently dropped) but it is not a district to chart or rank.
+UNKNOWN_DISTRICT = "000000"
+# Measures of marts.kpi_district_month, which the city's monthly view sums.
+MONTH_MEASURES: tuple[str, ...] = (
+    "legal_aid_cases",
+    "legal_aid_workers",
+    "legal_aid_closed",
+    "legal_aid_mediated",
+    "legal_aid_recovered_yuan",
+    "wage_cases",
+    "wage_workers",
+    "wages_recovered_yuan",
+    "certified_enterprises",
+)
+RATE_METRICS: tuple[str, ...] = ("mediation_rate",)
+
+
+class WarehouseUnavailable(UnionKpiError):
+    """No warehouse has been published yet, or it cannot be read."""
+
+
+@dataclass(frozen=True)
+class WarehouseMeta:
+    data_date: date
+    built_at: datetime | None
+
+
+def home_dir(home: str | Path | None = None) -> Path:
+    """The warehouse home: ``home``, else $UNIONKPI_HOME, else ./data."""
+    chosen = home or os.environ.get("UNIONKPI_HOME") or "data"
+    return Path(chosen).expanduser().resolve()
+
+
+def warehouse_path(home: str | Path | None = None) -> Path:
+    return home_dir(home) / WAREHOUSE_FILE
+
+
+def warehouse_version(home: str | Path | None = None) -> tuple[str, int, int] | None:
+    """(path, inode, mtime in ns) of the published file, or None if absent.
+
+    A publish swaps in a new file, which changes the inode (and the mtime),
+    so this tuple is a cache key that changes exactly when the data does.
+    """
+    path = warehouse_path(home)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+def missing_warehouse_error(path: Path) -> WarehouseUnavailable:
+    return WarehouseUnavailable(
+        "no_warehouse",
+        "尚未发布数据仓库，请先运行 unionkpi build（或 make demo）。",
+        f"No warehouse published yet at {path}: run unionkpi build"
+        " (or make demo) first.",
+    )
+
+
+# See the module docstring: one open connection at a time in this process.
+# Queries take milliseconds and results are cached, so readers hardly wait.
+_CONNECTION_LOCK = threading.Lock()
+
+
+@contextmanager
+def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published warehouse, closed on exit."""
+    path = warehouse_path(home)
+    if not path.exists():
+        raise missing_warehouse_error(path)
+    with _CONNECTION_LOCK:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            # The file vanished between the check and the open, or is not a
+            # DuckDB database at all: both are "cannot read", not a crash.
+            if not path.exists():
+                raise missing_warehouse_error(path) from exc
+            raise WarehouseUnavailable(
+                "unreadable_warehouse",
+                f"数据仓库无法读取：{exc}",
+                f"The warehouse cannot be read: {exc}",
+            ) from exc
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _frame(
+    sql: str, params: list[Any] | None = None, home: str | Path | None = None
+) -> pd.DataFrame:
+    with connect(home) as con:
+        try:
+            return con.execute(sql, params or []).df()
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            # A table or column the dashboards rely on is missing: the
+            # warehouse was built by an incompatible version.
+            raise WarehouseUnavailable(
+                "warehouse_schema",
+                f"数据仓库缺少看板所需的表或字段：{exc}",
+                f"The warehouse lacks a table or column the dashboards need: {exc}",
+            ) from exc
+
+
+def meta(home: str | Path | None = None) -> WarehouseMeta:
+    """The data date (数据截至) and build time of the published warehouse."""
+    row = _frame(
+        "select data_date, built_at from marts.warehouse_meta limit 1", home=home
+    )
+    if row.empty:
+        raise WarehouseUnavailable(
+            "warehouse_schema",
+            "数据仓库缺少数据日期（warehouse_meta 为空）。",
+            "The warehouse has no data date (warehouse_meta is empty).",
+        )
+    built = row["built_at"].iloc[0]
+    return WarehouseMeta(
+        data_date=pd.Timestamp(row["data_date"].iloc[0]).date(),
+        built_at=None if pd.isna(built) else pd.Timestamp(built).to_pydatetime(),
+    )
+
+
+def years(home: str | Path | None = None) -> list[int]:
+    """The years with KPI figures, newest first."""
+    frame = _frame(
+        "select distinct year from marts.kpi_district_year"
+        " where year is not null order by year desc",
+        home=home,
+    )
+    return [int(y) for y in frame["year"]]
+
+
+def districts(home: str | Path | None = None) -> pd.DataFrame:
+    """The 16 districts (the unknown member left out), in code order."""
+    return _frame(
+        """
+        select district_code, district_name_zh, district_name_en, short_name_zh
+        from marts.dim_district
+        where district_code <> ?
+        order by district_code
+        """,
+        [UNKNOWN_DISTRICT],
+        home,
+    )
+
+
+def definitions(home: str | Path | None = None) -> pd.DataFrame:
+    """The glossary of metrics (口径), in its published order."""
+    return _frame(
+        """
+        select metric, name_zh, name_en, definition_zh, definition_en,
+            unit_zh, unit_en, source_zh, source_en, sort_order
+        from marts.kpi_definitions
+        order by sort_order, metric
+        """,
+        home=home,
+    )
+
+
+def district_year(
+    year: int, metric: str, home: str | Path | None = None
+) -> pd.DataFrame:
+    """One row per district for a metric in a year, best rank first."""
+    return _frame(
+        """
+        select
+            y.district_code,
+            d.district_name_zh,
+            d.district_name_en,
+            d.short_name_zh,
+            cast(y.actual as double) as actual,
+            cast(y.actual_same_period_last_year as double)
+                as actual_same_period_last_year,
+            cast(y.target as double) as target,
+            y.completion_rate,
+            y.time_progress,
+            y.rank
+        from marts.kpi_district_year as y
+        inner join marts.dim_district as d using (district_code)
+        where y.year = ? and y.metric = ? and y.district_code <> ?
+        order by y.rank nulls last, y.actual desc, y.district_code
+        """,
+        [year, metric, UNKNOWN_DISTRICT],
+        home,
+    )
+
+
+# City totals for every metric in a year. Counts and money are the sum over
+# all district rows (the unknown member included). A rate is recomputed from
+# the monthly counts over the same months, never averaged. A city target
+# exists only when every district has one: a partial sum would overstate the
+# completion rate. For the mediation rate the city target is the district
+# targets weighted by each district's closed cases.
+_CITY_YEAR_SQL = """
+with
+params as (
+    select
+        ?::integer as year,
+        ?::varchar as unknown,
+        case when ?::integer = year(data_date) then month(data_date) else 12 end
+            as last_month
+    from marts.warehouse_meta
+    limit 1
+),
+
+district_rows as (
+    select y.*
+    from marts.kpi_district_year as y, params
+    where y.year = params.year
+),
+
+district_count as (
+    select count(*) as n
+    from marts.dim_district, params
+    where district_code <> params.unknown
+),
+
+summed as (
+    select
+        metric,
+        sum(actual) as actual,
+        sum(actual_same_period_last_year) as actual_same_period_last_year,
+        sum(target) filter (where district_code <> params.unknown) as target_sum,
+        count(target) filter (where district_code <> params.unknown)
+            as targets_set,
+        max(time_progress) as time_progress,
+        max(time_progress_workdays) as time_progress_workdays
+    from district_rows, params
+    group by metric
+),
+
+months as (
+    select
+        sum(m.legal_aid_mediated) filter (
+            where year(m.month) = params.year
+            and month(m.month) <= params.last_month
+        ) as mediated,
+        sum(m.legal_aid_closed) filter (
+            where year(m.month) = params.year
+            and month(m.month) <= params.last_month
+        ) as closed,
+        sum(m.legal_aid_mediated) filter (
+            where year(m.month) = params.year - 1
+            and month(m.month) <= params.last_month
+        ) as mediated_last_year,
+        sum(m.legal_aid_closed) filter (
+            where year(m.month) = params.year - 1
+            and month(m.month) <= params.last_month
+        ) as closed_last_year
+    from marts.kpi_district_month as m, params
+),
+
+rate_target as (
+    select
+        count(r.target) as targets_set,
+        coalesce(
+            sum(r.target * c.actual) / nullif(sum(c.actual), 0),
+            avg(r.target)
+        ) as target
+    from district_rows as r
+    cross join params
+    left join district_rows as c
+        on c.district_code = r.district_code
+        and c.metric = 'legal_aid_closed'
+    where r.metric = 'mediation_rate' and r.district_code <> params.unknown
+),
+
+city as (
+    select
+        s.metric,
+        case when s.metric = 'mediation_rate'
+            then months.mediated / nullif(months.closed, 0)
+            else s.actual
+        end as actual,
+        case when s.metric = 'mediation_rate'
+            then months.mediated_last_year / nullif(months.closed_last_year, 0)
+            else s.actual_same_period_last_year
+        end as actual_same_period_last_year,
+        case
+            when s.metric = 'mediation_rate'
+                then case when rate_target.targets_set = district_count.n
+                    then rate_target.target end
+            when s.targets_set = district_count.n then s.target_sum
+        end as target,
+        s.time_progress,
+        s.time_progress_workdays
+    from summed as s, months, rate_target, district_count
+)
+
+select
+    metric,
+    cast(actual as double) as actual,
+    cast(actual_same_period_last_year as double) as actual_same_period_last_year,
+    cast(target as double) as target,
+    cast(actual as double) / nullif(cast(target as double), 0) as completion_rate,
+    time_progress,
+    time_progress_workdays
+from city
+order by metric
+"""
+
+
+def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
+    """City totals for every metric in ``year`` (see the SQL's comment)."""
+    return _frame(_CITY_YEAR_SQL, [year, UNKNOWN_DISTRICT, year], home)
+
+
+def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
+    """The city's monthly figures for ``year`` and the year before.
+
+    One row per month: ``month`` (first day), ``year``, ``month_no``, every
+    measure of kpi_district_month summed over districts, and
+    ``mediation_rate`` as mediated / closed.
+    """
+    return _frame(
+        """
+        select
+            month,
+            year(month) as year,
+            month(month) as month_no,
+            sum(legal_aid_cases) as legal_aid_cases,
+            sum(legal_aid_workers) as legal_aid_workers,
+            sum(legal_aid_closed) as legal_aid_closed,
+            sum(legal_aid_mediated) as legal_aid_mediated,
+            cast(sum(legal_aid_recovered_yuan) as double)
+                as legal_aid_recovered_yuan,
+            sum(wage_cases) as wage_cases,
+            sum(wage_workers) as wage_workers,
+            cast(sum(wages_recovered_yuan) as double) as wages_recovered_yuan,
+            sum(certified_enterprises) as certified_enterprises,
+            sum(legal_aid_mediated) / nullif(sum(legal_aid_closed), 0)
+                as mediation_rate
+        from marts.kpi_district_month
+        where year(month) between ? - 1 and ?
+        group by month
+        order by month
+        """,
+        [year, year],
+        home,
+    )

@@ -1,0 +1,139 @@
+"""Query results reshaped for display: the ranking and glossary tables,
+the frames the chart builders take, and the metrics' names and definitions.
+Pure pandas, no Streamlit.
+
+Table columns keep stable internal names (``rank``, ``district`` …) and
+numeric values in the unit of ``i18n.display_unit``, so a table stays
+sortable; the page gives them their labels and number formats.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards import i18n, metrics
+from dashboards.i18n import Lang
+
+
+def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
+    """The district ranking for one metric (rows of ``queries.district_year``).
+
+    Columns: rank, district, actual, yoy (per cent, or percentage points for a
+    rate), target, completion (per cent), status (words).
+    """
+    scale, _unit = i18n.display_unit(metric, lang)
+    name_col = i18n.district_label_column(lang)
+    rows = []
+    for row in frame.itertuples(index=False):
+        change = metrics.year_on_year(
+            row.actual, row.actual_same_period_last_year, metric
+        )
+        state = metrics.status(row.completion_rate, row.time_progress, metric)
+        rows.append(
+            {
+                "rank": None if pd.isna(row.rank) else int(row.rank),
+                "district": getattr(row, name_col),
+                "actual": None if pd.isna(row.actual) else row.actual / scale,
+                "yoy": None if change is None else change * 100,
+                "target": None if pd.isna(row.target) else row.target / scale,
+                "completion": (
+                    None if pd.isna(row.completion_rate) else row.completion_rate * 100
+                ),
+                "status": i18n.t(f"status.{state}", lang),
+            }
+        )
+    columns = ["rank", "district", "actual", "yoy", "target", "completion", "status"]
+    result = pd.DataFrame(rows, columns=columns)
+    # Whole columns of None would become object dtype; keep them numeric so
+    # the table formats and sorts them as numbers.
+    for column in ("actual", "yoy", "target", "completion"):
+        result[column] = pd.to_numeric(result[column], errors="coerce").astype(
+            "float64"
+        )
+    result["rank"] = result["rank"].astype("Int64")
+    return result
+
+
+def glossary(frame: pd.DataFrame, lang: Lang, search: str = "") -> pd.DataFrame:
+    """The definitions table in one language, optionally filtered by a search
+    text matched against the name, field name and definition."""
+    suffix = "en" if lang == "en" else "zh"
+    result = pd.DataFrame(
+        {
+            "metric": frame[f"name_{suffix}"],
+            "code": frame["metric"],
+            "definition": frame[f"definition_{suffix}"],
+            "unit": frame[f"unit_{suffix}"],
+            "source": frame[f"source_{suffix}"],
+        }
+    )
+    needle = search.strip().casefold()
+    if needle:
+        haystack = (
+            result["metric"].fillna("")
+            + " "
+            + result["code"].fillna("")
+            + " "
+            + result["definition"].fillna("")
+        ).str.casefold()
+        result = result[haystack.str.contains(needle, regex=False)]
+    return result.reset_index(drop=True)
+
+
+def metric_names(definitions: pd.DataFrame, lang: Lang) -> dict[str, str]:
+    """Display names, from the published glossary where it has them."""
+    column = "name_en" if lang == "en" else "name_zh"
+    names = {m: i18n.metric_name(m, lang) for m in i18n.METRIC_NAMES}
+    for row in definitions.itertuples(index=False):
+        value = getattr(row, column)
+        if isinstance(value, str) and value.strip():
+            names[str(row.metric)] = value
+    return names
+
+
+def metric_help(definitions: pd.DataFrame, metric: str, lang: Lang) -> str | None:
+    """A card's tooltip: the metric's definition (口径) and source."""
+    suffix = "en" if lang == "en" else "zh"
+    rows = definitions[definitions["metric"] == metric]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    parts = []
+    if isinstance(row[f"definition_{suffix}"], str):
+        parts.append(i18n.t("card.definition", lang, text=row[f"definition_{suffix}"]))
+    if isinstance(row[f"source_{suffix}"], str):
+        parts.append(i18n.t("card.source", lang, text=row[f"source_{suffix}"]))
+    return "\n\n".join(parts) or None
+
+
+def bar_frame(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
+    """Rows of ``queries.district_year`` shaped for ``charts.district_bar``."""
+    scale, _unit = i18n.display_unit(metric, lang)
+    labels = frame[i18n.district_label_column(lang, short=True)]
+    return pd.DataFrame(
+        {
+            "district_code": frame["district_code"],
+            "label": labels.fillna(frame["district_name_zh"]),
+            "value": frame["actual"] / scale,
+            "value_text": [i18n.format_value(v, metric, lang) for v in frame["actual"]],
+            "target": frame["target"] / scale,
+            "target_text": [
+                i18n.format_value(v, metric, lang) for v in frame["target"]
+            ],
+        }
+    )
+
+
+def trend_frame(
+    months: pd.DataFrame, year: int, metric: str, lang: Lang
+) -> pd.DataFrame:
+    """One year of ``queries.city_months`` shaped for ``charts.monthly_trend``."""
+    scale, _unit = i18n.display_unit(metric, lang)
+    rows = months[months["year"] == year]
+    return pd.DataFrame(
+        {
+            "month_no": rows["month_no"],
+            "value": rows[metric].astype("float64") / scale,
+            "value_text": [i18n.format_value(v, metric, lang) for v in rows[metric]],
+        }
+    )

@@ -1,0 +1,112 @@
+"""Chart builders (dashboards/charts.py): pure functions, no Streamlit."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboards import charts
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _districts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "district_code": ["310101", "310110", "310112", "310115"],
+            "label": ["黄浦", "杨浦", "闵行", "浦东"],
+            "value": [120.0, 1891.0, 2400.0, 5100.0],
+            "value_text": ["120件", "1,891件", "2,400件", "5,100件"],
+            "target": [150.0, 1800.0, None, 5000.0],
+            "target_text": ["150件", "1,800件", "—", "5,000件"],
+        }
+    )
+
+
+def test_district_bar_has_one_bar_per_district_largest_first() -> None:
+    fig = charts.district_bar(_districts(), title="法律援助案件数（件）")
+    bars = [trace for trace in fig.data if isinstance(trace, go.Bar)]
+    assert len(bars) == 1
+    assert list(bars[0].x) == ["浦东", "闵行", "杨浦", "黄浦"]
+    assert list(bars[0].y) == [5100.0, 2400.0, 1891.0, 120.0]
+    # Each bar keeps its district's fixed colour.
+    assert list(bars[0].marker.color) == [
+        charts.DISTRICT_COLOURS[code]
+        for code in ("310115", "310112", "310110", "310101")
+    ]
+
+
+def test_district_bar_draws_targets_and_the_reference_line() -> None:
+    fig = charts.district_bar(
+        _districts(),
+        title="t",
+        reference=2377.75,
+        reference_label="各区平均 2,378件",
+        target_label="目标",
+    )
+    targets = [trace for trace in fig.data if isinstance(trace, go.Scatter)]
+    assert len(targets) == 1 and targets[0].name == "目标"
+    assert list(targets[0].y)[:2] == [5000.0, None] or pd.isna(list(targets[0].y)[1])
+    lines = [shape for shape in fig.layout.shapes if shape.type == "line"]
+    assert len(lines) == 1 and lines[0].y0 == pytest.approx(2377.75)
+    assert fig.layout.annotations[0].text == "各区平均 2,378件"
+
+
+def test_district_bar_without_targets_has_no_target_trace() -> None:
+    frame = _districts().assign(target=None)
+    fig = charts.district_bar(frame, title="t")
+    assert [type(trace) for trace in fig.data] == [go.Bar]
+
+
+def test_figures_name_cjk_fonts_first() -> None:
+    fig = charts.district_bar(_districts(), title="法律援助案件数")
+    family = fig.layout.font.family
+    assert family.startswith('"Noto Sans CJK SC"')
+    assert "WenQuanYi Micro Hei" in family and "Microsoft YaHei" in family
+    assert family.endswith("sans-serif")
+    assert "法律援助案件数" in fig.layout.title.text
+
+
+def test_every_district_has_its_own_colour() -> None:
+    with (REPO / "data" / "reference" / "districts.csv").open(encoding="utf-8") as f:
+        codes = [row["district_code"] for row in csv.DictReader(f)]
+    assert len(codes) == 16
+    colours = [charts.district_colour(code) for code in codes]
+    assert len(set(colours)) == 16
+    assert charts.UNKNOWN_COLOUR not in colours
+    assert charts.district_colour("000000") == charts.UNKNOWN_COLOUR
+
+
+def test_monthly_trend_draws_this_year_over_last_year() -> None:
+    months = [f"{m}月" for m in range(1, 13)]
+    this_year = pd.DataFrame(
+        {
+            "month_no": [1, 2, 3],
+            "value": [10.0, 12.0, 9.0],
+            "value_text": ["a", "b", "c"],
+        }
+    )
+    last_year = pd.DataFrame(
+        {
+            "month_no": list(range(1, 13)),
+            "value": [float(m) for m in range(1, 13)],
+            "value_text": [str(m) for m in range(1, 13)],
+        }
+    )
+    fig = charts.monthly_trend(
+        this_year,
+        last_year,
+        month_labels=months,
+        this_name="2026年",
+        last_name="2025年",
+        title="趋势",
+    )
+    assert [trace.name for trace in fig.data] == ["2025年", "2026年"]
+    assert list(fig.data[1].x) == ["1月", "2月", "3月"]
+    assert list(fig.data[1].y) == [10.0, 12.0, 9.0]
+    assert len(fig.data[0].x) == 12
+    assert fig.data[0].line.dash == "dash"

@@ -1,0 +1,167 @@
+"""Red/amber/green status, year-on-year change and the display tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboards import cards, metrics, tables
+
+
+@pytest.mark.parametrize(
+    ("completion", "time_progress", "expected"),
+    [
+        (0.90, 0.833, "green"),  # ahead of time
+        (0.833, 0.833, "green"),  # exactly on pace
+        (0.74, 0.833, "amber"),  # 9.3 points behind
+        (0.733, 0.833, "amber"),  # exactly 10 points behind
+        (0.70, 0.833, "red"),  # 13.3 points behind
+        (None, 0.833, "none"),  # no target
+        (float("nan"), 0.833, "none"),
+    ],
+)
+def test_status_against_time_progress(completion, time_progress, expected) -> None:
+    assert metrics.status(completion, time_progress, "legal_aid_cases") == expected
+
+
+def test_a_rate_is_judged_against_its_whole_target() -> None:
+    # 95% of the target rate is amber even when only half the year is gone.
+    assert metrics.status(0.95, 0.5, "mediation_rate") == "amber"
+    assert metrics.status(1.02, 0.5, "mediation_rate") == "green"
+    assert metrics.status(0.80, 0.5, "mediation_rate") == "red"
+
+
+def test_year_on_year() -> None:
+    assert metrics.year_on_year(110, 100, "wage_cases") == pytest.approx(0.10)
+    assert metrics.year_on_year(0.76, 0.74, "mediation_rate") == pytest.approx(0.02)
+    assert metrics.year_on_year(5, 0, "wage_cases") is None
+    assert metrics.year_on_year(5, None, "wage_cases") is None
+
+
+def test_ranking_table_scales_and_labels() -> None:
+    frame = pd.DataFrame(
+        {
+            "district_code": ["310110", "310112"],
+            "district_name_zh": ["杨浦区", "闵行区"],
+            "district_name_en": ["Yangpu", "Minhang"],
+            "short_name_zh": ["杨浦", "闵行"],
+            "actual": [11_151_910.0, 30_420_000.0],
+            "actual_same_period_last_year": [10_000_000.0, None],
+            "target": [10_000_000.0, None],
+            "completion_rate": [1.115191, None],
+            "time_progress": [0.833, 0.833],
+            "rank": [1, 2],
+        }
+    )
+    zh = tables.ranking(frame, "wages_recovered_yuan", "zh")
+    assert list(zh["district"]) == ["杨浦区", "闵行区"]
+    assert zh["actual"].tolist() == pytest.approx([1115.191, 3042.0])  # 万元
+    assert zh.loc[0, "yoy"] == pytest.approx(11.5191)
+    assert zh.loc[0, "completion"] == pytest.approx(111.5191)
+    assert zh.loc[0, "status"] == "达到进度"
+    assert zh.loc[1, "status"] == "无目标"
+    assert pd.isna(zh.loc[1, "target"])
+    en = tables.ranking(frame, "wages_recovered_yuan", "en")
+    assert list(en["district"]) == ["Yangpu", "Minhang"]
+    assert en.loc[0, "actual"] == pytest.approx(11.15191)  # m yuan
+
+
+def test_glossary_filters_in_either_language() -> None:
+    frame = pd.DataFrame(
+        {
+            "metric": ["legal_aid_cases", "mediation_rate"],
+            "name_zh": ["法律援助案件数", "调解成功率"],
+            "name_en": ["Legal-aid cases", "Mediation success rate"],
+            "definition_zh": ["按受理日期统计", "调解成功数除以结案数"],
+            "definition_en": ["Counted when received", "Mediated over closed"],
+            "unit_zh": ["件", "%"],
+            "unit_en": ["cases", "%"],
+            "source_zh": ["案件明细", "案件明细"],
+            "source_en": ["Case lists", "Case lists"],
+            "sort_order": [1, 2],
+        }
+    )
+    assert list(tables.glossary(frame, "zh", "调解")["code"]) == ["mediation_rate"]
+    assert list(tables.glossary(frame, "en", "legal")["code"]) == ["legal_aid_cases"]
+    assert len(tables.glossary(frame, "en")) == 2
+
+
+def test_card_against_time_progress() -> None:
+    card = cards.build_card(
+        "wage_cases",
+        {
+            "actual": 1891.0,
+            "actual_same_period_last_year": 1700.0,
+            "target": 2400.0,
+            "completion_rate": 1891 / 2400,
+            "time_progress": 0.8329,
+        },
+        name="追讨欠薪案件数",
+        help_text="口径",
+        lang="zh",
+    )
+    assert card.value_text == "1,891件"
+    assert card.delta_text == "+11.2%"
+    assert card.delta_colour == "off"  # more cases is neither good nor bad
+    assert card.target_text == "2,400件"
+    assert card.status == "amber"  # 78.8% done, 83.3% of the year gone
+    assert card.bar_value == pytest.approx(0.7879, abs=1e-4)
+    assert card.benchmark == pytest.approx(0.8329)
+    assert card.benchmark_text == "时间进度 83.3%"
+
+
+def test_card_for_a_rate_and_for_no_target() -> None:
+    rate = cards.build_card(
+        "mediation_rate",
+        {
+            "actual": 0.769,
+            "actual_same_period_last_year": 0.748,
+            "target": 0.75,
+            "completion_rate": 0.769 / 0.75,
+            "time_progress": 0.5,
+        },
+        name="调解成功率",
+        help_text=None,
+        lang="en",
+    )
+    assert rate.value_text == "76.9%"
+    assert rate.delta_text == "+2.1 pp"
+    assert rate.delta_colour == "normal"
+    assert (rate.bar_value, rate.benchmark) == (0.769, 0.75)  # tick at the target
+    assert rate.status == "green"
+
+    missing = cards.build_card(
+        "legal_aid_recovered_yuan",
+        {"actual": 5.18e9, "actual_same_period_last_year": None, "target": None},
+        name="挽回经济损失",
+        help_text=None,
+        lang="zh",
+    )
+    assert missing.value_text == "51.8亿元"
+    assert missing.delta_text == "无上年同期数据" and missing.delta_arrow == "off"
+    assert missing.target_text is None and missing.status == "none"
+    assert missing.bar_value is None
+
+    nothing = cards.build_card("wage_cases", None, name="x", help_text=None, lang="zh")
+    assert nothing.value_text == "—" and nothing.status == "none"
+
+
+def test_chart_frames_scale_to_the_display_unit() -> None:
+    frame = pd.DataFrame(
+        {
+            "district_code": ["310110"],
+            "district_name_zh": ["杨浦区"],
+            "district_name_en": ["Yangpu"],
+            "short_name_zh": ["杨浦"],
+            "actual": [11_151_910.0],
+            "target": [None],
+        }
+    )
+    bars = tables.bar_frame(frame, "wages_recovered_yuan", "zh")
+    assert bars.loc[0, "label"] == "杨浦"
+    assert bars.loc[0, "value"] == pytest.approx(1115.191)
+    assert bars.loc[0, "value_text"] == "1115.19万元"
+    assert (
+        tables.bar_frame(frame, "wages_recovered_yuan", "en").loc[0, "label"]
+        == "Yangpu"
+    )
