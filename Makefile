@@ -36,7 +36,8 @@ system-deps: ## Chromium and CJK fonts (apt-get when root), for exports and brow
 demo: $(VENV)/.synced system-deps ## build the demo warehouse and serve the dashboards on :8501
 	$(VENV)/bin/unionkpi demo --port $(PORT)
 
-test: $(VENV)/.synced system-deps ## run every test
+test: $(VENV)/.synced system-deps ## lint, then run every test
+	$(VENV)/bin/ruff check ingest dashboards expectations tests
 	@$(VENV)/bin/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc

@@ -53,9 +53,7 @@ with st.sidebar:
         ui.seed_from_url(ui.YEAR_KEY, years, default_year, parse=int)
         year = st.selectbox(t("sidebar.year", lang), options=years, key=ui.YEAR_KEY)
         ui.write_to_url(ui.YEAR_KEY, year, default_year)
-        st.markdown(
-            f"**{t('sidebar.data_date', lang)}** {i18n.format_date(meta.data_date, lang)}"
-        )
+        st.markdown(f"**{t('sidebar.data_date', lang)}** {i18n.format_date(meta.data_date, lang)}")
         if meta.built_at is not None:
             st.caption(
                 t(

@@ -77,20 +77,14 @@ def build_card(
         benchmark_text = t("card.rate_benchmark", lang)
     else:
         bar_value, benchmark = completion, time_progress
-        benchmark_text = t(
-            "card.time_progress", lang, value=i18n.format_rate(time_progress)
-        )
+        benchmark_text = t("card.time_progress", lang, value=i18n.format_rate(time_progress))
 
     return KpiCard(
         metric=metric,
         name=name,
         help=help_text,
         value_text=i18n.format_value(actual, metric, lang),
-        delta_text=(
-            i18n.format_change(change, metric, lang)
-            if change is not None
-            else t("card.yoy_none", lang)
-        ),
+        delta_text=(i18n.format_change(change, metric, lang) if change is not None else t("card.yoy_none", lang)),
         delta_description=t("card.yoy", lang) if change is not None else None,
         delta_colour=colour,
         delta_arrow="off" if change is None or abs(change) < 5e-4 else "auto",

@@ -131,9 +131,7 @@ def district_bar(
         )
     )
     if "target" in data and data["target"].notna().any():
-        texts = (
-            data["target_text"] if "target_text" in data else data["target"].astype(str)
-        )
+        texts = data["target_text"] if "target_text" in data else data["target"].astype(str)
         fig.add_trace(
             go.Scatter(
                 x=data["label"].tolist(),
@@ -147,11 +145,7 @@ def district_bar(
                     "color": TARGET_COLOUR,
                 },
                 customdata=texts.to_frame().to_numpy(),
-                hovertemplate=(
-                    "<b>%{x}</b><br>"
-                    + target_label
-                    + " %{customdata[0]}<extra></extra>"
-                ),
+                hovertemplate=("<b>%{x}</b><br>" + target_label + " %{customdata[0]}<extra></extra>"),
             )
         )
     if reference is not None and pd.notna(reference):

@@ -46,9 +46,7 @@ def _missing(value: object) -> bool:
         return True
 
 
-def status(
-    completion_rate: float | None, time_progress: float | None, metric: str
-) -> Status:
+def status(completion_rate: float | None, time_progress: float | None, metric: str) -> Status:
     """Red/amber/green for a completion rate against time elapsed.
 
     Green when completion is at least the time progress, amber when it is

@@ -88,8 +88,7 @@ def missing_warehouse_error(path: Path) -> WarehouseUnavailable:
     return WarehouseUnavailable(
         "no_warehouse",
         "尚未发布数据仓库，请先运行 unionkpi build（或 make demo）。",
-        f"No warehouse published yet at {path}: run unionkpi build"
-        " (or make demo) first.",
+        f"No warehouse published yet at {path}: run unionkpi build (or make demo) first.",
     )
 
 
@@ -123,9 +122,7 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             con.close()
 
 
-def _frame(
-    sql: str, params: list[Any] | None = None, home: str | Path | None = None
-) -> pd.DataFrame:
+def _frame(sql: str, params: list[Any] | None = None, home: str | Path | None = None) -> pd.DataFrame:
     with connect(home) as con:
         try:
             return con.execute(sql, params or []).df()
@@ -141,9 +138,7 @@ def _frame(
 
 def meta(home: str | Path | None = None) -> WarehouseMeta:
     """The data date (数据截至) and build time of the published warehouse."""
-    row = _frame(
-        "select data_date, built_at from marts.warehouse_meta limit 1", home=home
-    )
+    row = _frame("select data_date, built_at from marts.warehouse_meta limit 1", home=home)
     if row.empty:
         raise WarehouseUnavailable(
             "warehouse_schema",
@@ -160,8 +155,7 @@ def meta(home: str | Path | None = None) -> WarehouseMeta:
 def years(home: str | Path | None = None) -> list[int]:
     """The years with KPI figures, newest first."""
     frame = _frame(
-        "select distinct year from marts.kpi_district_year"
-        " where year is not null order by year desc",
+        "select distinct year from marts.kpi_district_year where year is not null order by year desc",
         home=home,
     )
     return [int(y) for y in frame["year"]]
@@ -194,9 +188,7 @@ def definitions(home: str | Path | None = None) -> pd.DataFrame:
     )
 
 
-def district_year(
-    year: int, metric: str, home: str | Path | None = None
-) -> pd.DataFrame:
+def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.DataFrame:
     """One row per district for a metric in a year, best rank first."""
     return _frame(
         """

@@ -25,9 +25,7 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
     name_col = i18n.district_label_column(lang)
     rows = []
     for row in frame.itertuples(index=False):
-        change = metrics.year_on_year(
-            row.actual, row.actual_same_period_last_year, metric
-        )
+        change = metrics.year_on_year(row.actual, row.actual_same_period_last_year, metric)
         state = metrics.status(row.completion_rate, row.time_progress, metric)
         rows.append(
             {
@@ -36,9 +34,7 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
                 "actual": None if pd.isna(row.actual) else row.actual / scale,
                 "yoy": None if change is None else change * 100,
                 "target": None if pd.isna(row.target) else row.target / scale,
-                "completion": (
-                    None if pd.isna(row.completion_rate) else row.completion_rate * 100
-                ),
+                "completion": (None if pd.isna(row.completion_rate) else row.completion_rate * 100),
                 "status": i18n.t(f"status.{state}", lang),
             }
         )
@@ -47,9 +43,7 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
     # Whole columns of None would become object dtype; keep them numeric so
     # the table formats and sorts them as numbers.
     for column in ("actual", "yoy", "target", "completion"):
-        result[column] = pd.to_numeric(result[column], errors="coerce").astype(
-            "float64"
-        )
+        result[column] = pd.to_numeric(result[column], errors="coerce").astype("float64")
     result["rank"] = result["rank"].astype("Int64")
     return result
 
@@ -70,11 +64,7 @@ def glossary(frame: pd.DataFrame, lang: Lang, search: str = "") -> pd.DataFrame:
     needle = search.strip().casefold()
     if needle:
         haystack = (
-            result["metric"].fillna("")
-            + " "
-            + result["code"].fillna("")
-            + " "
-            + result["definition"].fillna("")
+            result["metric"].fillna("") + " " + result["code"].fillna("") + " " + result["definition"].fillna("")
         ).str.casefold()
         result = result[haystack.str.contains(needle, regex=False)]
     return result.reset_index(drop=True)
@@ -117,16 +107,12 @@ def bar_frame(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
             "value": frame["actual"] / scale,
             "value_text": [i18n.format_value(v, metric, lang) for v in frame["actual"]],
             "target": frame["target"] / scale,
-            "target_text": [
-                i18n.format_value(v, metric, lang) for v in frame["target"]
-            ],
+            "target_text": [i18n.format_value(v, metric, lang) for v in frame["target"]],
         }
     )
 
 
-def trend_frame(
-    months: pd.DataFrame, year: int, metric: str, lang: Lang
-) -> pd.DataFrame:
+def trend_frame(months: pd.DataFrame, year: int, metric: str, lang: Lang) -> pd.DataFrame:
     """One year of ``queries.city_months`` shaped for ``charts.monthly_trend``."""
     scale, _unit = i18n.display_unit(metric, lang)
     rows = months[months["year"] == year]

@@ -158,11 +158,7 @@ def progress_html(card: KpiCard, lang: Lang) -> str:
     the cards in a row keep the same height.
     """
     background, colour = BADGE_COLOURS[card.status]
-    target_line = (
-        t("card.target", lang, value=card.target_text)
-        if card.target_text
-        else t("card.no_target", lang)
-    )
+    target_line = t("card.target", lang, value=card.target_text) if card.target_text else t("card.no_target", lang)
     badge = (
         f'<span class="ukpi-badge" style="background:{background};color:{colour}">'
         f"{html.escape(t(f'status.{card.status}', lang))}</span>"
@@ -175,10 +171,7 @@ def progress_html(card: KpiCard, lang: Lang) -> str:
         )
     tick = ""
     if card.benchmark is not None:
-        tick = (
-            '<div class="ukpi-tick" '
-            f'style="left:calc({_pct(card.benchmark):.1f}% - 1px)"></div>'
-        )
+        tick = f'<div class="ukpi-tick" style="left:calc({_pct(card.benchmark):.1f}% - 1px)"></div>'
     completion = t("card.completion", lang, value=i18n.format_rate(card.completion))
     return (
         '<div class="ukpi-progress">'

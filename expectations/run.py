@@ -39,8 +39,7 @@ def check_warehouse(warehouse: Path, home: Home, read_only: bool = True) -> list
         site_name="unionkpi",
         site_config={
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(home.data_docs)},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home.data_docs)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
@@ -76,17 +75,19 @@ def check_warehouse(warehouse: Path, home: Home, read_only: bool = True) -> list
             for validation in run.run_results.values():
                 for outcome in validation.results:
                     config = outcome.expectation_config
-                    results.append({
-                        "suite": spec["name"],
-                        "type": config.type,
-                        "column": config.kwargs.get("column"),
-                        "severity": config.meta.get("severity", "blocking"),
-                        "success": bool(outcome.success),
-                        "description_zh": config.meta.get("description_zh", ""),
-                        "description_en": config.meta.get("description_en", ""),
-                        "unexpected_count": outcome.result.get("unexpected_count"),
-                        "partial_unexpected_list": [
-                            str(v) for v in (outcome.result.get("partial_unexpected_list") or [])[:10]
-                        ],
-                    })
+                    results.append(
+                        {
+                            "suite": spec["name"],
+                            "type": config.type,
+                            "column": config.kwargs.get("column"),
+                            "severity": config.meta.get("severity", "blocking"),
+                            "success": bool(outcome.success),
+                            "description_zh": config.meta.get("description_zh", ""),
+                            "description_en": config.meta.get("description_en", ""),
+                            "unexpected_count": outcome.result.get("unexpected_count"),
+                            "partial_unexpected_list": [
+                                str(v) for v in (outcome.result.get("partial_unexpected_list") or [])[:10]
+                            ],
+                        }
+                    )
     return results

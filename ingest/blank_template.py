@@ -49,8 +49,10 @@ def write_template(dataset: str, path: Path) -> Path:
             for row, value in enumerate(choices, start=1):
                 lists.cell(row=row, column=index, value=value)
             validation = DataValidation(
-                type="list", formula1=f"'可选值'!${letter}$1:${letter}${len(choices)}",
-                allow_blank=not column.required, showErrorMessage=True,
+                type="list",
+                formula1=f"'可选值'!${letter}$1:${letter}${len(choices)}",
+                allow_blank=not column.required,
+                showErrorMessage=True,
                 error="请从下拉列表中选择 / choose a value from the list",
             )
             sheet.add_data_validation(validation)

@@ -57,7 +57,9 @@ def ingest(
     period: Annotated[str | None, typer.Option(help="报送期 / reporting months, 2024-01..2024-03")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出JSON报告 / print the JSON report")] = False,
     submitted_by: Annotated[str, typer.Option(help="报送人 / who submitted (default: the OS user)")] = "",
-    errors_xlsx: Annotated[Path | None, typer.Option(help="把隔离行写回xlsx / write quarantined rows to this xlsx")] = None,
+    errors_xlsx: Annotated[
+        Path | None, typer.Option(help="把隔离行写回xlsx / write quarantined rows to this xlsx")
+    ] = None,
 ) -> None:
     """导入报送文件 / Load district submission files."""
     from ingest import load
@@ -81,9 +83,15 @@ def ingest(
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("导入 / ingesting", total=len(files))
             for file in files:
-                entries += load.ingest_file(con, home, file, today=paths.today(),
-                                            dataset=dataset, period=declared,
-                                            submitted_by=submitted_by or getpass.getuser())
+                entries += load.ingest_file(
+                    con,
+                    home,
+                    file,
+                    today=paths.today(),
+                    dataset=dataset,
+                    period=declared,
+                    submitted_by=submitted_by or getpass.getuser(),
+                )
                 progress.advance(task)
     finally:
         con.close()
@@ -180,7 +188,11 @@ def check(
         print(json.dumps({"checks": results}, ensure_ascii=False, indent=1, default=str))
     failed = [r for r in results if r["severity"] == "blocking" and not r["success"]]
     for r in results:
-        mark = "[green]✓[/green]" if r["success"] else ("[red]✗[/red]" if r["severity"] == "blocking" else "[yellow]![/yellow]")
+        mark = (
+            "[green]✓[/green]"
+            if r["success"]
+            else ("[red]✗[/red]" if r["severity"] == "blocking" else "[yellow]![/yellow]")
+        )
         err.print(f"{mark} {r['suite']}: {r['description_zh']} / {r['description_en']}")
     if failed:
         raise typer.Exit(1)
@@ -238,8 +250,18 @@ def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> No
     env = {**os.environ, "UNIONKPI_HOME": str(home.root)}
     err.print(f"看板 / dashboards: http://localhost:{port}")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(paths.REPO / "dashboards" / "app.py"),
-        "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(paths.REPO / "dashboards" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     raise typer.Exit(subprocess.call(command, env=env))

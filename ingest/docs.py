@@ -8,10 +8,19 @@ from ingest.paths import REPO
 from ingest.templates import TEMPLATES, synonyms_for
 
 FILE_CODES = {
-    "file_too_large", "empty_file", "unreadable_file", "encrypted_workbook",
-    "unknown_encoding", "unknown_template", "ambiguous_template",
-    "missing_required_column", "dataset_mismatch", "bad_period", "no_such_path",
-    "no_such_load", "already_withdrawn",
+    "file_too_large",
+    "empty_file",
+    "unreadable_file",
+    "encrypted_workbook",
+    "unknown_encoding",
+    "unknown_template",
+    "ambiguous_template",
+    "missing_required_column",
+    "dataset_mismatch",
+    "bad_period",
+    "no_such_path",
+    "no_such_load",
+    "already_withdrawn",
 }
 
 
@@ -49,8 +58,11 @@ def templates() -> str:
     ]
     for template in TEMPLATES.values():
         lines += [
-            "", f"## {template.dataset} ({template.zh})", "",
-            f"Natural key: ({', '.join(template.key)})", "",
+            "",
+            f"## {template.dataset} ({template.zh})",
+            "",
+            f"Natural key: ({', '.join(template.key)})",
+            "",
             "| column | 中文表头 | type | aliases | accepted values (synonyms) |",
             "| --- | --- | --- | --- | --- |",
         ]
@@ -61,8 +73,7 @@ def templates() -> str:
                 values += " (" + ", ".join(f"{k}→{v}" for k, v in synonyms.items()) + ")"
             star = "*" if column.required else ""
             lines.append(
-                f"| `{column.name}`{star} | {column.zh} | {column.kind} | "
-                f"{', '.join(column.aliases)} | {values} |"
+                f"| `{column.name}`{star} | {column.zh} | {column.kind} | {', '.join(column.aliases)} | {values} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -29,8 +29,14 @@ CODES: dict[str, tuple[str, str]] = {
     "amount_too_large": ("金额超过上限", "amount is above the per-row ceiling"),
     "invalid_flag": ("应填“是”或“否”", "must be 是/否 (yes/no)"),
     "invalid_year": ("年度无效", "not a valid year"),
-    "invalid_uscc": ("统一社会信用代码无效（校验位不符或格式错误）", "invalid unified social credit code (check character or format)"),
-    "uscc_as_number": ("统一社会信用代码被Excel转成了数字，请将该列设为文本后重新填写", "credit code was turned into a number by Excel; format the column as text and re-enter it"),
+    "invalid_uscc": (
+        "统一社会信用代码无效（校验位不符或格式错误）",
+        "invalid unified social credit code (check character or format)",
+    ),
+    "uscc_as_number": (
+        "统一社会信用代码被Excel转成了数字，请将该列设为文本后重新填写",
+        "credit code was turned into a number by Excel; format the column as text and re-enter it",
+    ),
     "formula_text": ("单元格以 = + - @ 开头，可能是公式", "cell starts with = + - @ and may be a spreadsheet formula"),
     "duplicate_key": ("同一文件中编号重复", "the same key appears more than once in this file"),
     "missing_certified_date": ("达标企业缺少认定日期", "a certified enterprise needs a certified date"),
@@ -39,7 +45,10 @@ CODES: dict[str, tuple[str, str]] = {
     "file_too_large": ("文件超过大小上限", "file is larger than the limit"),
     "empty_file": ("文件为空或没有数据行", "the file is empty or has no data rows"),
     "unreadable_file": ("文件无法读取", "the file cannot be read"),
-    "encrypted_workbook": ("工作簿已加密，请去除密码后重新提交", "the workbook is password-protected; remove the password and resubmit"),
+    "encrypted_workbook": (
+        "工作簿已加密，请去除密码后重新提交",
+        "the workbook is password-protected; remove the password and resubmit",
+    ),
     "unknown_encoding": ("文本编码无法识别（应为UTF-8或GB18030）", "unknown text encoding (expected UTF-8 or GB18030)"),
     "unknown_template": ("无法识别的报表格式（表头与模板不符）", "the headers match no known template"),
     "ambiguous_template": ("表头同时符合多个模板", "the headers match more than one template equally"),

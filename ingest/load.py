@@ -23,15 +23,28 @@ SKIPPED_NAMES = {"manifest.json"}
 LOCK_WAIT_SECONDS = 60
 
 _ARROW_TYPES = {
-    "text": pa.string(), "district": pa.string(), "category": pa.string(),
-    "uscc": pa.string(), "date": pa.date32(), "int": pa.int32(),
-    "year": pa.int32(), "money": pa.decimal128(18, 2),
-    "rate": pa.decimal128(18, 4), "flag": pa.bool_(),
+    "text": pa.string(),
+    "district": pa.string(),
+    "category": pa.string(),
+    "uscc": pa.string(),
+    "date": pa.date32(),
+    "int": pa.int32(),
+    "year": pa.int32(),
+    "money": pa.decimal128(18, 2),
+    "rate": pa.decimal128(18, 4),
+    "flag": pa.bool_(),
 }
 _SQL_TYPES = {
-    "text": "varchar", "district": "varchar", "category": "varchar",
-    "uscc": "varchar", "date": "date", "int": "integer", "year": "integer",
-    "money": "decimal(18, 2)", "rate": "decimal(18, 4)", "flag": "boolean",
+    "text": "varchar",
+    "district": "varchar",
+    "category": "varchar",
+    "uscc": "varchar",
+    "date": "date",
+    "int": "integer",
+    "year": "integer",
+    "money": "decimal(18, 2)",
+    "rate": "decimal(18, 4)",
+    "flag": "boolean",
 }
 
 
@@ -121,7 +134,8 @@ def parse_period(text: str) -> tuple[str, str]:
     match = re.fullmatch(r"(\d{4}-\d{2})(?:\.\.(\d{4}-\d{2}))?", text.strip())
     if not match:
         raise UnionKpiError(
-            "bad_period", "报送期格式应为 2024-01..2024-03",
+            "bad_period",
+            "报送期格式应为 2024-01..2024-03",
             "period must look like 2024-01..2024-03",
         )
     return match.group(1), match.group(2) or match.group(1)
@@ -145,10 +159,7 @@ def ingest_file(
         [sha256],
     ).fetchall()
     if earlier:
-        return [
-            Entry(str(path), sheet, sha256, dataset=ds, status="unchanged")
-            for sheet, ds in earlier
-        ]
+        return [Entry(str(path), sheet, sha256, dataset=ds, status="unchanged") for sheet, ds in earlier]
     try:
         if path.stat().st_size > max_bytes:
             raise UnionKpiError(
@@ -208,8 +219,7 @@ def _parse_sheets(
 
 
 def _file_error(error: UnionKpiError) -> dict[str, Any]:
-    return {"row": None, "column": None, "code": error.code,
-            "message": error.zh, "message_en": error.en}
+    return {"row": None, "column": None, "code": error.code, "message": error.zh, "message_en": error.en}
 
 
 def _period_from_rows(parsed: validate.Parsed) -> tuple[str, str] | None:
@@ -254,13 +264,24 @@ def _store(
             con.execute(
                 "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    entry.load_id, seq, entry.sha256, entry.path, entry.sheet,
-                    str(kept), entry.dataset, entry.status,
-                    _month_start(period[0]), _month_end(period[1]),
+                    entry.load_id,
+                    seq,
+                    entry.sha256,
+                    entry.path,
+                    entry.sheet,
+                    str(kept),
+                    entry.dataset,
+                    entry.status,
+                    _month_start(period[0]),
+                    _month_end(period[1]),
                     entry.status == "loaded" and entry.rows_read == 0,
                     _districts(stored, Path(entry.path).name),
-                    entry.rows_read, entry.rows_loaded, entry.rows_quarantined, now,
-                    json.dumps(entry.errors, ensure_ascii=False), submitted_by,
+                    entry.rows_read,
+                    entry.rows_loaded,
+                    entry.rows_quarantined,
+                    now,
+                    json.dumps(entry.errors, ensure_ascii=False),
+                    submitted_by,
                 ],
             )
             if stored is not None:

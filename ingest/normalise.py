@@ -131,8 +131,18 @@ def parse_money(value: Any, scale: int) -> Decimal:
 
 
 _FLAGS = {
-    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
-    "true": True, "false": False, "1": True, "0": False, "√": True, "×": False,
+    "是": True,
+    "否": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "√": True,
+    "×": False,
 }
 
 
@@ -176,9 +186,14 @@ def district_lookup() -> dict[str, str]:
             code = row["district_code"]
             english = row["district_name_en"].lower()
             for name in (
-                code, row["district_name_zh"], row["short_name_zh"], english,
-                english.replace("'", ""), f"{english} district",
-                f"{english} new area", f"{english} new district",
+                code,
+                row["district_name_zh"],
+                row["short_name_zh"],
+                english,
+                english.replace("'", ""),
+                f"{english} district",
+                f"{english} new area",
+                f"{english} new district",
             ):
                 lookup[name] = code
     return lookup

@@ -15,8 +15,16 @@ from ingest.load import LOCK_WAIT_SECONDS
 from ingest.paths import REPO, SHANGHAI, Home
 
 DBT_PROJECT = REPO / "dbt"
-LANDING_TABLES = ("loads", "legal_aid", "wage_recovery", "certification", "target",
-                  "quarantine", "load_errors", "withdrawals")
+LANDING_TABLES = (
+    "loads",
+    "legal_aid",
+    "wage_recovery",
+    "certification",
+    "target",
+    "quarantine",
+    "load_errors",
+    "withdrawals",
+)
 KEEP_BUILDS = 3
 
 
@@ -93,24 +101,48 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
         "today": today.isoformat(),
         "built_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
     }
-    outcome = dbtRunner().invoke([
-        "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(home.dbt_target), "--log-path", str(home.root / "dbt" / "logs"),
-        "--vars", json.dumps(variables), "--quiet", "--no-use-colors",
-    ])
+    outcome = dbtRunner().invoke(
+        [
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(home.dbt_target),
+            "--log-path",
+            str(home.root / "dbt" / "logs"),
+            "--vars",
+            json.dumps(variables),
+            "--quiet",
+            "--no-use-colors",
+        ]
+    )
     failures = []
     if outcome.result is not None:
         for node in outcome.result.results:
             if str(node.status) not in {"success", "pass"}:
-                failures.append({
-                    "name": node.node.name, "kind": "dbt",
-                    "severity": "blocking", "success": False,
-                    "status": str(node.status), "message": node.message or "",
-                })
+                failures.append(
+                    {
+                        "name": node.node.name,
+                        "kind": "dbt",
+                        "severity": "blocking",
+                        "success": False,
+                        "status": str(node.status),
+                        "message": node.message or "",
+                    }
+                )
     if not outcome.success and not failures:
-        failures.append({"name": "dbt", "kind": "dbt", "severity": "blocking",
-                         "success": False, "status": "error",
-                         "message": str(outcome.exception)})
+        failures.append(
+            {
+                "name": "dbt",
+                "kind": "dbt",
+                "severity": "blocking",
+                "success": False,
+                "status": "error",
+                "message": str(outcome.exception),
+            }
+        )
     return failures
 
 

@@ -28,7 +28,7 @@ def read(path: Path) -> list[Sheet]:
     data = path.read_bytes()
     if not data.strip():
         raise UnionKpiError("empty_file")
-    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+    if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return _read_workbook(path, data)
     if b"\x00" in data[:8192]:
         raise UnionKpiError("unreadable_file")

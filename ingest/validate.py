@@ -115,15 +115,18 @@ def find_template(sheet: Sheet, dataset: str | None) -> Header:
             f"缺少必填列：{listed}",
             f"required column missing: {listed_en}",
         )
-    header_rows = [cells for _, cells in sheet.rows[max(0, index - 1): index + 1]]
+    header_rows = [cells for _, cells in sheet.rows[max(0, index - 1) : index + 1]]
     written = {}
     for position, column in positions.items():
         for cells in header_rows:
             if position < len(cells) and n.header_key(cells[position])[0] in _names(template):
                 written[column.name] = str(cells[position]).strip()
     return Header(
-        template, index, positions,
-        {c.name: scales[p] for p, c in positions.items()}, written,
+        template,
+        index,
+        positions,
+        {c.name: scales[p] for p, c in positions.items()},
+        written,
     )
 
 
@@ -177,7 +180,7 @@ def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str =
         title_texts=title_texts,
     )
     rows = []
-    for number, cells in sheet.rows[found.row_index + 1:]:
+    for number, cells in sheet.rows[found.row_index + 1 :]:
         values = [n.text(c) for c in cells]
         present = [v for v in values if v is not None]
         if not present:
@@ -228,9 +231,8 @@ def _check_row(
             continue
         _check_value(column, record[column.name], today, fail)
     for later, earlier in LATER_THAN.items():
-        if later in record and record.get(later) and record.get(earlier):
-            if record[later] < record[earlier]:
-                fail(template.column(later), "closed_before_received")
+        if record.get(later) and record.get(earlier) and record[later] < record[earlier]:
+            fail(template.column(later), "closed_before_received")
     dataset = template.dataset
     if dataset == "certification" and record["status"] == "达标" and raw.get("certified_date") is None:
         fail(template.column("certified_date"), "missing_certified_date")

@@ -19,8 +19,10 @@ def marts(home, sql):
 def test_correct_then_withdraw(tmp_path):
     home = tmp_path / "home"
     first = tmp_path / "01_黄浦_2026年10月.csv"
-    first.write_text(HEADER + "C-1,黄浦,2026-10-02,2026-10-09,劳动报酬,1,100.00,调解成功\n"
-                     "C-2,黄浦,2026-10-03,,工伤,2,,办理中\n", encoding="utf-8")
+    first.write_text(
+        HEADER + "C-1,黄浦,2026-10-02,2026-10-09,劳动报酬,1,100.00,调解成功\nC-2,黄浦,2026-10-03,,工伤,2,,办理中\n",
+        encoding="utf-8",
+    )
     correction = tmp_path / "02_黄浦_2026年10月_更正.csv"
     correction.write_text(HEADER + "C-1,黄浦,2026-10-02,2026-10-09,劳动报酬,1,250.50,调解成功\n", encoding="utf-8")
     run_cli(home, "ingest", str(tmp_path))

@@ -42,13 +42,13 @@ def test_mart_totals_equal_the_generated_files(manifest, warehouse):
 
 
 def test_totals_by_district_and_month(manifest, warehouse):
-    by_district = dict(
-        (code, (rows, yuan))
+    by_district = {
+        code: (rows, yuan)
         for code, rows, yuan in warehouse.execute(
             "select district_code, sum(legal_aid_cases), sum(legal_aid_recovered_yuan) "
             "from marts.kpi_district_month group by 1"
         ).fetchall()
-    )
+    }
     for code, figures in manifest["expected"]["legal_aid"]["by_district"].items():
         assert by_district[code] == (figures["rows"], Decimal(figures["amount_recovered_yuan"])), code
     by_month = {
@@ -67,7 +67,10 @@ def test_every_district_and_month_has_a_row(manifest, warehouse):
         "select count(distinct month), count(distinct district_code), count(*) from marts.kpi_district_month",
     )
     assert districts == 16 and rows == months * 16
-    assert one(warehouse, "select max(month) from marts.kpi_district_month")[0].isoformat()[:7] == manifest["data_date"][:7]
+    assert (
+        one(warehouse, "select max(month) from marts.kpi_district_month")[0].isoformat()[:7]
+        == manifest["data_date"][:7]
+    )
     assert one(warehouse, "select data_date from marts.warehouse_meta")[0].isoformat() == manifest["data_date"]
 
 
@@ -99,10 +102,13 @@ def test_year_to_date_and_same_period(warehouse):
         [data_date.year, data_date.year - 1, data_date.month],
     )
     assert (actual, last_year) == (this_months, last_months)
-    ranks = [r for (r,) in warehouse.execute(
-        "select rank from marts.kpi_district_year where year = ? and metric = 'legal_aid_cases' order by rank",
-        [data_date.year],
-    ).fetchall()]
+    ranks = [
+        r
+        for (r,) in warehouse.execute(
+            "select rank from marts.kpi_district_year where year = ? and metric = 'legal_aid_cases' order by rank",
+            [data_date.year],
+        ).fetchall()
+    ]
     assert ranks[0] == 1 and len(ranks) == 16
 
 

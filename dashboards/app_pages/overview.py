@@ -27,22 +27,14 @@ def ranking_config(metric: str, lang: Lang) -> dict[str, ColumnConfig]:
     number = {"count": "%,d", "money": "%,.2f", "rate": "%.1f%%"}[kind]
     is_rate = kind == "rate"
     return {
-        "rank": st.column_config.NumberColumn(
-            t("table.rank", lang), format="%d", width="small"
-        ),
-        "district": st.column_config.TextColumn(
-            t("table.district", lang), width="small"
-        ),
-        "actual": st.column_config.NumberColumn(
-            t("table.actual", lang, unit=unit), format=number
-        ),
+        "rank": st.column_config.NumberColumn(t("table.rank", lang), format="%d", width="small"),
+        "district": st.column_config.TextColumn(t("table.district", lang), width="small"),
+        "actual": st.column_config.NumberColumn(t("table.actual", lang, unit=unit), format=number),
         "yoy": st.column_config.NumberColumn(
             t("table.yoy_pp" if is_rate else "table.yoy", lang),
             format="%+.1f" if is_rate else "%+.1f%%",
         ),
-        "target": st.column_config.NumberColumn(
-            t("table.target", lang, unit=unit), format=number
-        ),
+        "target": st.column_config.NumberColumn(t("table.target", lang, unit=unit), format=number),
         "completion": st.column_config.ProgressColumn(
             t("table.completion", lang),
             format="%.1f%%",
@@ -78,9 +70,7 @@ def render() -> None:
 
     # Cards: three to a row reads well from a laptop to a meeting-room screen.
     for start in range(0, len(metrics.OVERVIEW_METRICS), 3):
-        for column, metric in zip(
-            st.columns(3), metrics.OVERVIEW_METRICS[start : start + 3], strict=False
-        ):
+        for column, metric in zip(st.columns(3), metrics.OVERVIEW_METRICS[start : start + 3], strict=False):
             with column:
                 ui.kpi_card(
                     cards.build_card(
@@ -152,14 +142,10 @@ def render() -> None:
 
     st.markdown(f"**{t('overview.ranking', lang)} · {name}**")
     ranking = tables.ranking(by_district, metric, lang)
-    status_colours = {
-        t(f"status.{state}", lang): colour for state, colour in STATUS_TEXT.items()
-    }
+    status_colours = {t(f"status.{state}", lang): colour for state, colour in STATUS_TEXT.items()}
     st.dataframe(
         ranking.style.map(
-            lambda text: (
-                f"color: {status_colours.get(text, 'inherit')}; font-weight: 600"
-            ),
+            lambda text: f"color: {status_colours.get(text, 'inherit')}; font-weight: 600",
             subset=["status"],
         ),
         column_config=ranking_config(metric, lang),

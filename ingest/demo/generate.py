@@ -168,9 +168,7 @@ LEGAL_AID_INDUSTRY_P = _industry_p(
     culture=0.02,
 )
 # Couriers, ride-hailing drivers and platform workers (新就业形态).
-NEW_FORM_INDUSTRY_P = _industry_p(
-    transport=0.55, it=0.15, household=0.15, catering=0.10, retail=0.05
-)
+NEW_FORM_INDUSTRY_P = _industry_p(transport=0.55, it=0.15, household=0.15, catering=0.10, retail=0.05)
 WAGE_INDUSTRY_P = _industry_p(
     construction=0.35,
     catering=0.14,
@@ -252,9 +250,7 @@ def load_districts() -> list[District]:
     streets: dict[str, list[str]] = {}
     with open(REFERENCE_DIR / "subdistricts.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            streets.setdefault(row["district_code"], []).append(
-                row["subdistrict_name_zh"]
-            )
+            streets.setdefault(row["district_code"], []).append(row["subdistrict_name_zh"])
     with open(REFERENCE_DIR / "districts.csv", encoding="utf-8", newline="") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: r["district_code"])
     return [
@@ -301,17 +297,11 @@ class Style:
 
 
 STYLES: dict[str, Style] = {
-    "310101": Style(
-        "xlsx", merge_title=True, serial_column=True, valid_until_blank=True
-    ),
+    "310101": Style("xlsx", merge_title=True, serial_column=True, valid_until_blank=True),
     "310104": Style("csv", title=False, headers="en", district_label="en", dates="iso"),
     "310105": Style("xlsx", headers="en", district_label="en"),
-    "310106": Style(
-        "csv", encoding="gb18030", headers="zh_units", dates="iso", thousands=True
-    ),
-    "310107": Style(
-        "xlsx", district_label="short", serial_column=True, remark_column=True
-    ),
+    "310106": Style("csv", encoding="gb18030", headers="zh_units", dates="iso", thousands=True),
+    "310107": Style("xlsx", district_label="short", serial_column=True, remark_column=True),
     "310109": Style(
         "csv",
         encoding="gb18030",
@@ -322,9 +312,7 @@ STYLES: dict[str, Style] = {
         valid_until_blank=True,
     ),
     "310110": Style("xlsx", merge_title=True, headers="zh_units", wan=True),
-    "310112": Style(
-        "xlsx", merge_title=True, headers="zh_units", split_current_year=True
-    ),
+    "310112": Style("xlsx", merge_title=True, headers="zh_units", split_current_year=True),
     "310113": Style(
         "csv",
         headers="zh_units",
@@ -399,9 +387,7 @@ class Calendar:
         return self.data_date.month if year == self.data_date.year else 12
 
     def months(self) -> list[str]:
-        return [
-            f"{y}-{m:02d}" for y in self.years for m in range(1, self.last_month(y) + 1)
-        ]
+        return [f"{y}-{m:02d}" for y in self.years for m in range(1, self.last_month(y) + 1)]
 
     @staticmethod
     def year_days(year: int) -> np.ndarray:
@@ -423,9 +409,7 @@ class Calendar:
             self._shapes[key] = w / w.sum()
         return self._shapes[key]
 
-    def _weekly(
-        self, days: np.ndarray, *, weekend: float, holiday: float
-    ) -> np.ndarray:
+    def _weekly(self, days: np.ndarray, *, weekend: float, holiday: float) -> np.ndarray:
         # Offices close at weekends and on holidays (hotline and online
         # platform cases still come in); adjusted working days count as weekdays.
         weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
@@ -441,15 +425,11 @@ def _festivals(year: int) -> list[dt.date]:
     """The Spring Festivals whose effects can reach into `year`."""
     missing = [y for y in (year - 1, year, year + 1) if y not in SPRING_FESTIVAL]
     if missing:
-        raise ValueError(
-            f"no Spring Festival date for {missing}; extend SPRING_FESTIVAL"
-        )
+        raise ValueError(f"no Spring Festival date for {missing}; extend SPRING_FESTIVAL")
     return [SPRING_FESTIVAL[y] for y in (year - 1, year, year + 1)]
 
 
-def _festival_factor(
-    days: np.ndarray, year: int, windows: tuple[tuple[int, int, float], ...]
-) -> np.ndarray:
+def _festival_factor(days: np.ndarray, year: int, windows: tuple[tuple[int, int, float], ...]) -> np.ndarray:
     factor = np.ones(len(days))
     for festival in _festivals(year):
         offset = days - _day(festival)
@@ -458,9 +438,7 @@ def _festival_factor(
     return factor
 
 
-def _festival_month_factor(
-    days: np.ndarray, year: int, dip: float, before: float
-) -> np.ndarray:
+def _festival_month_factor(days: np.ndarray, year: int, dip: float, before: float) -> np.ndarray:
     # Whole months, so that the festival's month shows a clear dip whether
     # the festival falls late in January or in mid-February.
     month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -474,9 +452,7 @@ def _festival_month_factor(
 
 def _month_of(days: np.ndarray) -> np.ndarray:
     """Calendar month (1-12) of each day."""
-    return (
-        days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1
-    )
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1
 
 
 def _ymd(days: np.ndarray) -> tuple[list[int], list[int], list[int]]:
@@ -494,9 +470,7 @@ def _plus_years(days: np.ndarray, years: int) -> np.ndarray:
     month = d64.astype("datetime64[M]")
     day_index = (d64 - month.astype("datetime64[D]")).astype(np.int64)
     target = month + 12 * years
-    length = (
-        (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
-    ).astype(np.int64)
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     out = target.astype("datetime64[D]") + np.minimum(day_index, length - 1)
     return out.astype(np.int64)
 
@@ -507,18 +481,14 @@ def _plus_years(days: np.ndarray, years: int) -> np.ndarray:
 
 
 def _rng(seed: int, stream: int, district: str, year: int = 0) -> np.random.Generator:
-    return np.random.default_rng(
-        np.random.SeedSequence([seed, stream, int(district), year])
-    )
+    return np.random.default_rng(np.random.SeedSequence([seed, stream, int(district), year]))
 
 
 def _choice(rng: np.random.Generator, p: Any, n: int) -> np.ndarray:
     return rng.choice(len(p), size=n, p=np.asarray(p) / np.sum(p))
 
 
-def _daily_arrivals(
-    rng: np.random.Generator, days: np.ndarray, expected: float, shape: np.ndarray
-) -> np.ndarray:
+def _daily_arrivals(rng: np.random.Generator, days: np.ndarray, expected: float, shape: np.ndarray) -> np.ndarray:
     """Sorted arrival days: a Poisson count for each day of the year."""
     return np.repeat(days, rng.poisson(expected * shape))
 
@@ -545,9 +515,7 @@ CODE_MULTIPLIER = 387_420_489  # 3**18, coprime with 31: an affine permutation
 def _org_check(body: str) -> str:
     """GB 11714 check character of an 8-character organisation code."""
     weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(
-        (int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, weights)
-    )
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, weights, strict=False))
     c = 11 - total % 11
     return "X" if c == 10 else "0" if c == 11 else str(c)
 
@@ -604,15 +572,8 @@ class FirmRegistry:
                 b = (b + 1) % len(BRAND_CHARS)
             endings = NAME_SUFFIXES[industry[i]]
             prefix = "上海" + (self.district.short_zh if with_district[i] else "")
-            self.names.append(
-                prefix
-                + BRAND_CHARS[a]
-                + BRAND_CHARS[b]
-                + endings[suffix[i] % len(endings)]
-            )
-            n = (
-                CODE_MULTIPLIER * (self.code_base + start + i) + self.salt
-            ) % CODE_SPACE
+            self.names.append(prefix + BRAND_CHARS[a] + BRAND_CHARS[b] + endings[suffix[i] % len(endings)])
+            n = (CODE_MULTIPLIER * (self.code_base + start + i) + self.salt) % CODE_SPACE
             self.codes.append(uscc_for(self.district.code, n))
         self.industry = np.concatenate([self.industry, industry])
         self.street = np.concatenate([self.street, _choice(rng, self.street_p, count)])
@@ -663,12 +624,8 @@ def legal_aid_year(
 ) -> Table:
     cal = ctx.calendar
     annual = LEGAL_AID_PER_YEAR * (1 + LEGAL_AID_GROWTH) ** (year - cal.first_year)
-    expected = (
-        annual * district.weight * ctx.scale * rng.lognormal(0, DISTRICT_NOISE_SIGMA)
-    )
-    received = _daily_arrivals(
-        rng, cal.year_days(year), expected, cal.shape("legal_aid", year)
-    )
+    expected = annual * district.weight * ctx.scale * rng.lognormal(0, DISTRICT_NOISE_SIGMA)
+    received = _daily_arrivals(rng, cal.year_days(year), expected, cal.shape("legal_aid", year))
     n = len(received)
     service = _choice(rng, SERVICE_P, n)
     channel = _choice(rng, CHANNEL_P, n)
@@ -695,9 +652,7 @@ def legal_aid_year(
 
     cdf = OUTCOME_P_BY_SERVICE.cumsum(axis=1)[service]
     outcome = np.minimum((rng.random(n)[:, None] > cdf).sum(axis=1), WITHDRAWN)
-    closed = received + rng.integers(
-        DAYS_TO_CLOSE[outcome, 0], DAYS_TO_CLOSE[outcome, 1] + 1
-    )
+    closed = received + rng.integers(DAYS_TO_CLOSE[outcome, 0], DAYS_TO_CLOSE[outcome, 1] + 1)
     ratio = rng.uniform(RECOVERY_RATIO[outcome, 0], RECOVERY_RATIO[outcome, 1])
     recovered = np.floor(claimed * ratio).astype(np.int64)
     # A withdrawn case recovers nothing: some districts write 0, some leave it blank.
@@ -744,12 +699,8 @@ def wage_year(
 ) -> Table:
     cal = ctx.calendar
     annual = WAGE_PER_YEAR * (1 + WAGE_GROWTH) ** (year - cal.first_year)
-    expected = (
-        annual * district.weight * ctx.scale * rng.lognormal(0, DISTRICT_NOISE_SIGMA)
-    )
-    opened = _daily_arrivals(
-        rng, cal.year_days(year), expected, cal.shape("wage_recovery", year)
-    )
+    expected = annual * district.weight * ctx.scale * rng.lognormal(0, DISTRICT_NOISE_SIGMA)
+    opened = _daily_arrivals(rng, cal.year_days(year), expected, cal.shape("wage_recovery", year))
     if skip_month is not None:
         # The nil-return month: this district really had no wage cases then.
         opened = opened[_month_of(opened) != skip_month]
@@ -770,17 +721,11 @@ def wage_year(
         rng.lognormal(np.log(5_000), 0.6, n),
     )
     owed = _cents(rng, workers * per_worker)
-    resolved = opened + np.where(
-        source == INCIDENT, rng.integers(1, 21, n), rng.integers(3, 61, n)
-    )
+    resolved = opened + np.where(source == INCIDENT, rng.integers(1, 21, n), rng.integers(3, 61, n))
     full = rng.random(n) < 0.55
-    recovered = np.where(full, owed, np.floor(owed * rng.uniform(0.5, 1.0, n))).astype(
-        np.int64
-    )
+    recovered = np.where(full, owed, np.floor(owed * rng.uniform(0.5, 1.0, n))).astype(np.int64)
     # While a case is open, part of the money may already be back.
-    partial = np.where(
-        rng.random(n) < 0.7, 0, np.floor(recovered * rng.uniform(0.1, 0.6, n))
-    ).astype(np.int64)
+    partial = np.where(rng.random(n) < 0.7, 0, np.floor(recovered * rng.uniform(0.1, 0.6, n))).astype(np.int64)
     return {
         "seq": np.arange(1, n + 1),
         "opened": opened,
@@ -812,9 +757,7 @@ class CertHistory:
     failed: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-def _days_between(
-    rng: np.random.Generator, first: dt.date, last: dt.date, n: int
-) -> np.ndarray:
+def _days_between(rng: np.random.Generator, first: dt.date, last: dt.date, n: int) -> np.ndarray:
     return rng.integers(_day(first), _day(last) + 1, size=n)
 
 
@@ -827,12 +770,7 @@ def certification_year(
     history: CertHistory,
 ) -> Table:
     n_apps = int(
-        rng.poisson(
-            CERT_APPLICATIONS_PER_YEAR
-            * district.weight
-            * ctx.scale
-            * rng.lognormal(0, DISTRICT_NOISE_SIGMA)
-        )
+        rng.poisson(CERT_APPLICATIONS_PER_YEAR * district.weight * ctx.scale * rng.lognormal(0, DISTRICT_NOISE_SIGMA))
     )
     # A certificate lasts three years, so half of those certified three
     # campaigns ago renew; some that failed last year try again.
@@ -845,9 +783,7 @@ def certification_year(
     returning = returning[np.sort(first)][:n_apps]
     firm = np.concatenate([returning, firms.add(rng, n_apps - len(returning))])
     n = len(firm)
-    p_certified = np.where(
-        np.isin(firm, renew), 0.9, np.where(np.isin(firm, retry), 0.6, 0.78)
-    )
+    p_certified = np.where(np.isin(firm, renew), 0.9, np.where(np.isin(firm, retry), 0.6, 0.78))
     certified = rng.random(n) < p_certified
 
     # Applications come in March to June; most decisions fall in October to
@@ -859,17 +795,9 @@ def certification_year(
         _days_between(rng, dt.date(year, 10, 1), dt.date(year, 12, 31), n),
         _days_between(rng, dt.date(year, 7, 1), dt.date(year, 9, 30), n),
     )
-    score = (
-        np.where(certified, rng.integers(800, 1001, n), rng.integers(600, 796, n))
-        // 5
-        * 5
-    )
-    revoked = np.where(
-        certified & (rng.random(n) < 0.02), decided + rng.integers(60, 700, n), MISSING
-    )
-    employees = np.maximum(
-        3, np.round(firms.employees[firm] * rng.lognormal(0, 0.08, n))
-    ).astype(np.int64)
+    score = np.where(certified, rng.integers(800, 1001, n), rng.integers(600, 796, n)) // 5 * 5
+    revoked = np.where(certified & (rng.random(n) < 0.02), decided + rng.integers(60, 700, n), MISSING)
+    employees = np.maximum(3, np.round(firms.employees[firm] * rng.lognormal(0, 0.08, n))).astype(np.int64)
     history.certified[year] = firm[certified & (revoked == MISSING)]
     history.failed[year] = firm[~certified]
     order = np.argsort(applied, kind="stable")  # rows in the order they applied
@@ -894,9 +822,7 @@ def certification_as_of(table: Table, last_day: int) -> Table:
     decided = t["decided"] <= last_day
     july = (t["year"] - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 6
     campaign_mid = july.astype("datetime64[D]").astype(np.int64)
-    pending = np.where(
-        (last_day >= campaign_mid) & (t["assessing"] == 1), ASSESSING, APPLIED
-    )
+    pending = np.where((last_day >= campaign_mid) & (t["assessing"] == 1), ASSESSING, APPLIED)
     status = np.where(t["certified"] == 1, CERTIFIED, NOT_CERTIFIED)
     revoked = (t["revoked"] != MISSING) & (t["revoked"] <= last_day)
     status = np.where(revoked, REVOKED, status)
@@ -914,9 +840,7 @@ def certification_as_of(table: Table, last_day: int) -> Table:
 # ---------------------------------------------------------------------------
 
 
-def correct_last_month(
-    rng: np.random.Generator, table: Table, last_day: int
-) -> tuple[Table, np.ndarray]:
+def correct_last_month(rng: np.random.Generator, table: Table, last_day: int) -> tuple[Table, np.ndarray]:
     """Change ~5 cases of the latest month that has cases; return the
     corrected table and the positions of the changed rows."""
     if len(table["received"]) == 0:
@@ -1050,9 +974,7 @@ def legal_aid_values(t: Table, district: District, year: int) -> dict[str, Any]:
     }
 
 
-def wage_values(
-    t: Table, district: District, year: int, employers: FirmRegistry
-) -> dict[str, Any]:
+def wage_values(t: Table, district: District, year: int, employers: FirmRegistry) -> dict[str, Any]:
     width = _id_width(t["seq"], 5)
     prefix = f"QX{district.code}-{year}-"
     firm = t["employer"]
@@ -1072,9 +994,7 @@ def wage_values(
     }
 
 
-def certification_values(
-    t: Table, district: District, firms: FirmRegistry, style: Style
-) -> dict[str, Any]:
+def certification_values(t: Table, district: District, firms: FirmRegistry, style: Style) -> dict[str, Any]:
     firm = t["firm"]
     valid_until = t["valid_until"]
     if style.valid_until_blank:
@@ -1118,12 +1038,7 @@ def _district_label(district: District, style: Style) -> str:
 def _money_text(cents: list[int], style: Style) -> list[str]:
     if style.wan:
         # yuan / 10000 exactly: at most six decimals, trailing zeros dropped.
-        return [
-            ""
-            if c == MISSING
-            else f"{c // 1_000_000}.{c % 1_000_000:06d}".rstrip("0").rstrip(".")
-            for c in cents
-        ]
+        return ["" if c == MISSING else f"{c // 1_000_000}.{c % 1_000_000:06d}".rstrip("0").rstrip(".") for c in cents]
     sep = "," if style.thousands else ""
     return ["" if c == MISSING else f"{c // 100:{sep}}.{c % 100:02d}" for c in cents]
 
@@ -1137,10 +1052,7 @@ def _date_text(days: np.ndarray, style: str) -> list[str]:
         "cn": "{0}年{1}月{2}日",
     }[style]
     missing = (days == MISSING).tolist()
-    return [
-        "" if gone else pattern.format(a, b, c)
-        for gone, a, b, c in zip(missing, y, m, d)
-    ]
+    return ["" if gone else pattern.format(a, b, c) for gone, a, b, c in zip(missing, y, m, d, strict=False)]
 
 
 def _cells(column: Column, values: Any, style: Style) -> list[Any]:
@@ -1148,10 +1060,7 @@ def _cells(column: Column, values: Any, style: Style) -> list[Any]:
     xlsx = style.fmt == "xlsx"
     if column.kind == "date":
         if xlsx and style.dates == "excel":
-            return [
-                None if v == MISSING else v + EXCEL_EPOCH_OFFSET
-                for v in values.tolist()
-            ]
+            return [None if v == MISSING else v + EXCEL_EPOCH_OFFSET for v in values.tolist()]
         text = _date_text(values, "iso" if style.dates == "excel" else style.dates)
         return [v or None for v in text] if xlsx else text
     if column.kind == "money":
@@ -1162,10 +1071,7 @@ def _cells(column: Column, values: Any, style: Style) -> list[Any]:
         return [None if c == MISSING else c / divisor for c in cents]
     if column.kind == "score":  # stored in tenths of a point
         if xlsx:
-            return [
-                None if v == MISSING else v // 10 if v % 10 == 0 else v / 10
-                for v in values.tolist()
-            ]
+            return [None if v == MISSING else v // 10 if v % 10 == 0 else v / 10 for v in values.tolist()]
         return ["" if v == MISSING else f"{v / 10:g}" for v in values.tolist()]
     if column.kind in ("count", "int"):
         return values.tolist() if xlsx else [str(v) for v in values.tolist()]
@@ -1194,15 +1100,13 @@ class Sheet:
         """The data rows, a block of formatted cells at a time."""
         for start in range(0, len(self.rows), ROWS_PER_BLOCK):
             part = self.rows[start : start + ROWS_PER_BLOCK]
-            yield zip(*(self._column(c, part, start) for c in self.columns))
+            yield zip(*(self._column(c, part, start) for c in self.columns), strict=False)
 
     def _column(self, column: Column, part: np.ndarray, start: int) -> list[Any]:
         if column.key == "district":
             return [self.label] * len(part)
         if column.key == "serial":
-            return _cells(
-                column, np.arange(start + 1, start + len(part) + 1), self.style
-            )
+            return _cells(column, np.arange(start + 1, start + len(part) + 1), self.style)
         if column.key == "remark":
             return [None if self.style.fmt == "xlsx" else ""] * len(part)
         values = self.values[column.key]
@@ -1316,18 +1220,14 @@ def _workbook(path: Path, created: dt.datetime) -> xlsxwriter.Workbook:
     return book
 
 
-def write_xlsx(
-    path: Path, sheet: Sheet, sheet_name: str, style: Style, created: dt.datetime
-) -> None:
+def write_xlsx(path: Path, sheet: Sheet, sheet_name: str, style: Style, created: dt.datetime) -> None:
     book = _workbook(path, created)
     ws = book.add_worksheet(sheet_name)
     bold = book.add_format({"bold": True})
     title_format = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     number_formats = {
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        "money": book.add_format(
-            {"num_format": "#,##0.000000" if style.wan else "#,##0.00"}
-        ),
+        "money": book.add_format({"num_format": "#,##0.000000" if style.wan else "#,##0.00"}),
     }
     for i, kind in enumerate(sheet.kinds):
         # Cells without a format of their own take the column's: dates
@@ -1336,9 +1236,7 @@ def write_xlsx(
             i,
             i,
             14 if kind in ("date", "money") else 12,
-            number_formats.get(kind)
-            if style.dates == "excel" or kind != "date"
-            else None,
+            number_formats.get(kind) if style.dates == "excel" or kind != "date" else None,
         )
     row = 0
     if sheet.title:
@@ -1374,18 +1272,14 @@ class Submission:
     kind: str = "regular"  # regular | correction | nil
 
 
-def _month_groups(
-    style: Style, last_month: int, current: bool
-) -> list[tuple[int, int]]:
+def _month_groups(style: Style, last_month: int, current: bool) -> list[tuple[int, int]]:
     if not current or not style.split_current_year or last_month == 1:
         return [(1, last_month)]
     cut = min(6, last_month - 1)  # 1-6月 and 7-N月 (earlier in the year: 1..N-1, N)
     return [(1, cut), (cut + 1, last_month)]
 
 
-def _fit_xlsx(
-    months: tuple[int, int], per_month: np.ndarray, style: Style
-) -> list[tuple[int, int]]:
+def _fit_xlsx(months: tuple[int, int], per_month: np.ndarray, style: Style) -> list[tuple[int, int]]:
     """Split a month range until each part fits on one Excel sheet."""
     first, last = months
     if style.fmt != "xlsx" or per_month[first - 1 : last].sum() <= XLSX_MAX_DATA_ROWS:
@@ -1393,9 +1287,7 @@ def _fit_xlsx(
     if first == last:
         raise ValueError("a single month does not fit on one sheet; lower the scale")
     mid = (first + last) // 2
-    return _fit_xlsx((first, mid), per_month, style) + _fit_xlsx(
-        (mid + 1, last), per_month, style
-    )
+    return _fit_xlsx((first, mid), per_month, style) + _fit_xlsx((mid + 1, last), per_month, style)
 
 
 def plan_submissions(
@@ -1427,9 +1319,7 @@ def plan_submissions(
             for lo, hi in _fit_xlsx((first, end), per_month, style):
                 rows = np.flatnonzero((month >= lo) & (month <= hi))
                 subs.append(Submission(dataset, (lo, hi), rows))
-    subs.append(
-        Submission("certification", (1, last_month), np.arange(len(cert["firm"])))
-    )
+    subs.append(Submission("certification", (1, last_month), np.arange(len(cert["firm"]))))
     if nil_month is not None:
         subs.append(
             Submission(
@@ -1441,15 +1331,11 @@ def plan_submissions(
         )
     if len(corrected_rows):
         month = int(legal_month[corrected_rows[0]])
-        subs.append(
-            Submission("legal_aid", (month, month), corrected_rows, "correction")
-        )
+        subs.append(Submission("legal_aid", (month, month), corrected_rows, "correction"))
     return subs
 
 
-def _file_name(
-    index: int, sub: Submission, full_year: tuple[int, int], ext: str
-) -> str:
+def _file_name(index: int, sub: Submission, full_year: tuple[int, int], ext: str) -> str:
     name = f"{index:02d}_{sub.dataset}"
     if sub.kind == "correction":
         name += "_correction"
@@ -1538,9 +1424,7 @@ def _round_target(value: float, step: int, minimum: int) -> int:
     return max(minimum, round(value / step) * step)
 
 
-def target_rows(
-    seed: int, year: int, district: District, planned: dict[str, float]
-) -> list[list[Any]]:
+def target_rows(seed: int, year: int, district: District, planned: dict[str, float]) -> list[list[Any]]:
     """The city's yearly targets: about what the district will achieve."""
     rng = _rng(seed, STREAM_TARGET, district.code, year)
     cases = planned["legal_aid_cases"] * rng.uniform(0.95, 1.05)
@@ -1577,9 +1461,7 @@ def target_rows(
 def write_targets(path: Path, rows: list[list[Any]], created: dt.datetime) -> None:
     book = _workbook(path, created)
     ws = book.add_worksheet(SHEET_NAMES["target"])
-    ws.write_row(
-        0, 0, ["年度", "区", "指标", "目标值"], book.add_format({"bold": True})
-    )
+    ws.write_row(0, 0, ["年度", "区", "指标", "目标值"], book.add_format({"bold": True}))
     ws.set_column(2, 2, 24)
     for i, row in enumerate(rows, start=1):
         ws.write_row(i, 0, row)
@@ -1667,9 +1549,7 @@ class YearRecords:
     cert: Table
 
 
-def simulate_year(
-    run: Run, ctx: Context, state: DistrictState, year: int
-) -> YearRecords:
+def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> YearRecords:
     """Draw a district's year, set its targets from the plan, cut at the data date."""
     district, cal, seed = state.district, run.calendar, ctx.seed
     nil_month = None
@@ -1728,9 +1608,7 @@ def write_year(run: Run, state: DistrictState, year: int, records: YearRecords) 
     values = {
         "legal_aid": legal_aid_values(records.legal, district, year),
         "wage_recovery": wage_values(records.wage, district, year, state.employers),
-        "certification": certification_values(
-            records.cert, district, state.enterprises, style
-        ),
+        "certification": certification_values(records.cert, district, state.enterprises, style),
         "correction": legal_aid_values(records.final_legal, district, year),
     }
     folder = run.out_dir / str(year) / district.code
@@ -1787,8 +1665,7 @@ def write_target_files(run: Run) -> None:
 def build_manifest(run: Run, *, seed: int, scale: float) -> dict[str, Any]:
     """The files written and the figures the warehouse must show."""
     cert_by_district = {
-        d.code: {"rows": run.cert_rows[d.code], "certified": run.cert_certified[d.code]}
-        for d in run.districts
+        d.code: {"rows": run.cert_rows[d.code], "certified": run.cert_certified[d.code]} for d in run.districts
     }
     return {
         "seed": seed,

@@ -26,12 +26,9 @@ def test_overview_cards_show_the_city_figures(
     monkeypatch: pytest.MonkeyPatch, warehouse_home: Path, warehouse_db: Path
 ) -> None:
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
-        (data_date,) = con.execute(
-            "select data_date from marts.warehouse_meta"
-        ).fetchone()
+        (data_date,) = con.execute("select data_date from marts.warehouse_meta").fetchone()
         (wages,) = con.execute(
-            "select sum(actual) from marts.kpi_district_year"
-            " where year = ? and metric = 'wages_recovered_yuan'",
+            "select sum(actual) from marts.kpi_district_year where year = ? and metric = 'wages_recovered_yuan'",
             [data_date.year],
         ).fetchone()
     app = _run(monkeypatch, warehouse_home)
@@ -44,20 +41,14 @@ def test_overview_cards_show_the_city_figures(
     assert all(metric.help for metric in app.metric)
 
 
-def test_english_from_the_url(
-    monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
-) -> None:
+def test_english_from_the_url(monkeypatch: pytest.MonkeyPatch, warehouse_home: Path) -> None:
     app = _run(monkeypatch, warehouse_home, lang="en")
     assert not app.exception
     assert app.title[0].value == "Union KPI overview"
-    assert any(
-        "vs same period last year" in str(m.proto.delta_description) for m in app.metric
-    )
+    assert any("vs same period last year" in str(m.proto.delta_description) for m in app.metric)
 
 
-def test_no_warehouse_shows_a_bilingual_notice(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_no_warehouse_shows_a_bilingual_notice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     app = _run(monkeypatch, tmp_path)
     assert not app.exception
     notice = app.info[0].value

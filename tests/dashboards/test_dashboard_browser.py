@@ -25,9 +25,7 @@ START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 60_000
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"browser test needs Chromium at {CHROMIUM}"
-)
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"browser test needs Chromium at {CHROMIUM}")
 
 
 def _free_port() -> int:
@@ -47,15 +45,11 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
                     return
         except OSError:
             time.sleep(0.3)
-    pytest.fail(
-        f"streamlit did not start in {START_TIMEOUT_S}s:\n{log.read_text(errors='replace')}"
-    )
+    pytest.fail(f"streamlit did not start in {START_TIMEOUT_S}s:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="module")
-def app_url(
-    warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A streamlit server on a free port over the fixture warehouse."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -101,20 +95,15 @@ def _year_to_date_cases(warehouse_db: Path) -> tuple[date, int]:
     """Legal-aid cases this year up to the data date, counted straight from
     the monthly table rather than through dashboards.queries."""
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
-        (data_date,) = con.execute(
-            "select data_date from marts.warehouse_meta"
-        ).fetchone()
+        (data_date,) = con.execute("select data_date from marts.warehouse_meta").fetchone()
         (cases,) = con.execute(
-            "select sum(legal_aid_cases) from marts.kpi_district_month"
-            " where month between make_date(?, 1, 1) and ?",
+            "select sum(legal_aid_cases) from marts.kpi_district_month where month between make_date(?, 1, 1) and ?",
             [data_date.year, data_date],
         ).fetchone()
     return data_date, int(cases)
 
 
-def test_overview_in_a_browser(
-    app_url: str, warehouse_db: Path, tmp_path: Path
-) -> None:
+def test_overview_in_a_browser(app_url: str, warehouse_db: Path, tmp_path: Path) -> None:
     data_date, cases = _year_to_date_cases(warehouse_db)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -125,18 +114,14 @@ def test_overview_in_a_browser(
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
             page.goto(app_url)
             # The first paint is blank; wait for the page's own heading.
-            page.get_by_role("heading", name="工会工作指标总览").wait_for(
-                timeout=PAGE_TIMEOUT_MS
-            )
+            page.get_by_role("heading", name="工会工作指标总览").wait_for(timeout=PAGE_TIMEOUT_MS)
             cards = page.locator('[data-testid="stMetric"]')
             cards.nth(5).wait_for(timeout=PAGE_TIMEOUT_MS)
             # The first card is legal-aid cases, year to date.
             expected = i18n.format_value(cases, "legal_aid_cases", "zh")
             value = cards.first.locator('[data-testid="stMetricValue"]').inner_text()
             assert value.strip() == expected
-            assert page.get_by_text(
-                i18n.format_date(data_date, "zh")
-            ).first.is_visible()
+            assert page.get_by_text(i18n.format_date(data_date, "zh")).first.is_visible()
             assert not page.locator('[data-testid="stException"]').count()
             # Let the charts finish drawing before the picture.
             page.locator(".js-plotly-plot").first.wait_for(timeout=PAGE_TIMEOUT_MS)
@@ -144,9 +129,7 @@ def test_overview_in_a_browser(
             page.screenshot(path=str(tmp_path / "overview-zh.png"))
 
             page.goto(f"{app_url}/?lang=en")
-            page.get_by_role("heading", name="Union KPI overview").wait_for(
-                timeout=PAGE_TIMEOUT_MS
-            )
+            page.get_by_role("heading", name="Union KPI overview").wait_for(timeout=PAGE_TIMEOUT_MS)
             assert page.get_by_text("Districts compared").is_visible()
             english = i18n.format_value(cases, "legal_aid_cases", "en")
             cards.first.get_by_text(english).wait_for(timeout=PAGE_TIMEOUT_MS)

@@ -35,8 +35,7 @@ def test_district_bar_has_one_bar_per_district_largest_first() -> None:
     assert list(bars[0].y) == [5100.0, 2400.0, 1891.0, 120.0]
     # Each bar keeps its district's fixed colour.
     assert list(bars[0].marker.color) == [
-        charts.DISTRICT_COLOURS[code]
-        for code in ("310115", "310112", "310110", "310101")
+        charts.DISTRICT_COLOURS[code] for code in ("310115", "310112", "310110", "310101")
     ]
 
 

@@ -161,7 +161,4 @@ def test_chart_frames_scale_to_the_display_unit() -> None:
     assert bars.loc[0, "label"] == "杨浦"
     assert bars.loc[0, "value"] == pytest.approx(1115.191)
     assert bars.loc[0, "value_text"] == "1115.19万元"
-    assert (
-        tables.bar_frame(frame, "wages_recovered_yuan", "en").loc[0, "label"]
-        == "Yangpu"
-    )
+    assert tables.bar_frame(frame, "wages_recovered_yuan", "en").loc[0, "label"] == "Yangpu"

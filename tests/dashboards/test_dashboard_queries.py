@@ -43,9 +43,7 @@ def test_meta_and_years(warehouse_home: Path, data_date: date) -> None:
 
 def test_home_comes_from_the_environment(warehouse_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("UNIONKPI_HOME", str(warehouse_home))
-    assert (
-        queries.warehouse_path() == Path(warehouse_home).resolve() / "warehouse.duckdb"
-    )
+    assert queries.warehouse_path() == Path(warehouse_home).resolve() / "warehouse.duckdb"
     assert queries.meta().data_date == queries.meta(warehouse_home).data_date
 
 
@@ -65,14 +63,10 @@ def test_city_totals_are_the_sums_of_all_district_rows(
         if last_year is None:
             assert pd.isna(city.loc[metric, "actual_same_period_last_year"])
         else:
-            assert city.loc[metric, "actual_same_period_last_year"] == pytest.approx(
-                float(last_year)
-            ), metric
+            assert city.loc[metric, "actual_same_period_last_year"] == pytest.approx(float(last_year)), metric
 
 
-def test_city_mediation_rate_is_mediated_over_closed(
-    warehouse_home: Path, con, data_date: date
-) -> None:
+def test_city_mediation_rate_is_mediated_over_closed(warehouse_home: Path, con, data_date: date) -> None:
     year, last_month = data_date.year, data_date.month
     mediated, closed = con.execute(
         "select sum(legal_aid_mediated), sum(legal_aid_closed)"
@@ -90,9 +84,7 @@ def test_city_mediation_rate_is_mediated_over_closed(
     assert closed > 0
     assert city.loc["mediation_rate", "actual"] == pytest.approx(mediated / closed)
     if closed_ly:
-        assert city.loc[
-            "mediation_rate", "actual_same_period_last_year"
-        ] == pytest.approx(mediated_ly / closed_ly)
+        assert city.loc["mediation_rate", "actual_same_period_last_year"] == pytest.approx(mediated_ly / closed_ly)
 
 
 def test_city_target_and_completion(warehouse_home: Path, con, data_date: date) -> None:
@@ -110,17 +102,13 @@ def test_city_target_and_completion(warehouse_home: Path, con, data_date: date) 
         target = city.loc[metric, "target"]
         if set_for == districts and total:
             assert target == pytest.approx(float(total)), metric
-            assert city.loc[metric, "completion_rate"] == pytest.approx(
-                city.loc[metric, "actual"] / float(total)
-            )
+            assert city.loc[metric, "completion_rate"] == pytest.approx(city.loc[metric, "actual"] / float(total))
         else:
             # A target missing for some district gives no city target at all.
             assert pd.isna(target), metric
 
 
-def test_district_year_lists_the_sixteen_districts(
-    warehouse_home: Path, con, data_date: date
-) -> None:
+def test_district_year_lists_the_sixteen_districts(warehouse_home: Path, con, data_date: date) -> None:
     frame = queries.district_year(data_date.year, "legal_aid_cases", warehouse_home)
     assert len(frame) == 16
     assert "000000" not in set(frame["district_code"])
@@ -136,15 +124,11 @@ def test_district_year_lists_the_sixteen_districts(
 
 def test_values_are_bound_not_spliced(warehouse_home: Path, data_date: date) -> None:
     # A metric name carrying SQL is just a name that matches nothing.
-    frame = queries.district_year(
-        data_date.year, "legal_aid_cases' or '1'='1", warehouse_home
-    )
+    frame = queries.district_year(data_date.year, "legal_aid_cases' or '1'='1", warehouse_home)
     assert frame.empty
 
 
-def test_city_months_sum_the_districts(
-    warehouse_home: Path, con, data_date: date
-) -> None:
+def test_city_months_sum_the_districts(warehouse_home: Path, con, data_date: date) -> None:
     frame = queries.city_months(data_date.year, warehouse_home)
     assert set(frame["year"]) <= {data_date.year - 1, data_date.year}
     latest = frame[frame["year"] == data_date.year].sort_values("month").iloc[-1]
@@ -181,9 +165,7 @@ def test_an_unreadable_warehouse_is_a_bilingual_error(tmp_path: Path) -> None:
     assert "数据仓库无法读取" in caught.value.zh
 
 
-def test_a_new_publish_is_seen_without_restarting(
-    warehouse_db: Path, tmp_path: Path
-) -> None:
+def test_a_new_publish_is_seen_without_restarting(warehouse_db: Path, tmp_path: Path) -> None:
     # Publish by os.replace(), as `unionkpi build` does, while a reader is open.
     home = tmp_path / "home"
     home.mkdir()
@@ -195,9 +177,7 @@ def test_a_new_publish_is_seen_without_restarting(
         staged = home / "warehouse.new.duckdb"
         shutil.copy(warehouse_db, staged)
         with duckdb.connect(str(staged)) as writer:
-            writer.execute(
-                "update marts.warehouse_meta set data_date = date '2000-01-31'"
-            )
+            writer.execute("update marts.warehouse_meta set data_date = date '2000-01-31'")
         os.replace(staged, published)
         after = queries.warehouse_version(home)
         assert after is not None and after != before  # the cache key changes

@@ -6,17 +6,56 @@ from datetime import date
 import openpyxl
 
 from ingest.blank_template import write_template
-from ingest.templates import TEMPLATES
 from ingest.paths import Home
+from ingest.templates import TEMPLATES
 from tests.ingest.test_load import ingest
 
 FILLED = {
-    "legal_aid": ["FY-9", "静安区", "静安寺街道", date(2026, 9, 1), date(2026, 9, 20), "劳动报酬",
-                  "协商调解", "工会窗口", 3, "是", "餐饮", 8000, 6000, "调解成功"],
-    "wage_recovery": ["QX-9", "静安区", None, date(2026, 9, 1), None, "投诉举报", "上海某某餐饮管理有限公司",
-                      "91350100M000100Y43", "餐饮", 4, 20000, 15000, "办理中"],
-    "certification": ["上海某某餐饮管理有限公司", "91350100M000100Y43", "静安区", None, "餐饮", 120, 2026,
-                      88, "达标", date(2026, 10, 1), None, None],
+    "legal_aid": [
+        "FY-9",
+        "静安区",
+        "静安寺街道",
+        date(2026, 9, 1),
+        date(2026, 9, 20),
+        "劳动报酬",
+        "协商调解",
+        "工会窗口",
+        3,
+        "是",
+        "餐饮",
+        8000,
+        6000,
+        "调解成功",
+    ],
+    "wage_recovery": [
+        "QX-9",
+        "静安区",
+        None,
+        date(2026, 9, 1),
+        None,
+        "投诉举报",
+        "上海某某餐饮管理有限公司",
+        "91350100M000100Y43",
+        "餐饮",
+        4,
+        20000,
+        15000,
+        "办理中",
+    ],
+    "certification": [
+        "上海某某餐饮管理有限公司",
+        "91350100M000100Y43",
+        "静安区",
+        None,
+        "餐饮",
+        120,
+        2026,
+        88,
+        "达标",
+        date(2026, 10, 1),
+        None,
+        None,
+    ],
     "target": [2026, "静安区", "legal_aid_cases", 1800],
 }
 

@@ -161,22 +161,19 @@ def read_submission(path: Path) -> dict[str, Any]:
     title = rows[start - 1][0] if start else None
     header = [str(h) for h in rows[start] if not _blank(h)]
     wan = {re.sub(r"[（(].*[）)]", "", h): "万元" in h for h in header}
-    names = [
-        HEADERS.get(re.sub(r"[（(].*[）)]", "", h), re.sub(r"[（(].*", "", h))
-        for h in header
-    ]
+    names = [HEADERS.get(re.sub(r"[（(].*[）)]", "", h), re.sub(r"[（(].*", "", h)) for h in header]
     data, totals, footer = [], None, None
     for r in rows[start + 1 :]:
         if all(_blank(c) for c in r):
             continue
         if r[0] == "合计":
-            totals = dict(zip(names, r))
+            totals = dict(zip(names, r, strict=False))
             continue
         if str(r[0]).startswith("填报单位"):
             footer = r[0]
             continue
         record = {}
-        for h, name, v in zip(header, names, r):
+        for h, name, v in zip(header, names, r, strict=False):
             base = re.sub(r"[（(].*[）)]", "", h)
             if name in MONEY:
                 record[name] = _money(v, wan[base])
@@ -314,9 +311,7 @@ def test_expected_totals_equal_the_rows_written(demo, files):
                 bucket.setdefault(key, []).append(r["amount_recovered"] or Decimal(0))
         for key, got in exp["by_district"].items():
             assert got["rows"] == len(by_district.get(key, [])), (dataset, key)
-            assert Decimal(got["amount_recovered_yuan"]) == sum(
-                by_district.get(key, [])
-            )
+            assert Decimal(got["amount_recovered_yuan"]) == sum(by_district.get(key, []))
         for key, got in exp["by_month"].items():
             assert got["rows"] == len(by_month.get(key, [])), (dataset, key)
             assert Decimal(got["amount_recovered_yuan"]) == sum(by_month.get(key, []))
@@ -324,17 +319,13 @@ def test_expected_totals_equal_the_rows_written(demo, files):
 
     certs = _final(files, "certification")
     assert expected["certification"]["rows"] == len(certs)
-    assert expected["certification"]["certified"] == sum(
-        r["status"] == "达标" for r in certs.values()
-    )
+    assert expected["certification"]["certified"] == sum(r["status"] == "达标" for r in certs.values())
     per_district = Counter(r["district_code"] for r in certs.values())
     for code, got in expected["certification"]["by_district"].items():
         assert got["rows"] == per_district[code]
     assert (
         expected["target"]["rows"]
-        == sum(
-            len(f["rows"]) for f in files.values() if f["meta"]["dataset"] == "target"
-        )
+        == sum(len(f["rows"]) for f in files.values() if f["meta"]["dataset"] == "target")
         == 320
     )
 
@@ -344,9 +335,9 @@ def test_money_is_summed_exactly_as_decimal_strings(demo):
     for dataset in ("legal_aid", "wage_recovery"):
         exp = manifest["expected"][dataset]
         assert re.fullmatch(r"\d+\.\d\d", exp["amount_recovered_yuan"])
-        assert sum(
-            Decimal(v["amount_recovered_yuan"]) for v in exp["by_district"].values()
-        ) == Decimal(exp["amount_recovered_yuan"])
+        assert sum(Decimal(v["amount_recovered_yuan"]) for v in exp["by_district"].values()) == Decimal(
+            exp["amount_recovered_yuan"]
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -381,9 +372,7 @@ def test_legal_aid_rows_are_valid(files):
         ids = [r["case_id"] for r in f["rows"]]
         assert len(ids) == len(set(ids)), path
         for r in f["rows"]:
-            assert re.fullmatch(
-                rf"FY{path.split('/')[1]}-{path[:4]}-\d{{6}}", r["case_id"]
-            )
+            assert re.fullmatch(rf"FY{path.split('/')[1]}-{path[:4]}-\d{{6}}", r["case_id"])
             assert r["workers"] >= 1
             assert r["outcome"] in ("调解成功", "仲裁裁决", "判决", "撤回", "办理中")
             assert r["dispute_type"] in (
@@ -410,15 +399,11 @@ def test_wage_rows_are_valid(files):
         if f["meta"]["dataset"] != "wage_recovery":
             continue
         for r in f["rows"]:
-            assert re.fullmatch(
-                rf"QX{path.split('/')[1]}-{path[:4]}-\d{{5}}", r["record_id"]
-            )
+            assert re.fullmatch(rf"QX{path.split('/')[1]}-{path[:4]}-\d{{5}}", r["record_id"])
             assert r["workers"] >= 1
             assert r["source"] in ("投诉举报", "专项检查", "突发事件处置", "工会协调")
             assert (r["status"] == "已办结") == (r["resolved_date"] is not None)
-            assert (
-                Decimal(0) <= r["amount_recovered"] <= r["amount_owed"] < Decimal(10**8)
-            )
+            assert Decimal(0) <= r["amount_recovered"] <= r["amount_owed"] < Decimal(10**8)
             assert re.fullmatch(r"上海.+有限公司", r["employer_name"])
 
 
@@ -435,9 +420,7 @@ def test_certification_rows_are_valid(files):
                 assert r["certified_date"].year == r["campaign_year"]
                 assert r["score"] is not None and 80 <= float(r["score"]) <= 100
                 if r["valid_until"] is not None:
-                    assert r["valid_until"] == r["certified_date"].replace(
-                        year=r["certified_date"].year + 3
-                    )
+                    assert r["valid_until"] == r["certified_date"].replace(year=r["certified_date"].year + 3)
             else:
                 assert r["certified_date"] is None
             if r["status"] == "未达标":
@@ -461,11 +444,7 @@ def test_legal_aid_dips_in_the_spring_festival_month(demo):
     for year in range(2022, 2027):
         festival = SPRING_FESTIVAL[year]
         dip = by_month[festival.strftime("%Y-%m")]["rows"]
-        others = [
-            v["rows"]
-            for k, v in by_month.items()
-            if k.startswith(str(year)) and k != festival.strftime("%Y-%m")
-        ]
+        others = [v["rows"] for k, v in by_month.items() if k.startswith(str(year)) and k != festival.strftime("%Y-%m")]
         assert dip < 0.8 * sum(others) / len(others), year
         before = (festival.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         if before in by_month:
@@ -477,9 +456,7 @@ def test_wage_cases_peak_before_the_spring_festival(demo):
     by_month = manifest["expected"]["wage_recovery"]["by_month"]
     years = (2022, 2024, 2026)  # festival in February: January is the peak
     january = sum(by_month[f"{y}-01"]["rows"] for y in years)
-    spring_summer = [
-        by_month[f"{y}-{m:02d}"]["rows"] for y in years for m in range(3, 10)
-    ]
+    spring_summer = [by_month[f"{y}-{m:02d}"]["rows"] for y in years for m in range(3, 10)]
     assert january / len(years) > 1.4 * sum(spring_summer) / len(spring_summer)
 
 
@@ -523,10 +500,7 @@ def test_forms_vary_across_districts(files):
     for f in files.values():
         if f["meta"]["district_code"]:
             by_district.setdefault(f["meta"]["district_code"], []).append(f)
-    kinds = {
-        code: {Path(f["meta"]["path"]).suffix for f in fs}
-        for code, fs in by_district.items()
-    }
+    kinds = {code: {Path(f["meta"]["path"]).suffix for f in fs} for code, fs in by_district.items()}
     assert 6 <= sum(k == {".xlsx"} for k in kinds.values()) <= 10
     encodings = {f["encoding"] for fs in by_district.values() for f in fs}
     assert {"utf-8", "gb18030"} <= encodings
@@ -534,12 +508,7 @@ def test_forms_vary_across_districts(files):
     assert len(wan) == 3
     english = {code for code, fs in by_district.items() if "case_id" in fs[0]["header"]}
     assert 1 <= len(english) <= 2
-    labels = {
-        str(r["district"])
-        for fs in by_district.values()
-        for f in fs
-        for r in f["rows"][:1]
-    }
+    labels = {str(r["district"]) for fs in by_district.values() for f in fs for r in f["rows"][:1]}
     assert {"闵行区", "崇明", "310113", "Xuhui"} <= labels
     assert any("（元）" in h for f in files.values() for h in f["header"])
 
@@ -550,16 +519,12 @@ def test_xlsx_layout_title_totals_footer(demo, files):
     assert f["title"] == "2024年1-12月闵行区法律援助案件明细表"
     assert f["footer"].startswith("填报单位：闵行区总工会")
     assert f["totals"]["workers"] == sum(r["workers"] for r in f["rows"])
-    assert _money(f["totals"]["amount_recovered"], False) == sum(
-        r["amount_recovered"] or 0 for r in f["rows"]
-    )
+    assert _money(f["totals"]["amount_recovered"], False) == sum(r["amount_recovered"] or 0 for r in f["rows"])
     sheet = openpyxl.load_workbook(out / "2024/310112/01_legal_aid.xlsx").worksheets[0]
     assert sheet.title == "法律援助"
     assert "A1:N1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet.cell(3, 4).is_date  # real Excel dates
-    text_dates = openpyxl.load_workbook(
-        out / "2024/310151/01_legal_aid.xlsx"
-    ).worksheets[0]
+    text_dates = openpyxl.load_workbook(out / "2024/310151/01_legal_aid.xlsx").worksheets[0]
     assert re.fullmatch(r"2024年\d+月\d+日", text_dates.cell(3, 4).value)
 
 
@@ -575,9 +540,7 @@ def test_current_year_split_into_two_monthly_files(files):
 
 
 def test_correction_resends_cases_of_the_last_month(files):
-    folder = sorted(
-        p for p in files if p.startswith("2026/310112/") and "legal_aid" in p
-    )
+    folder = sorted(p for p in files if p.startswith("2026/310112/") and "legal_aid" in p)
     correction = folder[-1]
     assert "correction" in correction
     rows = files[correction]["rows"]
@@ -596,9 +559,7 @@ def test_correction_resends_cases_of_the_last_month(files):
 
 
 def test_nil_return_for_chongming_wages(files):
-    path = next(
-        p for p in files if p.startswith("2026/310151/") and p.endswith("_10.xlsx")
-    )
+    path = next(p for p in files if p.startswith("2026/310151/") and p.endswith("_10.xlsx"))
     f = files[path]
     assert f["title"] == "2026年10月崇明区追讨欠薪情况表"
     assert f["rows"] == [] and "记录编号" in f["header"]
@@ -635,11 +596,7 @@ def test_targets_are_close_to_what_districts_achieve(files):
             if r["metric"] != "legal_aid_cases":
                 continue
             code = DISTRICT_NAMES[r["district"]]
-            actual = sum(
-                1
-                for (d, _), c in legal.items()
-                if d == code and c["received_date"].year == year
-            )
+            actual = sum(1 for (d, _), c in legal.items() if d == code and c["received_date"].year == year)
             assert abs(r["target"] - actual) <= 0.06 * actual + 5, (year, code)
 
 
@@ -651,11 +608,7 @@ def test_big_workbooks_are_split_to_fit_a_sheet(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "ROWS_PER_BLOCK", 7)
     out = tmp_path / "out"
     manifest = generate(out, seed=SEED, today=TODAY, scale=SCALE)
-    legal = [
-        f
-        for f in manifest["files"]
-        if f["path"].startswith("2024/310112/") and f["dataset"] == "legal_aid"
-    ]
+    legal = [f for f in manifest["files"] if f["path"].startswith("2024/310112/") and f["dataset"] == "legal_aid"]
     assert len(legal) > 1
     assert all(f["rows"] <= 40 for f in legal)
     months = [f["period"] for f in legal]
@@ -709,12 +662,7 @@ def test_subdistricts_reference():
     with open(REPO / "data" / "reference" / "subdistricts.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 215
-    kinds = Counter(
-        "街道"
-        if r["subdistrict_name_zh"].endswith("街道")
-        else r["subdistrict_name_zh"][-1]
-        for r in rows
-    )
+    kinds = Counter("街道" if r["subdistrict_name_zh"].endswith("街道") else r["subdistrict_name_zh"][-1] for r in rows)
     assert kinds == {"街道": 107, "镇": 106, "乡": 2}
     codes = {v for k, v in DISTRICT_NAMES.items() if k.isdigit()}
     assert {r["district_code"] for r in rows} == codes
@@ -751,11 +699,7 @@ def test_holiday_reference():
             assert day.weekday() >= 5  # adjusted working days are weekend days
     spring = {2022: 7, 2023: 7, 2024: 8, 2025: 8, 2026: 9}
     for year, length in spring.items():
-        off = [
-            d
-            for d, (k, n) in days.items()
-            if n == "春节" and k == "holiday" and d.year == year
-        ]
+        off = [d for d, (k, n) in days.items() if n == "春节" and k == "holiday" and d.year == year]
         assert len(off) == length, year
     assert days[dt.date(2024, 2, 4)] == ("workday", "春节")
     assert days[dt.date(2025, 1, 28)] == ("holiday", "春节")

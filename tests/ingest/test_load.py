@@ -17,8 +17,16 @@ from ingest import load
 from ingest.paths import Home
 
 TODAY = date(2026, 11, 22)
-LEGAL_AID_HEADER = ["案件编号", "区", "受理日期", "结案日期", "争议类型", "涉及职工人数",
-                    "挽回经济损失（万元）", "办理结果"]
+LEGAL_AID_HEADER = [
+    "案件编号",
+    "区",
+    "受理日期",
+    "结案日期",
+    "争议类型",
+    "涉及职工人数",
+    "挽回经济损失（万元）",
+    "办理结果",
+]
 
 
 @pytest.fixture
@@ -80,8 +88,9 @@ def test_messy_workbook_loads_good_rows_and_quarantines_every_reason(home, tmp_p
         (6, "涉及职工人数", "not_positive_integer"),
         (6, "结案日期", "closed_before_received"),
     ]
-    rows = landing(home, "select case_id, district_code, received_date, amount_recovered, workers "
-                         "from legal_aid order by case_id")
+    rows = landing(
+        home, "select case_id, district_code, received_date, amount_recovered, workers from legal_aid order by case_id"
+    )
     assert rows == [
         ("FY-1", "310112", date(2026, 1, 5), Decimal("12345.67"), 2),
         ("FY-2", "310112", date(2026, 2, 3), None, 12),
@@ -105,7 +114,7 @@ def test_gb18030_csv_with_title_totals_and_thousands(home, tmp_path):
         "记录编号,区,受理日期,来源,用人单位,统一社会信用代码,涉及人数,欠薪金额,追回金额,状态\r\n"
         'Q1,浦东,2026.10.8,投诉举报,上海某某保安服务有限公司,91350100M000100Y43,3,"12,345.60","12,345.60",已办结\r\n'
         "Q2,浦东新区,2026-10-09,专项检查,上海某某建筑工程有限公司,9.13101E+17,5,100,100,已办结\r\n"
-        "合计,,,,,,8,,\"12,445.60\",\r\n"
+        '合计,,,,,,8,,"12,445.60",\r\n'
     )
     path = tmp_path / "pudong.csv"
     path.write_bytes(text.encode("gb18030"))
@@ -172,8 +181,9 @@ def test_whole_file_rejections_store_nothing_but_keep_the_file(home, tmp_path, c
 
 def test_nil_return_counts_as_submitted(home, tmp_path):
     path = tmp_path / "nil.csv"
-    path.write_text("2026年10月崇明区追讨欠薪情况表\n记录编号,区,受理日期,来源,用人单位,涉及人数,追回金额,状态\n",
-                    encoding="utf-8")
+    path.write_text(
+        "2026年10月崇明区追讨欠薪情况表\n记录编号,区,受理日期,来源,用人单位,涉及人数,追回金额,状态\n", encoding="utf-8"
+    )
     [entry] = ingest(home, path)
     assert (entry.status, entry.rows_read, entry.period) == ("loaded", 0, ["2026-10", "2026-10"])
     assert landing(home, "select is_nil_return, districts from loads") == [(True, ["310151"])]
@@ -192,18 +202,29 @@ def test_cli_json_report_and_exit_codes(home, tmp_path):
     bad.write_text("姓名\n张三\n", encoding="utf-8")
     env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
     command = [sys.executable, "-m", "ingest", "--home", str(home.root), "ingest", "--json"]
-    ok = subprocess.run([*command, str(good)], capture_output=True, text=True, env=env)
+    ok = subprocess.run([*command, str(good)], capture_output=True, text=True, env=env, check=False)
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
     assert set(report["files"][0]) == {
-        "path", "sheet", "sha256", "load_id", "dataset", "period", "status",
-        "rows_read", "rows_loaded", "rows_quarantined", "errors",
+        "path",
+        "sheet",
+        "sha256",
+        "load_id",
+        "dataset",
+        "period",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "errors",
     }
     assert set(report["files"][0]["errors"][0]) == {"row", "column", "code", "message", "message_en"}
-    rejected = subprocess.run([*command, str(bad)], capture_output=True, text=True, env=env)
+    rejected = subprocess.run([*command, str(bad)], capture_output=True, text=True, env=env, check=False)
     assert rejected.returncode == 1
     assert json.loads(rejected.stdout)["files"][0]["status"] == "rejected"
-    missing = subprocess.run([*command, str(tmp_path / "nope.csv")], capture_output=True, text=True, env=env)
+    missing = subprocess.run(
+        [*command, str(tmp_path / "nope.csv")], capture_output=True, text=True, env=env, check=False
+    )
     assert missing.returncode == 2 and missing.stdout == ""
 
 
@@ -212,18 +233,35 @@ def test_a_second_writer_waits_for_the_first(home, tmp_path):
     lock held says so and waits, then loads."""
     load.connect(home).close()  # create the landing database
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)",
-         str(home.landing)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)",
+            str(home.landing),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     path = messy_workbook(tmp_path / "wait.xlsx")
     env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
     done = subprocess.run(
-        [sys.executable, "-m", "ingest", "--home", str(home.root), "ingest", "--json",
-         "--submitted-by", "张三", str(path)],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "--home",
+            str(home.root),
+            "ingest",
+            "--json",
+            "--submitted-by",
+            "张三",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     holder.wait()
     assert done.returncode == 0, done.stderr

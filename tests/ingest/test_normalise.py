@@ -11,8 +11,19 @@ from ingest.uscc import check_char, is_valid
 
 @pytest.mark.parametrize(
     "cell",
-    ["2024/3/5", "2024-03-05", "2024年3月5日", "2024.3.5", "２０２４-03-05",
-     45356, 45356.0, "45356", date(2024, 3, 5), "2024-03-05 00:00:00", "20240305"],
+    [
+        "2024/3/5",
+        "2024-03-05",
+        "2024年3月5日",
+        "2024.3.5",
+        "２０２４-03-05",
+        45356,
+        45356.0,
+        "45356",
+        date(2024, 3, 5),
+        "2024-03-05 00:00:00",
+        "20240305",
+    ],
 )
 def test_every_date_form_reads_as_the_same_day(cell):
     assert n.parse_date(cell) == date(2024, 3, 5)
@@ -49,7 +60,9 @@ def test_text_where_a_number_belongs():
     assert caught.value.code == "invalid_number"
 
 
-@pytest.mark.parametrize("cell", ["闵行区", "闵行", "310112", "Minhang", "minhang district", "闵行区总工会", "３１０１１２"])
+@pytest.mark.parametrize(
+    "cell", ["闵行区", "闵行", "310112", "Minhang", "minhang district", "闵行区总工会", "３１０１１２"]
+)
 def test_every_spelling_of_a_district(cell):
     assert n.parse_district(cell) == "310112"
 
