@@ -1,0 +1,61 @@
+"""kill -9 of an ingest at any moment leaves the landing data consistent
+(a file's rows are all there or none), and running it again completes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from tests.ingest.test_load import LEGAL_AID_HEADER
+
+ROWS = 60_000
+KILL_AFTER_SECONDS = (0.8, 1.6, 2.4, 3.2)
+
+
+def big_csv(path: Path) -> Path:
+    lines = [",".join(LEGAL_AID_HEADER)]
+    lines += [f"K-{i},杨浦,2026-03-{i % 28 + 1:02d},,劳动报酬,1,0.5,办理中" for i in range(ROWS)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def consistent(landing: Path) -> tuple[int, int]:
+    """(loaded loads, stored rows) after asserting each load has exactly its rows."""
+    with duckdb.connect(str(landing), read_only=True) as con:
+        orphans = con.execute("select count(*) from legal_aid where load_id not in (select load_id from loads)")
+        assert orphans.fetchone()[0] == 0
+        loads = con.execute("select load_id, rows_loaded from loads where status = 'loaded'").fetchall()
+        for load_id, rows_loaded in loads:
+            stored = con.execute("select count(*) from legal_aid where load_id = ?", [load_id]).fetchone()[0]
+            assert stored == rows_loaded
+        return (
+            con.execute("select count(*) from loads where status = 'loaded'").fetchone()[0],
+            con.execute("select count(*) from legal_aid").fetchone()[0],
+        )
+
+
+def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path):
+    source = big_csv(tmp_path / "杨浦_2026年3月.csv")
+    env = {**os.environ, "UNIONKPI_TODAY": "2026-11-22"}
+    seen_partial_states = set()
+    for attempt, delay in enumerate(KILL_AFTER_SECONDS):
+        home = tmp_path / f"home{attempt}"
+        command = [sys.executable, "-m", "ingest", "--home", str(home), "ingest", str(source)]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL, "the ingest finished before it could be killed"
+        if (home / "landing.duckdb").exists():
+            state = consistent(home / "landing.duckdb")
+            assert state in {(0, 0), (1, ROWS)}
+            seen_partial_states.add(state)
+        rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert rerun.returncode == 0, rerun.stderr
+        assert consistent(home / "landing.duckdb") == (1, ROWS)
+    # at least one kill landed mid-file, after the landing database was open
+    # and before the commit, and left no trace of the file
+    assert (0, 0) in seen_partial_states
