@@ -14,7 +14,7 @@ if str(REPO) not in sys.path:
 
 import streamlit as st
 
-from dashboards import data, i18n, ui
+from dashboards import data, i18n, queries, ui
 from dashboards.i18n import t
 from dashboards.queries import WarehouseMeta, WarehouseUnavailable
 
@@ -64,6 +64,11 @@ with st.sidebar:
             )
     else:
         st.markdown(f"**{t('sidebar.data_date', lang)}** {t('sidebar.no_data', lang)}")
+
+held = queries.held_back()
+if held:
+    checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
+    st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
 
 navigation = st.navigation(
     [

@@ -30,6 +30,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sidebar.data_date": ("数据截至", "Data as of"),
     "sidebar.built_at": ("发布于 {when}", "Published {when}"),
     "sidebar.no_data": ("尚无数据", "No data yet"),
+    "notice.held_back": (
+        "较新的数据未通过检查，暂未发布（{at}）；当前显示的是上一个合格版本。未通过的检查：{checks}",
+        "Newer data failed its checks and is held back ({at}); you are seeing the last good warehouse. "
+        "Failed checks: {checks}",
+    ),
     "overview.title": ("工会工作指标总览", "Union KPI overview"),
     "overview.subtitle": (
         "全市 · {period} · 数据截至 {date}",

@@ -17,6 +17,7 @@ always reach SQL as bound parameters.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -64,6 +65,16 @@ def home_dir(home: str | Path | None = None) -> Path:
     """The warehouse home: ``home``, else $UNIONKPI_HOME, else ./data."""
     chosen = home or os.environ.get("UNIONKPI_HOME") or "data"
     return Path(chosen).expanduser().resolve()
+
+
+def held_back(home: str | Path | None = None) -> dict[str, Any] | None:
+    """Why the newest build was not published, while that is so (written by
+    `unionkpi build` beside the warehouse), else None."""
+    path = home_dir(home) / "held_back.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
 
 
 def warehouse_path(home: str | Path | None = None) -> Path:

@@ -173,6 +173,28 @@ def build(
 
 
 @app.command()
+def publish(
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="回退到上一个发布版本 / republish the previous build")
+    ] = False,
+) -> None:
+    """查看发布记录或回退 / Show the publish log, or roll back."""
+    from ingest import publish as publishing
+
+    home = _home()
+    if rollback:
+        try:
+            build_name = publishing.rollback(home)
+        except UnionKpiError as error:
+            raise _usage_error(error) from error
+        err.print(f"[green]已回退 / rolled back to[/green] {build_name}")
+        return
+    for entry in publishing.read_log(home)[-10:]:
+        loads = len(entry.get("loads", []))
+        err.print(f"{entry['at']}  {entry['action']:<8} {entry['build']}  {entry['by']}  loads: {loads}")
+
+
+@app.command()
 def check(
     as_json: Annotated[bool, typer.Option("--json", help="输出JSON / print JSON")] = False,
 ) -> None:

@@ -57,6 +57,7 @@ CODES: dict[str, tuple[str, str]] = {
     "no_such_path": ("文件或文件夹不存在", "no such file or folder"),
     "no_such_load": ("没有这个已入库的批次", "no loaded load has that id"),
     "already_withdrawn": ("该批次已撤回", "that load was already withdrawn"),
+    "no_earlier_publish": ("没有可回退的较早发布版本", "there is no earlier published warehouse to roll back to"),
     "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
 }
 

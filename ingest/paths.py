@@ -49,6 +49,16 @@ class Home:
         return self.root / "dbt" / "target"
 
     @property
+    def publish_log(self) -> Path:
+        """One JSON line per publish or rollback."""
+        return self.root / "publish_log.jsonl"
+
+    @property
+    def held_back(self) -> Path:
+        """Present while the newest build failed its checks: why."""
+        return self.root / "held_back.json"
+
+    @property
     def data_docs(self) -> Path:
         return self.root / "data_docs"
 

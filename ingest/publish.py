@@ -2,6 +2,7 @@
 then the blocking Great Expectations checks) and publish it by an atomic
 swap only when everything passes; the last good warehouse stays otherwise."""
 
+import getpass
 import json
 import os
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.errors import UnionKpiError
 from ingest.load import LOCK_WAIT_SECONDS
 from ingest.paths import REPO, SHANGHAI, Home
 
@@ -45,23 +47,105 @@ def build(home: Home, today: date) -> BuildResult:
     _copy_landing(home, build_path)
     result.timings["copy_landing"] = time.perf_counter() - started
 
+    from expectations.run import check_warehouse
+
+    # What arrived is checked first; the model and its tests next; the
+    # figures it produced last.
     started = time.perf_counter()
-    result.failures += run_dbt(build_path, home, today)
-    result.timings["dbt_build"] = time.perf_counter() - started
+    checks = check_warehouse(build_path, home, prefix="landing_")
+    result.failures += _blocking_failures(checks)
+    result.timings["landing_checks"] = time.perf_counter() - started
 
     if not result.failures:
-        from expectations.run import check_warehouse
-
         started = time.perf_counter()
-        checks = check_warehouse(build_path, home, read_only=False)
-        result.failures += [c for c in checks if c["severity"] == "blocking" and not c["success"]]
-        result.timings["checks"] = time.perf_counter() - started
+        result.failures += run_dbt(build_path, home, today)
+        result.timings["dbt_build"] = time.perf_counter() - started
 
     if not result.failures:
-        _publish(build_path, home.warehouse)
-        result.published = True
-        _prune(home)
+        started = time.perf_counter()
+        checks = check_warehouse(build_path, home, prefix="marts_")
+        result.failures += _blocking_failures(checks)
+        result.timings["mart_checks"] = time.perf_counter() - started
+
+    if result.failures:
+        _write_atomically(
+            home.held_back,
+            {
+                "at": _now(),
+                "build": build_path.name,
+                "failures": result.failures,
+            },
+        )
+        return result
+    included = _included_loads(build_path)
+    _publish(build_path, home.warehouse)
+    result.published = True
+    home.held_back.unlink(missing_ok=True)
+    _append_log(
+        home,
+        {
+            "at": _now(),
+            "by": getpass.getuser(),
+            "action": "publish",
+            "build": build_path.name,
+            "loads": included,
+            "checks_passed": True,
+            "timings": result.timings,
+        },
+    )
+    _prune(home)
     return result
+
+
+def _blocking_failures(checks: list[dict]) -> list[dict]:
+    return [c for c in checks if c["severity"] == "blocking" and not c["success"]]
+
+
+def rollback(home: Home) -> str:
+    """Publish again the build before the current one (kept in builds/)."""
+    entries = read_log(home)
+    current = entries[-1]["build"] if entries else None
+    earlier = [e["build"] for e in entries if e["build"] != current and (home.builds / e["build"]).exists()]
+    if not earlier:
+        raise UnionKpiError("no_earlier_publish")
+    previous = earlier[-1]
+    _link_over(home.builds / previous, home.warehouse)
+    _append_log(
+        home, {"at": _now(), "by": getpass.getuser(), "action": "rollback", "build": previous, "replaced": current}
+    )
+    return previous
+
+
+def read_log(home: Home) -> list[dict]:
+    if not home.publish_log.exists():
+        return []
+    return [json.loads(line) for line in home.publish_log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _included_loads(build_path: Path) -> list[str]:
+    with duckdb.connect(str(build_path)) as con:
+        rows = con.execute(
+            "select load_id from raw.loads where status = 'loaded' "
+            "and load_id not in (select load_id from raw.withdrawals) order by load_seq"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _now() -> str:
+    return datetime.now(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _append_log(home: Home, entry: dict) -> None:
+    with home.publish_log.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_atomically(path: Path, content: dict) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(content, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _copy_landing(home: Home, build_path: Path) -> None:
@@ -121,7 +205,7 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
     failures = []
     if outcome.result is not None:
         for node in outcome.result.results:
-            if str(node.status) not in {"success", "pass"}:
+            if str(node.status) not in {"success", "pass", "skipped"}:
                 failures.append(
                     {
                         "name": node.node.name,
@@ -132,6 +216,7 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
                         "message": node.message or "",
                     }
                 )
+    _release_dbt_handles()
     if not outcome.success and not failures:
         failures.append(
             {
@@ -146,13 +231,28 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
     return failures
 
 
+def _release_dbt_handles() -> None:
+    """dbt-duckdb keeps its DuckDB instance open for the life of the process;
+    close it, so that the new file (soon the published warehouse, by hard
+    link) is not held read-write by a process that merely ran a build."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def _publish(build_path: Path, published: Path) -> None:
     """Swap the new file in: readers holding the old file keep it, new
     connections open the new one; nobody sees half of either."""
-    # dbt-duckdb may still hold the file in this process with changes in the
-    # write-ahead log; fold them into the file before it is linked.
+    # Fold any write-ahead log into the file before it is linked.
     with duckdb.connect(str(build_path)) as con:
         con.execute("checkpoint")
+    _link_over(build_path, published)
+
+
+def _link_over(build_path: Path, published: Path) -> None:
     incoming = published.with_name(published.name + ".incoming")
     incoming.unlink(missing_ok=True)
     os.link(build_path, incoming)  # the kept build and the published file share one inode
@@ -160,6 +260,12 @@ def _publish(build_path: Path, published: Path) -> None:
 
 
 def _prune(home: Home) -> None:
+    """Keep the last few published builds (for rollback and to reproduce a
+    figure already sent) and the newest failed one (to inspect)."""
+    published = {e["build"] for e in read_log(home)}
     builds = sorted(home.builds.glob("warehouse-*.duckdb"))
-    for old in builds[:-KEEP_BUILDS]:
-        old.unlink(missing_ok=True)
+    kept = [b for b in builds if b.name in published][-KEEP_BUILDS:]
+    for old in builds:
+        if old not in kept and old != builds[-1]:
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".wal").unlink(missing_ok=True)
