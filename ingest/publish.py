@@ -77,6 +77,9 @@ def build(home: Home, today: date) -> BuildResult:
             },
         )
         return result
+    started = time.perf_counter()
+    _generate_docs(build_path, home)
+    result.timings["dbt_docs"] = time.perf_counter() - started
     included = _included_loads(build_path)
     _publish(build_path, home.warehouse)
     result.published = True
@@ -205,7 +208,7 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
     failures = []
     if outcome.result is not None:
         for node in outcome.result.results:
-            if str(node.status) not in {"success", "pass", "skipped"}:
+            if str(node.status).lower() not in {"success", "pass", "skipped", "no-op"}:
                 failures.append(
                     {
                         "name": node.node.name,
@@ -229,6 +232,32 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
             }
         )
     return failures
+
+
+def _generate_docs(build_path: Path, home: Home) -> None:
+    """The dbt docs site (lineage to the dashboards' exposures) as one
+    static HTML file in the home folder, for the dashboards' data page."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ["UNIONKPI_BUILD_PATH"] = str(build_path)
+    dbtRunner().invoke(
+        [
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(home.dbt_target),
+            "--log-path",
+            str(home.root / "dbt" / "logs"),
+            "--quiet",
+            "--no-use-colors",
+        ]
+    )
+    _release_dbt_handles()
 
 
 def _release_dbt_handles() -> None:

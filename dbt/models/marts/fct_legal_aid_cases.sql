@@ -1,5 +1,5 @@
 with cases as (
-    select * from {{ ref('stg_landing__legal_aid_cases') }}
+    select * from {{ ref('int_legal_aid_cases_timed') }}
 ),
 
 final as (
@@ -21,7 +21,8 @@ final as (
         outcome,
         outcome != '办理中' as is_closed,
         outcome = '调解成功' as is_mediated,
-        closed_date - received_date as days_to_close,
+        days_to_close,
+        workdays_to_close,
         load_id,
     from cases
 )

@@ -18,6 +18,10 @@ certifications as (
     select * from {{ ref('fct_certifications') }}
 ),
 
+in_force as (
+    select * from {{ ref('int_certifications_in_force_monthly') }}
+),
+
 months as (
     select cast(range as date) as month
     from window_,
@@ -43,6 +47,12 @@ legal_aid_by_month as (
         count(*) filter (where is_closed) as legal_aid_closed,
         count(*) filter (where is_mediated) as legal_aid_mediated,
         sum(amount_recovered_yuan) as legal_aid_recovered_yuan,
+        count(*) filter (where is_collective) as legal_aid_collective_cases,
+        sum(workers) filter (where is_new_employment_form)
+            as legal_aid_new_form_workers,
+        count(days_to_close) as legal_aid_closed_dated,
+        sum(days_to_close) as legal_aid_days_to_close,
+        sum(workdays_to_close) as legal_aid_workdays_to_close,
     from cases
     group by all
 ),
@@ -88,6 +98,18 @@ final as (
         )::decimal(18, 2) as wages_recovered_yuan,
         coalesce(certified_by_month.certified_enterprises, 0)
             as certified_enterprises,
+        coalesce(legal_aid_by_month.legal_aid_collective_cases, 0)
+            as legal_aid_collective_cases,
+        coalesce(legal_aid_by_month.legal_aid_new_form_workers, 0)
+            as legal_aid_new_form_workers,
+        coalesce(legal_aid_by_month.legal_aid_closed_dated, 0)
+            as legal_aid_closed_dated,
+        coalesce(legal_aid_by_month.legal_aid_days_to_close, 0)
+            as legal_aid_days_to_close,
+        coalesce(legal_aid_by_month.legal_aid_workdays_to_close, 0)
+            as legal_aid_workdays_to_close,
+        coalesce(in_force.certified_in_force, 0) as certified_in_force,
+        coalesce(in_force.certified_workforce, 0) as certified_workforce,
     from spine
     left join legal_aid_by_month
         on spine.district_code = legal_aid_by_month.district_code
@@ -98,6 +120,9 @@ final as (
     left join certified_by_month
         on spine.district_code = certified_by_month.district_code
         and spine.month = certified_by_month.month
+    left join in_force
+        on spine.district_code = in_force.district_code
+        and spine.month = in_force.month
 )
 
 select * from final

@@ -1,3 +1,6 @@
+{%- set ratio_metrics = "('mediation_rate', 'new_employment_form_share', "
+    ~ "'avg_days_to_close', 'avg_workdays_to_close')" -%}
+
 with months as (
     select * from {{ ref('kpi_district_month') }}
 ),
@@ -52,11 +55,31 @@ sums as (
         sum(months.wage_workers)::decimal(20, 4) as wage_workers,
         sum(months.wages_recovered_yuan)::decimal(20, 4)
             as wages_recovered_yuan,
-        -- mediated / closed, the rate's one definition
+        sum(months.legal_aid_collective_cases)::decimal(20, 4)
+            as legal_aid_collective_cases,
+        -- ratios are ratios of sums over the same months, never averages
+        -- of monthly ratios: each has this one definition
         (
             sum(months.legal_aid_mediated)
             / nullif(sum(months.legal_aid_closed), 0)
         )::decimal(20, 4) as mediation_rate,
+        (
+            sum(months.legal_aid_new_form_workers)
+            / nullif(sum(months.legal_aid_workers), 0)
+        )::decimal(20, 4) as new_employment_form_share,
+        (
+            sum(months.legal_aid_days_to_close)
+            / nullif(sum(months.legal_aid_closed_dated), 0)
+        )::decimal(20, 4) as avg_days_to_close,
+        (
+            sum(months.legal_aid_workdays_to_close)
+            / nullif(sum(months.legal_aid_closed_dated), 0)
+        )::decimal(20, 4) as avg_workdays_to_close,
+        -- stocks are read at the last month counted, not summed
+        arg_max(months.certified_in_force, months.month)::decimal(20, 4)
+            as certified_in_force,
+        arg_max(months.certified_workforce, months.month)::decimal(20, 4)
+            as certified_workforce,
     from months
     inner join cutoffs
         on year(months.month) in (cutoffs.year, cutoffs.year - 1)
@@ -93,7 +116,10 @@ long as (
     on
         legal_aid_cases, legal_aid_workers, legal_aid_closed,
         legal_aid_mediated, legal_aid_recovered_yuan, wage_cases,
-        wage_workers, wages_recovered_yuan, mediation_rate
+        wage_workers, wages_recovered_yuan, mediation_rate,
+        legal_aid_collective_cases, new_employment_form_share,
+        avg_days_to_close, avg_workdays_to_close, certified_in_force,
+        certified_workforce
     into name metric value amount
     union all
     select
@@ -123,12 +149,12 @@ compared as (
         grid.metric,
         coalesce(
             this_year.amount,
-            case when grid.metric != 'mediation_rate' then 0 end
+            case when grid.metric not in {{ ratio_metrics }} then 0 end
         ) as actual,
         coalesce(
             last_year.amount,
             case
-                when grid.metric != 'mediation_rate'
+                when grid.metric not in {{ ratio_metrics }}
                     and grid.year > (select min(year) from progress)
                     then 0
             end

@@ -2,6 +2,10 @@ with loads as (
     select * from {{ source('landing', 'loads') }}
 ),
 
+withdrawals as (
+    select * from {{ source('landing', 'withdrawals') }}
+),
+
 final as (
     select
         load_id,
@@ -20,6 +24,8 @@ final as (
         rows_quarantined,
         loaded_at,
         submitted_by,
+        load_id in (select withdrawals.load_id from withdrawals)
+            as is_withdrawn,
     from loads
 )
 

@@ -1,0 +1,5 @@
+with categories as (
+    select * from {{ ref('categories') }}
+)
+
+select * from categories
