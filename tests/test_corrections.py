@@ -38,3 +38,26 @@ def test_correct_then_withdraw(tmp_path):
     assert marts(home, "select withdrawn_by, reason from raw.withdrawals") == [("steward", "重复报送 duplicate")]
     again = run_cli(home, "withdraw", load_id, "--reason", "x", check=False)
     assert again.returncode == 2 and "already withdrawn" in again.stderr
+
+
+def test_certification_history_keeps_every_version(tmp_path):
+    home = tmp_path / "home"
+    header = "企业名称,统一社会信用代码,区,创建年度,状态,认定日期,职工人数\n"
+    (tmp_path / "01.csv").write_text(
+        header + "上海某某餐饮管理有限公司,91350100M000100Y43,静安,2026,测评中,,80\n", encoding="utf-8"
+    )
+    (tmp_path / "02.csv").write_text(
+        header + "上海某某餐饮管理有限公司,91350100M000100Y43,静安,2026,达标,2026-10-09,80\n", encoding="utf-8"
+    )
+    legal = tmp_path / "03.csv"  # a month of legal aid so the warehouse has a data date
+    legal.write_text(HEADER + "H-1,静安,2026-10-02,,其他,1,,办理中\n", encoding="utf-8")
+    run_cli(home, "ingest", str(tmp_path))
+    run_cli(home, "build")
+    history = marts(
+        home,
+        "select status, valid_from < valid_to, is_current from marts.fct_certification_history order by load_seq",
+    )
+    assert history == [("测评中", True, False), ("达标", None, True)]
+    assert marts(home, "select status, valid_until from marts.fct_certifications") == [
+        ("达标", __import__("datetime").date(2029, 10, 9))
+    ]

@@ -120,3 +120,48 @@ def test_demo_is_reproducible_and_reingest_is_unchanged(demo_home, tmp_path):
     done = run_cli(demo_home, "ingest", "--json", str(demo_home / "demo_inbox"))
     statuses = {f["status"] for f in json.loads(done.stdout)["files"]}
     assert statuses == {"unchanged"}
+
+
+def test_submission_progress_shows_the_nil_return(manifest, warehouse):
+    nil = [f for f in manifest["files"] if f["dataset"] == "wage_recovery" and f["rows"] == 0]
+    assert nil, "the demo writes one nil return"
+    for entry in nil:
+        month = entry["period"][0] + "-01"
+        status = one(
+            warehouse,
+            "select submission_status from marts.fct_submissions "
+            "where district_code = ? and dataset = 'wage_recovery' and month = cast(? as date)",
+            [entry["district_code"], month],
+        )[0]
+        assert status == "零报告"
+    # A file without a title declares no period, so it covers only the months
+    # its rows fall in; every other district-month of the demo is submitted.
+    import importlib
+
+    styles = importlib.import_module("ingest.demo.generate").STYLES
+    untitled = {code for code, style in styles.items() if not style.title}
+    missing = warehouse.execute(
+        "select distinct district_code from marts.fct_submissions where submission_status = '未报送'"
+    ).fetchall()
+    assert {code for (code,) in missing} <= untitled
+
+
+def test_certified_in_force_is_a_stock_at_the_month_end(warehouse):
+    data_date = one(warehouse, "select data_date from marts.warehouse_meta")[0]
+    rows = warehouse.execute(
+        "select certified_date, valid_until, revoked_date, status from marts.fct_certifications"
+    ).fetchall()
+    expected = sum(
+        1
+        for certified, valid_until, revoked, status in rows
+        if status in ("达标", "撤销")
+        and certified is not None
+        and certified <= data_date <= valid_until
+        and (revoked is None or revoked > data_date)
+    )
+    actual = one(
+        warehouse,
+        "select sum(actual) from marts.kpi_district_year where year = ? and metric = 'certified_in_force'",
+        [data_date.year],
+    )[0]
+    assert actual == expected > 0
