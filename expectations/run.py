@@ -69,6 +69,13 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
                     name=f"{spec['name']}_checkpoint",
                     validation_definitions=[definition],
                     actions=[UpdateDataDocsAction(name="docs", site_names=["unionkpi"])],
+                    # name the offending rows (districts, months), not just values
+                    result_format={
+                        "result_format": "COMPLETE",
+                        "unexpected_index_column_names": meta.get("index_columns", []),
+                    }
+                    if meta.get("index_columns")
+                    else "SUMMARY",
                 )
             )
             run = checkpoint.run(batch_parameters={"dataframe": frame})
@@ -89,9 +96,30 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
                             "description_zh": config.meta.get("description_zh", ""),
                             "description_en": config.meta.get("description_en", ""),
                             "unexpected_count": outcome.result.get("unexpected_count"),
+                            "offending": [
+                                {k: str(v) for k, v in row.items()}
+                                for row in (outcome.result.get("unexpected_index_list") or [])[:50]
+                            ],
                             "partial_unexpected_list": [
                                 str(v) for v in (outcome.result.get("partial_unexpected_list") or [])[:10]
                             ],
                         }
                     )
     return results
+
+
+def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
+    """Append one checkpoint run to the home's history (check_runs.jsonl);
+    builds carry the whole history into the warehouse they publish."""
+    from datetime import datetime
+
+    from ingest.paths import SHANGHAI
+
+    at = datetime.now(SHANGHAI).isoformat(timespec="seconds")
+    run_id = f"{at}-{target}"
+    with (home.root / "check_runs.jsonl").open("a", encoding="utf-8") as handle:
+        for result in results:
+            handle.write(
+                json.dumps({"run_id": run_id, "at": at, "target": target, **result}, ensure_ascii=False) + "\n"
+            )
+    return run_id

@@ -199,13 +199,23 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="输出JSON / print JSON")] = False,
 ) -> None:
     """运行数据质量检查 / Run the data-quality checks on the published warehouse."""
-    from expectations.run import check_warehouse
+    import tempfile
+
+    from expectations.run import check_warehouse, record_run
+    from ingest.publish import copy_landing
 
     home = _home()
     if not home.warehouse.exists():
         err.print("[red]尚未发布数据仓库 / No warehouse published yet.[/red]")
         raise typer.Exit(1)
-    results = check_warehouse(home.warehouse, home)
+    # The landing data as it is now (a snapshot, so an ingest is never
+    # blocked), then the published warehouse.
+    with tempfile.TemporaryDirectory() as scratch:
+        snapshot = Path(scratch) / "landing_snapshot.duckdb"
+        copy_landing(home, snapshot)
+        results = check_warehouse(snapshot, home, prefix="landing_")
+    results += check_warehouse(home.warehouse, home, prefix="marts_")
+    record_run(home, results, "check")
     if as_json:
         print(json.dumps({"checks": results}, ensure_ascii=False, indent=1, default=str))
     failed = [r for r in results if r["severity"] == "blocking" and not r["success"]]

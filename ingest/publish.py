@@ -44,15 +44,16 @@ def build(home: Home, today: date) -> BuildResult:
     build_path = home.builds / f"warehouse-{stamp}.duckdb"
     result = BuildResult(False, build_path)
     started = time.perf_counter()
-    _copy_landing(home, build_path)
+    copy_landing(home, build_path)
     result.timings["copy_landing"] = time.perf_counter() - started
 
-    from expectations.run import check_warehouse
+    from expectations.run import check_warehouse, record_run
 
     # What arrived is checked first; the model and its tests next; the
     # figures it produced last.
     started = time.perf_counter()
     checks = check_warehouse(build_path, home, prefix="landing_")
+    record_run(home, checks, f"build {build_path.name} landing")
     result.failures += _blocking_failures(checks)
     result.timings["landing_checks"] = time.perf_counter() - started
 
@@ -64,6 +65,7 @@ def build(home: Home, today: date) -> BuildResult:
     if not result.failures:
         started = time.perf_counter()
         checks = check_warehouse(build_path, home, prefix="marts_")
+        record_run(home, checks, f"build {build_path.name} marts")
         result.failures += _blocking_failures(checks)
         result.timings["mart_checks"] = time.perf_counter() - started
 
@@ -81,6 +83,7 @@ def build(home: Home, today: date) -> BuildResult:
     _generate_docs(build_path, home)
     result.timings["dbt_docs"] = time.perf_counter() - started
     included = _included_loads(build_path)
+    _carry_check_history(build_path, home)
     _publish(build_path, home.warehouse)
     result.published = True
     home.held_back.unlink(missing_ok=True)
@@ -151,7 +154,7 @@ def _write_atomically(path: Path, content: dict) -> None:
     os.replace(partial, path)
 
 
-def _copy_landing(home: Home, build_path: Path) -> None:
+def copy_landing(home: Home, build_path: Path) -> None:
     """Snapshot the landing tables into the new file's raw schema, so dbt and
     the checks never hold a lock on the landing database an ingest needs."""
     con = duckdb.connect(str(build_path))
@@ -232,6 +235,23 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
             }
         )
     return failures
+
+
+def _carry_check_history(build_path: Path, home: Home) -> None:
+    """Every checkpoint run so far, into the new warehouse (schema quality),
+    so the dashboards read it without touching a database being written."""
+    history = home.root / "check_runs.jsonl"
+    with duckdb.connect(str(build_path)) as con:
+        con.execute("create schema if not exists quality")
+        con.execute(
+            "create or replace table quality.check_results as "
+            "select * from read_json(?, format = 'newline_delimited', union_by_name = true, "
+            "columns = {run_id: 'varchar', \"at\": 'timestamptz', target: 'varchar', name: 'varchar', "
+            "suite: 'varchar', type: 'varchar', \"column\": 'varchar', severity: 'varchar', "
+            "success: 'boolean', description_zh: 'varchar', description_en: 'varchar', "
+            "unexpected_count: 'bigint', offending: 'json', partial_unexpected_list: 'json', message: 'varchar'})",
+            [str(history)],
+        )
 
 
 def _generate_docs(build_path: Path, home: Home) -> None:

@@ -18,6 +18,7 @@ from ingest.templates import TEMPLATES, Column, Template, synonyms_for
 HEADER_SEARCH_ROWS = 30
 TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计|total|subtotal)", re.IGNORECASE)
 FOOTER_ROW = re.compile(r"^(填报单位|填报人|填表人|审核人|制表|负责人|联系电话|注[:：]|说明[:：])")
+SPANNING_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月?\s*[-—–~至到]\s*(\d{4})\s*年\s*(\d{1,2})\s*月")
 TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})?\s*(?:[-—–~至到]\s*(\d{1,2}))?\s*月?")
 FORMULA_START = ("=", "+", "-", "@")
 EARLIEST = date(2000, 1, 1)
@@ -156,6 +157,15 @@ def _match_header(template: Template, cells: list[Any]) -> tuple[dict[int, Colum
 def title_period(texts: list[str]) -> tuple[str, str] | None:
     """The reporting months a title declares: 2024年1-3月, 2024年3月, 2024年度."""
     for title in texts:
+        spanning = SPANNING_PERIOD.search(n.half_width(title))
+        if spanning:
+            first_year, first_month, last_year, last_month = (int(g) for g in spanning.groups())
+            if (
+                (first_year, first_month) <= (last_year, last_month)
+                and 1 <= first_month <= 12
+                and 1 <= last_month <= 12
+            ):
+                return f"{first_year}-{first_month:02d}", f"{last_year}-{last_month:02d}"
         match = TITLE_PERIOD.search(n.half_width(title))
         if not match:
             continue

@@ -100,3 +100,13 @@ def test_uscc_check_character_and_excel_numbers():
     with pytest.raises(n.CellError) as caught:
         n.parse_uscc("91350100M000100Y44")
     assert caught.value.code == "invalid_uscc"
+
+
+def test_title_periods():
+    from ingest.validate import title_period
+
+    assert title_period(["2024年1-3月闵行区法律援助案件明细表"]) == ("2024-01", "2024-03")
+    assert title_period(["2024年度目标"]) == ("2024-01", "2024-12")
+    assert title_period(["2026年10月崇明区追讨欠薪情况表"]) == ("2026-10", "2026-10")
+    assert title_period(["２０２５年１１月至２０２６年２月"]) == ("2025-11", "2026-02")
+    assert title_period(["明细表"]) is None
