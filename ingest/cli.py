@@ -275,6 +275,83 @@ def demo(
         serve(port)
 
 
+users_app = typer.Typer(help="用户管理 / users", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="leader | planner | steward | district")],
+    district: Annotated[
+        str | None, typer.Option(help="区（district 角色必填）/ district, for the district role")
+    ] = None,
+) -> None:
+    """新增用户并打印初始密码 / Add a user and print the initial password."""
+    from trust import store
+
+    try:
+        password = store.add_user(_home(), username, role, district)
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+    print(f"{username}\t{role}\t{password}")
+
+
+@users_app.command("remove")
+def users_remove(username: str) -> None:
+    """删除用户 / Remove a user."""
+    from trust import store
+
+    try:
+        store.remove_user(_home(), username)
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+
+
+@users_app.command("reset")
+def users_reset(username: str) -> None:
+    """重置密码并打印新密码 / Reset a password and print the new one."""
+    from trust import store
+
+    try:
+        print(store.reset_password(_home(), username))
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """列出用户 / List users."""
+    from trust import store
+
+    for user in store.list_users(_home()):
+        print(f"{user.username}\t{user.role}\t{user.district_code or ''}")
+
+
+@app.command()
+def backup(dest: Path) -> None:
+    """备份（看板运行时亦可）/ Back up everything, consistently, while the dashboards run."""
+    from trust.backup import backup as run_backup
+
+    try:
+        files = run_backup(_home(), dest)
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+    err.print(f"[green]已备份 / backed up[/green] {len(files)} files → {dest}")
+
+
+@app.command()
+def restore(source: Path) -> None:
+    """从备份恢复 / Restore a backup into the home folder."""
+    from trust.backup import restore as run_restore
+
+    try:
+        run_restore(source, _home())
+    except UnionKpiError as error:
+        raise _usage_error(error) from error
+    err.print(f"[green]已恢复 / restored[/green] {source} → {_home().root}")
+
+
 @app.command()
 def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> None:
     """启动看板 / Serve the dashboards."""

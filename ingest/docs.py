@@ -22,6 +22,17 @@ FILE_CODES = {
     "no_such_load",
     "already_withdrawn",
 }
+# Codes of the app's own operations (users, sign-in, backup), not of files.
+OTHER_CODES = {
+    "unknown_role",
+    "user_exists",
+    "no_such_user",
+    "account_locked",
+    "bad_credentials",
+    "backup_not_empty",
+    "not_a_backup",
+    "backup_corrupt",
+}
 
 
 def error_codes() -> str:
@@ -35,7 +46,7 @@ def error_codes() -> str:
         "| code | 中文 | English |",
         "| --- | --- | --- |",
     ]
-    rows = [(c, m) for c, m in CODES.items() if c not in FILE_CODES]
+    rows = [(c, m) for c, m in CODES.items() if c not in FILE_CODES | OTHER_CODES]
     lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in rows]
     lines += [
         "",
@@ -45,6 +56,14 @@ def error_codes() -> str:
         "| --- | --- | --- |",
     ]
     lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in CODES.items() if code in FILE_CODES]
+    lines += [
+        "",
+        "## Users, sign-in, publishing and backup / 用户、登录、发布与备份",
+        "",
+        "| code | 中文 | English |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in CODES.items() if code in OTHER_CODES]
     return "\n".join(lines) + "\n"
 
 

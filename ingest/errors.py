@@ -58,6 +58,14 @@ CODES: dict[str, tuple[str, str]] = {
     "no_such_load": ("没有这个已入库的批次", "no loaded load has that id"),
     "already_withdrawn": ("该批次已撤回", "that load was already withdrawn"),
     "no_earlier_publish": ("没有可回退的较早发布版本", "there is no earlier published warehouse to roll back to"),
+    "unknown_role": ("未知角色", "unknown role"),
+    "user_exists": ("用户已存在", "user exists"),
+    "no_such_user": ("没有该用户", "no such user"),
+    "account_locked": ("账户已临时锁定，请稍后再试", "account temporarily locked; try later"),
+    "bad_credentials": ("用户名或密码错误", "wrong user name or password"),
+    "backup_not_empty": ("备份目录不为空", "backup folder is not empty"),
+    "not_a_backup": ("不是备份目录", "not a backup folder"),
+    "backup_corrupt": ("备份文件已损坏", "backup file is damaged"),
     "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
 }
 

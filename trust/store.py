@@ -1,0 +1,221 @@
+"""The app's own state: users, sessions and the audit log. It is written
+while the dashboards read, by several processes at once, so it lives apart
+from the warehouse in SQLite (WAL mode), with argon2 password hashes."""
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from ingest.errors import UnionKpiError
+from ingest.normalise import CellError, parse_district
+from ingest.paths import SHANGHAI, Home
+
+ROLES = ("leader", "planner", "steward", "district")
+SESSION_HOURS = 8
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT_MINUTES = 15
+_HASHER = PasswordHasher()
+
+_SCHEMA = """
+create table if not exists users (
+    username text primary key, password_hash text not null, role text not null,
+    district_code text, failed_attempts integer not null default 0,
+    locked_until text, created_at text not null);
+create table if not exists sessions (
+    token text primary key, username text not null references users(username) on delete cascade,
+    created_at text not null, expires_at text not null);
+create table if not exists audit (
+    id integer primary key autoincrement, at text not null, username text,
+    action text not null, ok integer not null, detail text);
+"""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    district_code: str | None
+
+    @property
+    def district_scope(self) -> str | None:
+        """The one district this user may see rows of, or None for all."""
+        return self.district_code if self.role == "district" else None
+
+    def may(self, action: str) -> bool:
+        allowed = {
+            "leader": {"read"},
+            "planner": {"read", "export"},
+            "steward": {"read", "export", "ingest", "check", "publish", "manage_users", "read_audit"},
+            "district": {"read", "export", "ingest"},
+        }
+        return action in allowed[self.role]
+
+
+def _now() -> datetime:
+    return datetime.now(SHANGHAI).replace(tzinfo=None)
+
+
+@contextmanager
+def connect(home: Home) -> Iterator[sqlite3.Connection]:
+    home.ensure()
+    con = sqlite3.connect(home.root / "app_state.sqlite", timeout=10, isolation_level=None)
+    try:
+        con.execute("pragma journal_mode = wal")
+        con.execute("pragma foreign_keys = on")
+        con.executescript(_SCHEMA)
+        yield con
+    finally:
+        con.close()
+
+
+def log(home: Home, actor: str | None, action: str, ok: bool = True, **detail: Any) -> None:
+    with connect(home) as con:
+        con.execute(
+            "insert into audit (at, username, action, ok, detail) values (?, ?, ?, ?, ?)",
+            [_now().isoformat(timespec="seconds"), actor, action, int(ok), json.dumps(detail, ensure_ascii=False)],
+        )
+
+
+def read_audit(home: Home, limit: int = 500) -> list[dict[str, Any]]:
+    with connect(home) as con:
+        rows = con.execute(
+            "select at, username, action, ok, detail from audit order by id desc limit ?", [limit]
+        ).fetchall()
+    return [
+        {"at": at, "username": user, "action": action, "ok": bool(ok), "detail": json.loads(detail or "{}")}
+        for at, user, action, ok, detail in rows
+    ]
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def add_user(home: Home, username: str, role: str, district: str | None = None, password: str | None = None) -> str:
+    """Create a user and return the password (generated when not given)."""
+    if role not in ROLES:
+        raise UnionKpiError("unknown_role", f"未知角色：{role}", f"unknown role: {role}")
+    district_code = None
+    if role == "district":
+        try:
+            district_code = parse_district(district or "")
+        except CellError as exc:
+            raise UnionKpiError(
+                "unknown_district",
+                f"区县用户需要有效的区：{district}",
+                f"a district user needs a valid district: {district}",
+            ) from exc
+    password = password or new_password()
+    with connect(home) as con:
+        try:
+            con.execute(
+                "insert into users (username, password_hash, role, district_code, created_at) values (?, ?, ?, ?, ?)",
+                [username, _HASHER.hash(password), role, district_code, _now().isoformat(timespec="seconds")],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise UnionKpiError("user_exists", f"用户已存在：{username}", f"user exists: {username}") from exc
+    log(home, None, "user_add", username=username, role=role, district_code=district_code)
+    return password
+
+
+def remove_user(home: Home, username: str) -> None:
+    with connect(home) as con:
+        if con.execute("delete from users where username = ?", [username]).rowcount == 0:
+            raise UnionKpiError("no_such_user", f"没有该用户：{username}", f"no such user: {username}")
+    log(home, None, "user_remove", username=username)
+
+
+def reset_password(home: Home, username: str, password: str | None = None) -> str:
+    password = password or new_password()
+    with connect(home) as con:
+        changed = con.execute(
+            "update users set password_hash = ?, failed_attempts = 0, locked_until = null where username = ?",
+            [_HASHER.hash(password), username],
+        ).rowcount
+        con.execute("delete from sessions where username = ?", [username])
+    if not changed:
+        raise UnionKpiError("no_such_user", f"没有该用户：{username}", f"no such user: {username}")
+    log(home, None, "user_reset", username=username)
+    return password
+
+
+def list_users(home: Home) -> list[User]:
+    with connect(home) as con:
+        rows = con.execute("select username, role, district_code from users order by username").fetchall()
+    return [User(*row) for row in rows]
+
+
+def sign_in(home: Home, username: str, password: str) -> str:
+    """A session token, or UnionKpiError; every attempt is audited and
+    repeated failures lock the account for a while."""
+    now = _now()
+    with connect(home) as con:
+        row = con.execute(
+            "select password_hash, failed_attempts, locked_until from users where username = ?", [username]
+        ).fetchone()
+        if row and row[2] and datetime.fromisoformat(row[2]) > now:
+            log(home, username, "sign_in", ok=False, reason="locked")
+            raise UnionKpiError("account_locked", "账户已临时锁定，请稍后再试", "account temporarily locked; try later")
+        try:
+            if row is None:
+                raise VerificationError
+            _HASHER.verify(row[0], password)
+        except VerificationError as exc:
+            if row is not None:
+                failures = row[1] + 1
+                locked = None
+                if failures >= MAX_FAILED_SIGN_INS:
+                    locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat()
+                con.execute(
+                    "update users set failed_attempts = ?, locked_until = ? where username = ?",
+                    [0 if locked else failures, locked, username],
+                )
+            log(home, username, "sign_in", ok=False, reason="bad_credentials")
+            raise UnionKpiError("bad_credentials", "用户名或密码错误", "wrong user name or password") from exc
+        token = secrets.token_urlsafe(32)
+        con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
+        con.execute(
+            "insert into sessions values (?, ?, ?, ?)",
+            [token, username, now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
+        )
+    log(home, username, "sign_in", ok=True)
+    return token
+
+
+def session_user(home: Home, token: str | None) -> User | None:
+    """The user of a live session, or None (unknown or expired)."""
+    if not token:
+        return None
+    with connect(home) as con:
+        row = con.execute(
+            "select u.username, u.role, u.district_code, s.expires_at from sessions s "
+            "join users u using (username) where s.token = ?",
+            [token],
+        ).fetchone()
+        if row is None:
+            return None
+        if datetime.fromisoformat(row[3]) <= _now():
+            con.execute("delete from sessions where token = ?", [token])
+            return None
+    return User(row[0], row[1], row[2])
+
+
+def sign_out(home: Home, token: str) -> None:
+    with connect(home) as con:
+        con.execute("delete from sessions where token = ?", [token])
+
+
+def backup_to(home: Home, target: Path) -> None:
+    """A consistent copy of the app state while others write (SQLite's
+    online backup)."""
+    with connect(home) as con, sqlite3.connect(target) as copy:
+        con.backup(copy)
