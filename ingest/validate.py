@@ -239,7 +239,7 @@ def _check_row(
         except n.CellError as error:
             fail(column, error.code, shown[:30])
             continue
-        _check_value(column, record[column.name], today, fail)
+        _check_value(column, record[column.name], shown[:30], today, fail)
     for later, earlier in LATER_THAN.items():
         if record.get(later) and record.get(earlier) and record[later] < record[earlier]:
             fail(template.column(later), "closed_before_received")
@@ -277,21 +277,21 @@ def _parse(template: Template, column: Column, value: Any, scale: int) -> Any:
     raise ValueError(column.kind)
 
 
-def _check_value(column: Column, value: Any, today: date, fail: Any) -> None:
+def _check_value(column: Column, value: Any, shown: str, today: date, fail: Any) -> None:
     if column.kind == "date":
         if value > today and column.name not in FUTURE_ALLOWED:
             fail(column, "date_in_future", value.isoformat())
         elif value < EARLIEST:
             fail(column, "date_too_early", value.isoformat())
     elif column.kind == "int" and value < 1:
-        fail(column, "not_positive_integer", str(value))
+        fail(column, "not_positive_integer", shown)
     elif column.kind == "money":
         if value < 0:
-            fail(column, "negative_amount", str(value))
+            fail(column, "negative_amount", shown)
         elif value > max_amount():
-            fail(column, "amount_too_large", str(value))
+            fail(column, "amount_too_large", shown)
     elif column.kind == "rate" and value < 0:
-        fail(column, "invalid_number", str(value))
+        fail(column, "invalid_number", shown)
 
 
 def _mark_duplicates(template: Template, header: dict[str, str], rows: list) -> None:
