@@ -190,6 +190,9 @@ def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str =
         title_texts=title_texts,
     )
     rows = []
+    # Districts, categories and dates repeat row after row: parse each
+    # distinct cell once per column.
+    cache: dict[tuple[str, Any], Any] = {}
     for number, cells in sheet.rows[found.row_index + 1 :]:
         values = [n.text(c) for c in cells]
         present = [v for v in values if v is not None]
@@ -198,7 +201,7 @@ def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str =
         if any(TOTAL_ROW.match(v) for v in present[:3]) or FOOTER_ROW.match(present[0]):
             continue
         raw = {c.name: cells[p] if p < len(cells) else None for p, c in positions.items()}
-        record, errors = _check_row(template, parsed.header, raw, found.scales, number, today)
+        record, errors = _check_row(template, parsed.header, raw, found.scales, number, today, cache)
         rows.append((number, raw, record, errors))
     _mark_duplicates(template, parsed.header, rows)
     for number, raw, record, errors in rows:
@@ -217,6 +220,7 @@ def _check_row(
     scales: dict[str, int],
     number: int,
     today: date,
+    cache: dict[tuple[str, Any], Any],
 ) -> tuple[dict[str, Any], list[RowError]]:
     record: dict[str, Any] = {c.name: None for c in template.columns}
     errors: list[RowError] = []
@@ -234,11 +238,17 @@ def _check_row(
         if column.kind == "text" and shown.startswith(FORMULA_START):
             fail(column, "formula_text", shown[:30])
             continue
-        try:
-            record[column.name] = _parse(template, column, value, scales.get(column.name, 1))
-        except n.CellError as error:
-            fail(column, error.code, shown[:30])
+        key = (column.name, value)
+        if key not in cache:
+            try:
+                cache[key] = _parse(template, column, value, scales.get(column.name, 1))
+            except n.CellError as error:
+                cache[key] = error
+        parsed_value = cache[key]
+        if isinstance(parsed_value, n.CellError):
+            fail(column, parsed_value.code, shown[:30])
             continue
+        record[column.name] = parsed_value
         _check_value(column, record[column.name], shown[:30], today, fail)
     for later, earlier in LATER_THAN.items():
         if record.get(later) and record.get(earlier) and record[later] < record[earlier]:
