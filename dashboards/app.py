@@ -20,6 +20,14 @@ from dashboards.queries import WarehouseMeta, WarehouseUnavailable
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
+# Data leaves the app only through its own export buttons (dashboards/
+# downloads.py): no built-in CSV download or clipboard copy on tables.
+# Streamlit's own switch is set in dashboards/.streamlit/config.toml, which
+# `streamlit run dashboards/app.py` reads before the first page; setting it
+# here too covers a server started without that file (it then reaches the
+# browser from the next run on, and ui.inject_css() hides the button before).
+st.set_option("client.disableDataExport", True)
+
 st.set_page_config(
     layout="wide",
     page_title=i18n.LABELS["app.title"][0],
@@ -78,6 +86,24 @@ navigation = st.navigation(
             icon=":material/dashboard:",
             url_path="overview",
             default=True,
+        ),
+        st.Page(
+            PAGES / "legal_aid.py",
+            title=t("nav.legal_aid", lang),
+            icon=":material/gavel:",
+            url_path="legal-aid",
+        ),
+        st.Page(
+            PAGES / "wages.py",
+            title=t("nav.wages", lang),
+            icon=":material/payments:",
+            url_path="wages",
+        ),
+        st.Page(
+            PAGES / "certifications.py",
+            title=t("nav.certifications", lang),
+            icon=":material/verified:",
+            url_path="certifications",
         ),
         st.Page(
             PAGES / "definitions.py",

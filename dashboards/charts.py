@@ -215,3 +215,159 @@ def monthly_trend(
         range=[-0.5, 11.5],
     )
     return fig
+
+
+# One fixed colour per category value, per dimension, so "调解成功" or "工伤"
+# looks the same on every page and in every export (Okabe–Ito, safe for the
+# common colour-vision deficiencies; the axis always names the category too).
+# Dimensions with many values (industry, street) use one neutral colour:
+# twenty hues would carry no meaning.
+CATEGORY_COLOURS: dict[str, dict[str, str]] = {
+    "dispute_type": {
+        "劳动报酬": "#0072B2",
+        "社会保险": "#E69F00",
+        "劳动合同": "#009E73",
+        "工伤": "#D55E00",
+        "其他": "#999999",
+    },
+    "service_type": {
+        "法律咨询": "#56B4E9",
+        "代写法律文书": "#CC79A7",
+        "协商调解": "#009E73",
+        "代理仲裁": "#0072B2",
+        "代理诉讼": "#D55E00",
+    },
+    "channel": {
+        "工会窗口": "#0072B2",
+        "服务站点": "#009E73",
+        "12351热线": "#E69F00",
+        "线上平台": "#CC79A7",
+    },
+    "outcome": {
+        "调解成功": "#009E73",
+        "仲裁裁决": "#0072B2",
+        "判决": "#56B4E9",
+        "撤回": "#999999",
+        "办理中": "#E69F00",
+    },
+    "source": {
+        "投诉举报": "#0072B2",
+        "专项检查": "#009E73",
+        "突发事件处置": "#D55E00",
+        "工会协调": "#CC79A7",
+    },
+    "wage_status": {"已办结": "#009E73", "办理中": "#E69F00"},
+    "certification_status": {
+        "申报": "#56B4E9",
+        "测评中": "#E69F00",
+        "达标": "#009E73",
+        "未达标": "#D55E00",
+        "撤销": "#999999",
+    },
+}
+NEUTRAL_COLOUR = "#4C78A8"
+
+
+def category_colour(dimension: str, value: object) -> str:
+    """The fixed colour of a category value; neutral for open-ended ones."""
+    return CATEGORY_COLOURS.get(dimension, {}).get(str(value), NEUTRAL_COLOUR)
+
+
+def chart_config(filename: str, *, width: int = 1200, height: int | None = None) -> dict[str, object]:
+    """st.plotly_chart's ``config``: the camera button saves a PNG at twice
+    the size under a meaningful name; no plotly logo or cloud buttons."""
+    options: dict[str, object] = {"format": "png", "filename": filename, "scale": 2, "width": width}
+    if height:
+        options["height"] = height
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": options,
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    }
+
+
+def ranked_bar(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str = "",
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars, largest on top, one per category, street or district.
+
+    ``frame`` has ``label``, ``value`` (in the subtitle's unit),
+    ``value_text`` (for the hover), ``colour`` and optionally ``bar_text``
+    (a short figure for the bar's end; else ``value_text``).
+    """
+    data = frame.sort_values("value", ascending=True, kind="stable")
+    fig = go.Figure(
+        go.Bar(
+            x=data["value"].tolist(),
+            y=data["label"].astype(str).tolist(),
+            orientation="h",
+            marker={"color": data["colour"].tolist()},
+            text=(data["bar_text"] if "bar_text" in data else data["value_text"]).tolist(),
+            textposition="outside",
+            cliponaxis=False,
+            customdata=data[["value_text"]].to_numpy(),
+            hovertemplate="<b>%{y}</b><br>%{customdata[0]}<extra></extra>",
+            showlegend=False,
+            name="",
+        )
+    )
+    rows = len(data)
+    _layout(fig, title=title, subtitle=subtitle, height=height or max(260, min(720, 110 + 30 * rows)))
+    fig.update_layout(
+        margin={"l": 8, "r": 48, "t": 72 if subtitle else 48, "b": 8},
+        yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
+        xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
+    )
+    _whole_number_ticks(fig, data["value"], axis="x")
+    return fig
+
+
+def _whole_number_ticks(fig: go.Figure, values: pd.Series, *, axis: str) -> None:
+    """Small counts get a tick per unit: no "0.5 cases" on a street chart."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    if len(numbers) and (numbers % 1 == 0).all() and numbers.max() <= 8:
+        fig.update_layout({f"{axis}axis": {"dtick": 1, "tickformat": ",d"}})
+
+
+def stacked_bar(
+    frame: pd.DataFrame,
+    *,
+    series: list[tuple[str, str, str]],
+    title: str,
+    subtitle: str = "",
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars stacked by series, largest total on top.
+
+    ``frame`` has ``label`` and one column per series; ``series`` lists
+    (column, legend name, colour) in stacking order, left to right. The
+    legend sits under the plot, clear of the title and subtitle.
+    """
+    columns = [column for column, _name, _colour in series]
+    data = frame.assign(_total=frame[columns].sum(axis=1)).sort_values("_total", kind="stable")
+    fig = go.Figure()
+    for column, name, colour in series:
+        fig.add_trace(
+            go.Bar(
+                y=data["label"].astype(str).tolist(),
+                x=data[column].tolist(),
+                name=name,
+                orientation="h",
+                marker={"color": colour},
+                hovertemplate=f"<b>%{{y}}</b><br>{name}: %{{x:,}}<extra></extra>",
+            )
+        )
+    _layout(fig, title=title, subtitle=subtitle, height=height or max(300, min(720, 140 + 30 * len(data))))
+    fig.update_layout(
+        barmode="stack",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0, "traceorder": "normal"},
+        yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
+        xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
+        margin={"l": 8, "r": 16, "t": 72 if subtitle else 48, "b": 8},
+    )
+    _whole_number_ticks(fig, data["_total"], axis="x")
+    return fig

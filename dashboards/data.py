@@ -9,6 +9,7 @@ memory. No widget is drawn inside a cached function.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +94,99 @@ def district_year(year: int, metric: str) -> pd.DataFrame:
 
 def city_months(year: int) -> pd.DataFrame:
     return _city_months(version(), year)
+
+
+# Subject pages. Districts travel as a sorted tuple so equal selections share
+# one cache entry.
+Districts = tuple[str, ...]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _legal_aid_breakdown(
+    ver: Version, dimension: str | None, start: date, end: date, districts: Districts
+) -> pd.DataFrame:
+    return queries.legal_aid_breakdown(dimension, start, end, districts, _home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _legal_aid_records(
+    ver: Version, district: str, subdistrict: str | None, all_streets: bool, start: date, end: date
+) -> pd.DataFrame:
+    return queries.legal_aid_records(district, subdistrict, start, end, all_streets=all_streets, home=_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _wage_breakdown(ver: Version, dimension: str | None, start: date, end: date, districts: Districts) -> pd.DataFrame:
+    return queries.wage_breakdown(dimension, start, end, districts, _home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _wage_records(
+    ver: Version, district: str, subdistrict: str | None, all_streets: bool, start: date, end: date
+) -> pd.DataFrame:
+    return queries.wage_records(district, subdistrict, start, end, all_streets=all_streets, home=_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _certification_status(ver: Version, dimension: str | None, year: int, districts: Districts) -> pd.DataFrame:
+    return queries.certification_status(dimension, year, districts, _home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _certifications_in_force(ver: Version, dimension: str | None, on: date, districts: Districts) -> pd.DataFrame:
+    return queries.certifications_in_force(dimension, on, districts, _home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _certified_between(ver: Version, start: date, end: date, districts: Districts) -> int:
+    return queries.certified_between(start, end, districts, _home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _certification_records(
+    ver: Version, district: str, subdistrict: str | None, all_streets: bool, on: date
+) -> pd.DataFrame:
+    return queries.certification_records(district, subdistrict, on, all_streets=all_streets, home=_home(ver))
+
+
+def legal_aid_breakdown(dimension: str | None, start: date, end: date, districts: Districts) -> pd.DataFrame:
+    return _legal_aid_breakdown(version(), dimension, start, end, tuple(sorted(districts)))
+
+
+def legal_aid_records(
+    district: str, subdistrict: str | None, all_streets: bool, start: date, end: date
+) -> pd.DataFrame:
+    return _legal_aid_records(version(), district, subdistrict, all_streets, start, end)
+
+
+def wage_breakdown(dimension: str | None, start: date, end: date, districts: Districts) -> pd.DataFrame:
+    return _wage_breakdown(version(), dimension, start, end, tuple(sorted(districts)))
+
+
+def wage_records(district: str, subdistrict: str | None, all_streets: bool, start: date, end: date) -> pd.DataFrame:
+    return _wage_records(version(), district, subdistrict, all_streets, start, end)
+
+
+def certification_status(dimension: str | None, year: int, districts: Districts) -> pd.DataFrame:
+    return _certification_status(version(), dimension, year, tuple(sorted(districts)))
+
+
+def certifications_in_force(dimension: str | None, on: date, districts: Districts) -> pd.DataFrame:
+    return _certifications_in_force(version(), dimension, on, tuple(sorted(districts)))
+
+
+def certified_between(start: date, end: date, districts: Districts) -> int:
+    return _certified_between(version(), start, end, tuple(sorted(districts)))
+
+
+def certification_records(district: str, subdistrict: str | None, all_streets: bool, on: date) -> pd.DataFrame:
+    return _certification_records(version(), district, subdistrict, all_streets, on)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _district_months(ver: Version, year: int) -> pd.DataFrame:
+    return queries.district_months(year, (), _home(ver))
+
+
+def district_months(year: int) -> pd.DataFrame:
+    return _district_months(version(), year)

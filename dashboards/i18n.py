@@ -101,6 +101,199 @@ LABELS: dict[str, tuple[str, str]] = {
         "数据仓库无法读取：{detail}",
         "The warehouse cannot be read: {detail}",
     ),
+    # Navigation of the subject pages.
+    "nav.legal_aid": ("法律援助", "Legal aid"),
+    "nav.wages": ("追讨欠薪", "Recovered wages"),
+    "nav.certifications": ("和谐企业创建", "Certifications"),
+    # The subject pages' shared filters (sidebar).
+    "filter.heading": ("筛选条件", "Filters"),
+    "filter.period": ("统计期间", "Period"),
+    "filter.kind.ytd": ("累计 1–N月", "Year to date"),
+    "filter.kind.month": ("单月", "One month"),
+    "filter.kind.quarter": ("季度", "Quarter"),
+    "filter.kind.jan_feb": ("1–2月合并", "Jan–Feb combined"),
+    "filter.kind.custom": ("自定义日期", "Custom dates"),
+    "filter.month": ("月份", "Month"),
+    "filter.through": ("累计至", "Through"),
+    "filter.quarter": ("季度", "Quarter"),
+    "filter.range": ("起止日期", "From – to"),
+    "filter.districts": ("区", "Districts"),
+    "filter.all_districts": ("全市（不选即全部）", "All (leave empty)"),
+    "period.month": ("{year}年{month}", "{month} {year}"),
+    "period.quarter": ("{year}年第{quarter}季度", "Q{quarter} {year}"),
+    "period.jan_feb": ("{year}年1–2月", "Jan–Feb {year}"),
+    "period.custom": ("{start}至{end}", "{start} – {end}"),
+    "quarter.name": ("第{quarter}季度", "Q{quarter}"),
+    "scope.city": ("全市", "Citywide"),
+    "scope.many": ("{names}等{n}个区", "{names} and more ({n} districts)"),
+    "subject.caption": ("{scope} · {period} · 数据截至 {date}", "{scope} · {period} · data as of {date}"),
+    "subject.empty": ("所选条件下没有数据。", "No data for this selection."),
+    "subject.blank": ("（未填）", "(not given)"),
+    "subject.unknown_district": ("未知区", "Unknown district"),
+    "subject.yes": ("是", "Yes"),
+    "subject.no": ("否", "No"),
+    "subject.breakdown": ("分类构成", "Breakdown"),
+    "subject.by": ("维度", "By"),
+    "subject.measure": ("图表指标", "Chart measure"),
+    "subject.by_dim": ("按{dim}", "by {dim}"),
+    "subject.chart_title": ("{measure} · 按{dim}", "{measure} by {dim}"),
+    "subject.chart_subtitle": ("{scope} · {period} · {unit}", "{scope} · {period} · {unit}"),
+    "subject.drill": ("下钻：区 → 街镇 → 明细", "Drill down: district → street → records"),
+    "subject.drill_district": ("区", "District"),
+    "subject.drill_street": ("街镇", "Street / town"),
+    "subject.all_streets": ("全部街镇", "All streets and towns"),
+    "subject.streets_of": ("{district} · 各街镇", "{district} by street / town"),
+    "subject.records_of": ("{place} · 明细（{n}条）", "{place}: records ({n})"),
+    "subject.records": ("明细", "records"),
+    "subject.truncated": (
+        "共 {total} 条，仅显示并导出最近的 {shown} 条；请缩小期间或选择街镇。",
+        "{total} records: only the latest {shown} are shown and exported; narrow the period or pick a street.",
+    ),
+    "col.with_unit": ("{name}（{unit}）", "{name} ({unit})"),
+    "unit.cases": ("件", "cases"),
+    "unit.workers": ("人", "workers"),
+    "unit.enterprises": ("家", "firms"),
+    "unit.days": ("天", "days"),
+    "unit.yuan": ("元", "yuan"),
+    # Breakdown dimensions.
+    "dim.district": ("区", "District"),
+    "dim.subdistrict": ("街镇", "Street / town"),
+    "dim.dispute_type": ("争议类型", "Dispute type"),
+    "dim.service_type": ("服务方式", "Service"),
+    "dim.channel": ("受理渠道", "Channel"),
+    "dim.outcome": ("办理结果", "Outcome"),
+    "dim.industry": ("行业", "Industry"),
+    "dim.source": ("来源", "Source"),
+    "dim.status": ("状态", "Status"),
+    # Measures (table columns, chart measures, cards).
+    "m.cases": ("案件数", "Cases"),
+    "m.workers": ("涉及职工", "Workers"),
+    "m.closed": ("已结案", "Closed"),
+    "m.mediated": ("调解成功", "Mediated"),
+    "m.mediation_rate": ("调解成功率", "Mediation rate"),
+    "m.recovered": ("挽回经济损失", "Recovered for workers"),
+    "m.claimed": ("诉求金额", "Amount claimed"),
+    "m.collective": ("群体性案件", "Collective cases"),
+    "m.collective_workers": ("群体性案件涉及职工", "Workers in collective cases"),
+    "m.new_form": ("新就业形态案件", "New-employment-form cases"),
+    "m.new_form_share": ("新就业形态占比", "New-form share"),
+    "m.days_mean": ("平均办结天数", "Mean days to close"),
+    "m.days_median": ("办结天数中位数", "Median days to close"),
+    "m.share": ("占比", "Share"),
+    "m.owed": ("欠薪金额", "Wages owed"),
+    "m.wages_recovered": ("追回金额", "Wages recovered"),
+    "m.recovery_rate": ("追回率", "Recovery rate"),
+    "m.resolved": ("已办结", "Resolved"),
+    "m.open": ("办理中", "Open"),
+    "m.resolve_days_mean": ("平均办结天数", "Mean days to resolve"),
+    "m.resolve_days_median": ("办结天数中位数", "Median days to resolve"),
+    "m.employees": ("职工人数", "Employees"),
+    "m.campaign": ("年度创建企业", "In the campaign"),
+    "m.certified": ("达标企业", "Certified"),
+    "m.pass_rate": ("达标率", "Pass rate"),
+    "m.certified_in_period": ("期间内新认定", "Certified in the period"),
+    "m.in_force": ("有效达标企业", "Certified, in force"),
+    "m.in_force_employees": ("有效达标企业职工", "Their employees"),
+    # Card notes.
+    "card.yoy_short": ("同比", "YoY"),
+    "subject.on_date": ("截至 {date}", "on {date}"),
+    "card.collective_note": ("涉及职工 {workers}", "{workers} involved"),
+    "card.share_note": ("{count}", "{count}"),
+    "card.days_note": ("已结案 {count}", "{count} closed"),
+    "card.resolved_note": ("已办结 {count}", "{count} resolved"),
+    "card.rate_note": ("已结案 {count}", "{count} closed"),
+    "card.recovery_note": ("欠薪 {owed}", "{owed} owed"),
+    "card.pass_note": ("达标率 {rate}", "pass rate {rate}"),
+    "card.in_force_note": ("截至 {date}", "on {date}"),
+    "help.legal_aid": (
+        "按受理日期统计期间内受理的案件（含其后结案、调解成功的）。群体性案件：涉及职工10人及以上。"
+        "调解成功率 = 调解成功 ÷ 已结案。办结天数：已结案件从受理到结案的自然日。",
+        "Cases received in the period (including those closed or mediated later). Collective: 10 or more workers. "
+        "Mediation rate = mediated ÷ closed. Days to close: calendar days from receipt to closing, closed cases only.",
+    ),
+    "help.wages": (
+        "按受理日期统计期间内受理的欠薪案件。追回率 = 追回金额 ÷ 欠薪金额。办结天数：已办结案件从受理到办结的自然日。",
+        "Wage-arrears cases opened in the period. Recovery rate = recovered ÷ owed. "
+        "Days to resolve: calendar days from opening to resolution, resolved cases only.",
+    ),
+    "help.certifications": (
+        "创建状态按{year}年度创建统计；期间内新认定按认定日期；有效达标企业：在所选日期已认定、未过有效期且未被撤销。",
+        "Campaign status counts the {year} campaign; certified in the period counts by date certified; "
+        "in force: certified by the chosen date, still valid and not revoked by then.",
+    ),
+    "cstatus.certified": ("达标", "Certified"),
+    "cstatus.assessing": ("测评中", "Under assessment"),
+    "cstatus.applied": ("申报", "Applied"),
+    "cstatus.failed": ("未达标", "Not certified"),
+    "cstatus.revoked": ("撤销", "Revoked"),
+    "cert.on_date": ("有效日期", "In force on"),
+    "cert.status_title": ("{year}年度创建状态 · 按区", "{year} campaign status by district"),
+    "cert.drill_note": (
+        "街镇与明细为所选日期的有效达标企业。",
+        "Streets and records show enterprises in force on the chosen date.",
+    ),
+    # Record columns.
+    "col.case_id": ("案件编号", "Case no."),
+    "col.record_id": ("记录编号", "Record no."),
+    "col.received_date": ("受理日期", "Received"),
+    "col.closed_date": ("结案日期", "Closed"),
+    "col.opened_date": ("受理日期", "Opened"),
+    "col.resolved_date": ("办结日期", "Resolved"),
+    "col.workers": ("涉及职工人数", "Workers"),
+    "col.is_collective": ("群体性", "Collective"),
+    "col.is_new_form": ("新就业形态", "New employment form"),
+    "col.days_to_close": ("办结天数", "Days to close"),
+    "col.employer_name": ("用人单位", "Employer"),
+    "col.uscc": ("统一社会信用代码", "Credit code (USCC)"),
+    "col.enterprise_name": ("企业名称", "Enterprise"),
+    "col.campaign_year": ("创建年度", "Campaign year"),
+    "col.score": ("测评得分", "Score"),
+    "col.certified_date": ("认定日期", "Certified on"),
+    "col.valid_until": ("有效期至", "Valid until"),
+    "col.revoked_date": ("撤销日期", "Revoked on"),
+    "col.district_code": ("区划代码", "District code"),
+    # Export buttons and the exported files' notes.
+    "export.chart": ("图表", "Chart"),
+    "export.table": ("表格", "Table"),
+    "export.chart_help": (
+        "由服务器生成的图片，中文字体完整；图表右上角的相机按钮可直接保存 PNG。",
+        "Made on the server with Chinese fonts intact; the camera button on the chart saves a PNG directly.",
+    ),
+    "export.table_help": (
+        "Excel 保留数值格式，信用代码为文本；CSV 为 UTF-8（带 BOM），中文 Excel 可直接打开。",
+        "Excel keeps numbers as numbers and credit codes as text; the CSV is UTF-8 with a BOM for Chinese Excel.",
+    ),
+    "export.notes_sheet": ("说明", "About"),
+    "export.note.table": ("表格", "Table"),
+    "export.note.scope": ("范围", "Scope"),
+    "export.note.period": ("统计期间", "Period"),
+    "export.note.data_date": ("数据截至", "Data as of"),
+    "export.note.source": ("来源", "Source"),
+    "export.source": ("上海市总工会工会工作指标数据仓库", "Shanghai trade-union federation KPI warehouse"),
+    # The monthly brief (overview).
+    "brief.heading": ("月度简报", "Monthly brief"),
+    "brief.month": ("简报月份", "Month"),
+    "brief.button": ("生成 PDF 简报", "Make the PDF brief"),
+    "brief.title": ("工会工作指标月度简报 · {period}", "Union KPI monthly brief · {period}"),
+    "brief.subtitle": (
+        "全市 · 累计为{period} · 数据截至 {date} · 生成于 {made}",
+        "Citywide · year to date: {period} · data as of {date} · made {made}",
+    ),
+    "brief.kpi_table": ("主要指标（年初至本月累计）", "Key figures (year to date through the month)"),
+    "brief.metric": ("指标", "Metric"),
+    "brief.month_value": ("本月", "This month"),
+    "brief.ytd": ("累计", "Year to date"),
+    "brief.ytd_last_year": ("上年同期", "Same period last year"),
+    "brief.yoy": ("同比", "Year on year"),
+    "brief.target": ("年度目标", "Annual target"),
+    "brief.completion": ("完成率", "Completion"),
+    "brief.bar_title": ("{metric} · 各区累计", "{metric} by district, year to date"),
+    "brief.trend_title": ("{metric} · 逐月", "{metric} month by month"),
+    "brief.footer": (
+        "各项按事件发生月份累计（达标企业按认定日期）；口径见看板“指标口径”页；数据来源：上海市总工会工会工作指标数据仓库。",
+        "Each figure counts events by their month (certifications by date certified). Definitions: the dashboards'"
+        " Definitions page. Source: the federation's KPI warehouse.",
+    ),
 }
 
 # Names for the metrics when the definitions table has no row for one.
@@ -313,3 +506,102 @@ def district_label_column(lang: Lang, short: bool = False) -> str:
     if lang == "en":
         return "district_name_en"
     return "short_name_zh" if short else "district_name_zh"
+
+
+# English names for the category values the warehouse stores in Chinese
+# (the contract's lists, and the GB/T 4754-2017 industry sections).
+CATEGORY_EN: dict[str, str] = {
+    # dispute_type
+    "劳动报酬": "Pay",
+    "社会保险": "Social insurance",
+    "劳动合同": "Contract termination",
+    "工伤": "Work injury",
+    "其他": "Other",
+    # service_type
+    "法律咨询": "Legal advice",
+    "代写法律文书": "Drafting documents",
+    "协商调解": "Mediation",
+    "代理仲裁": "Arbitration representation",
+    "代理诉讼": "Court representation",
+    # channel
+    "工会窗口": "Union window",
+    "服务站点": "Service station",
+    "12351热线": "12351 hotline",
+    "线上平台": "Online",
+    # outcome
+    "调解成功": "Mediated",
+    "仲裁裁决": "Arbitration award",
+    "判决": "Court judgment",
+    "撤回": "Withdrawn",
+    "办理中": "Open",
+    # wage source and status
+    "投诉举报": "Complaint",
+    "专项检查": "Special inspection",
+    "突发事件处置": "Emergency handling",
+    "工会协调": "Union coordination",
+    "已办结": "Resolved",
+    # certification status
+    "申报": "Applied",
+    "测评中": "Under assessment",
+    "达标": "Certified",
+    "未达标": "Not certified",
+    "撤销": "Revoked",
+    # industries
+    "农、林、牧、渔业": "Agriculture",
+    "采矿业": "Mining",
+    "制造业": "Manufacturing",
+    "电力、热力、燃气及水生产和供应业": "Utilities",
+    "建筑业": "Construction",
+    "批发和零售业": "Wholesale & retail",
+    "交通运输、仓储和邮政业": "Transport & logistics",
+    "住宿和餐饮业": "Hotels & catering",
+    "信息传输、软件和信息技术服务业": "IT & software",
+    "金融业": "Finance",
+    "房地产业": "Real estate",
+    "租赁和商务服务业": "Leasing & business services",
+    "科学研究和技术服务业": "Research & technical services",
+    "水利、环境和公共设施管理业": "Water, environment & public facilities",
+    "居民服务、修理和其他服务业": "Household & repair services",
+    "教育": "Education",
+    "卫生和社会工作": "Health & social work",
+    "文化、体育和娱乐业": "Culture, sports & entertainment",
+    "公共管理、社会保障和社会组织": "Public administration",
+    "国际组织": "International organisations",
+}
+
+
+def category_label(value: object, lang: Lang) -> str:
+    """A stored category value for display; a blank one is named as such.
+    Street names have no English form and stay Chinese."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return t("subject.blank", lang)
+    text = str(value)
+    return CATEGORY_EN.get(text, text) if lang == "en" else text
+
+
+def yes_no(value: object, lang: Lang) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return t("subject.yes" if bool(value) else "subject.no", lang)
+
+
+def with_unit(name: str, unit: str, lang: Lang) -> str:
+    """A column header naming its unit: 挽回经济损失（万元） / Recovered (m yuan)."""
+    return t("col.with_unit", lang, name=name, unit=unit) if unit else name
+
+
+def format_days(value: object, lang: Lang) -> str:
+    """A number of days with one decimal: 22.8天 / 22.8 days."""
+    if _is_missing(value):
+        return DASH
+    number = _trim(float(value), 1)  # type: ignore[arg-type]
+    return f"{number}天" if lang == "zh" else f"{number} days"
+
+
+def format_number(value: object, unit_key: str, lang: Lang) -> str:
+    """A plain count with a unit from the labels: 1,234件 / 1,234 cases."""
+    if _is_missing(value):
+        return DASH
+    number = f"{float(value):,.0f}"  # type: ignore[arg-type]
+    unit = t(unit_key, lang)
+    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"

@@ -133,10 +133,14 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             con.close()
 
 
-def _frame(sql: str, params: list[Any] | None = None, home: str | Path | None = None) -> pd.DataFrame:
+def _frame(
+    sql: str,
+    params: list[Any] | dict[str, Any] | None = None,
+    home: str | Path | None = None,
+) -> pd.DataFrame:
     with connect(home) as con:
         try:
-            return con.execute(sql, params or []).df()
+            return con.execute(sql, params if params is not None else []).df()
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # A table or column the dashboards rely on is missing: the
             # warehouse was built by an incompatible version.
@@ -376,5 +380,362 @@ def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
         order by month
         """,
         [year, year],
+        home,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Subject pages: legal aid, recovered wages, certifications.
+#
+# Every query takes the period as a closed date range and the districts as a
+# list of codes (empty = the whole city, the unknown member included, as in
+# the city totals). Values are bound by name; the only text put into SQL is
+# a grouping column picked from the fixed maps below, never user input.
+# ---------------------------------------------------------------------------
+
+# Rows a record list returns at most: a case list is for reading and
+# checking, and a whole city-year at 10 million cases is not.
+RECORD_LIMIT = 5_000
+
+_DISTRICT_FILTER = "(len($districts::varchar[]) = 0 or list_contains($districts::varchar[], district_code))"
+
+LEGAL_AID_DIMENSIONS: dict[str, str] = {
+    "district": "district_code",
+    "subdistrict": "subdistrict",
+    "dispute_type": "dispute_type",
+    "industry": "industry",
+    "channel": "channel",
+    "outcome": "outcome",
+    "service_type": "service_type",
+}
+WAGE_DIMENSIONS: dict[str, str] = {
+    "district": "district_code",
+    "subdistrict": "subdistrict",
+    "source": "source",
+    "industry": "industry",
+    "status": "status",
+}
+CERTIFICATION_DIMENSIONS: dict[str, str] = {
+    "district": "district_code",
+    "subdistrict": "subdistrict",
+    "industry": "industry",
+    "status": "status",
+}
+
+
+def _group_column(dimension: str | None, allowed: dict[str, str]) -> str:
+    """The SQL grouping expression for a dimension name from ``allowed``;
+    None groups everything into one row."""
+    if dimension is None:
+        return "'all'"
+    if dimension not in allowed:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    return allowed[dimension]
+
+
+def _scope(start: date, end: date, districts: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    return {"start": start, "end": end, "districts": list(districts)}
+
+
+def legal_aid_breakdown(
+    dimension: str | None,
+    start: date,
+    end: date,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """Legal-aid cases received in [start, end], grouped by ``dimension`` (a
+    key of LEGAL_AID_DIMENSIONS; None: one row for the whole selection).
+
+    Columns: key, cases, workers, closed, mediated, recovered_yuan,
+    claimed_yuan, collective_cases, collective_workers, new_form_cases,
+    days_mean, days_median (over the closed cases), cases first.
+    """
+    key = _group_column(dimension, LEGAL_AID_DIMENSIONS)
+    sql = f"""
+        select
+            {key} as key,
+            count(*) as cases,
+            coalesce(sum(workers), 0) as workers,
+            count(*) filter (where is_closed) as closed,
+            count(*) filter (where is_mediated) as mediated,
+            cast(coalesce(sum(amount_recovered_yuan), 0) as double) as recovered_yuan,
+            cast(coalesce(sum(amount_claimed_yuan), 0) as double) as claimed_yuan,
+            count(*) filter (where is_collective) as collective_cases,
+            coalesce(sum(workers) filter (where is_collective), 0) as collective_workers,
+            count(*) filter (where is_new_employment_form) as new_form_cases,
+            avg(days_to_close) filter (where is_closed) as days_mean,
+            median(days_to_close) filter (where is_closed) as days_median
+        from marts.fct_legal_aid_cases
+        where received_date between $start and $end and {_DISTRICT_FILTER}
+        group by all
+        order by cases desc, key
+    """  # noqa: S608 - key comes from LEGAL_AID_DIMENSIONS, values are bound
+    return _frame(sql, _scope(start, end, districts), home)
+
+
+def legal_aid_records(
+    district: str,
+    subdistrict: str | None,
+    start: date,
+    end: date,
+    *,
+    all_streets: bool = False,
+    limit: int = RECORD_LIMIT,
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """The cases of one district (and one street, or all of them) received in
+    [start, end], newest first, at most ``limit`` rows; ``total`` on every
+    row counts them all."""
+    return _frame(
+        """
+        select
+            case_id, subdistrict, received_date, closed_date, dispute_type,
+            service_type, channel, workers, is_collective,
+            is_new_employment_form, industry,
+            amount_claimed_yuan, amount_recovered_yuan, outcome, days_to_close,
+            count(*) over () as total
+        from marts.fct_legal_aid_cases
+        where district_code = $district
+            and ($all_streets or subdistrict is not distinct from $subdistrict)
+            and received_date between $start and $end
+        order by received_date desc, case_id
+        limit $limit
+        """,
+        {
+            "district": district,
+            "subdistrict": subdistrict,
+            "all_streets": all_streets,
+            "start": start,
+            "end": end,
+            "limit": limit,
+        },
+        home,
+    )
+
+
+def wage_breakdown(
+    dimension: str | None,
+    start: date,
+    end: date,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """Wage-arrears cases opened in [start, end], grouped by ``dimension`` (a
+    key of WAGE_DIMENSIONS; None: one row).
+
+    Columns: key, cases, workers, owed_yuan, recovered_yuan, resolved,
+    open_cases, days_mean, days_median (opening to resolution, resolved
+    cases only), cases first.
+    """
+    key = _group_column(dimension, WAGE_DIMENSIONS)
+    sql = f"""
+        with records as (
+            select
+                *,
+                case when status = '已办结' and resolved_date is not null
+                    then date_diff('day', opened_date, resolved_date) end
+                    as days_to_resolve
+            from marts.fct_wage_recoveries
+            where opened_date between $start and $end and {_DISTRICT_FILTER}
+        )
+        select
+            {key} as key,
+            count(*) as cases,
+            coalesce(sum(workers), 0) as workers,
+            cast(coalesce(sum(amount_owed_yuan), 0) as double) as owed_yuan,
+            cast(coalesce(sum(amount_recovered_yuan), 0) as double) as recovered_yuan,
+            count(*) filter (where status = '已办结') as resolved,
+            count(*) filter (where status <> '已办结') as open_cases,
+            avg(days_to_resolve) as days_mean,
+            median(days_to_resolve) as days_median
+        from records
+        group by all
+        order by cases desc, key
+    """  # noqa: S608 - key comes from WAGE_DIMENSIONS, values are bound
+    return _frame(sql, _scope(start, end, districts), home)
+
+
+def wage_records(
+    district: str,
+    subdistrict: str | None,
+    start: date,
+    end: date,
+    *,
+    all_streets: bool = False,
+    limit: int = RECORD_LIMIT,
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """The wage cases of one district (and street) opened in [start, end],
+    newest first; ``total`` counts them all."""
+    return _frame(
+        """
+        select
+            record_id, subdistrict, opened_date, resolved_date, source,
+            employer_name, employer_uscc, industry, workers,
+            amount_owed_yuan, amount_recovered_yuan, status,
+            count(*) over () as total
+        from marts.fct_wage_recoveries
+        where district_code = $district
+            and ($all_streets or subdistrict is not distinct from $subdistrict)
+            and opened_date between $start and $end
+        order by opened_date desc, record_id
+        limit $limit
+        """,
+        {
+            "district": district,
+            "subdistrict": subdistrict,
+            "all_streets": all_streets,
+            "start": start,
+            "end": end,
+            "limit": limit,
+        },
+        home,
+    )
+
+
+# A certification is in force on a day when it was certified by then, is
+# still valid, and was not revoked by then: the warehouse's own rule
+# (int_certifications_in_force_monthly), applied to any day.
+_IN_FORCE = """
+    status in ('达标', '撤销')
+    and certified_date <= $on
+    and valid_until >= $on
+    and (revoked_date is null or revoked_date > $on)
+"""
+
+
+def certification_status(
+    dimension: str | None,
+    year: int,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """Enterprises in the ``year`` campaign by ``dimension`` and status.
+
+    Columns: key, status, enterprises, employees.
+    """
+    key = _group_column(dimension, CERTIFICATION_DIMENSIONS)
+    sql = f"""
+        select
+            {key} as key,
+            status,
+            count(*) as enterprises,
+            coalesce(sum(employees), 0) as employees
+        from marts.fct_certifications
+        where campaign_year = $year and {_DISTRICT_FILTER}
+        group by all
+        order by key, status
+    """  # noqa: S608 - key comes from CERTIFICATION_DIMENSIONS, values are bound
+    return _frame(sql, {"year": year, "districts": list(districts)}, home)
+
+
+def certifications_in_force(
+    dimension: str | None,
+    on: date,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """Certified enterprises in force on ``on`` by ``dimension``.
+
+    Columns: key, enterprises, employees; most enterprises first.
+    """
+    key = _group_column(dimension, CERTIFICATION_DIMENSIONS)
+    sql = f"""
+        select
+            {key} as key,
+            count(*) as enterprises,
+            coalesce(sum(employees), 0) as employees
+        from marts.fct_certifications
+        where {_IN_FORCE} and {_DISTRICT_FILTER}
+        group by all
+        order by enterprises desc, key
+    """  # noqa: S608 - key comes from CERTIFICATION_DIMENSIONS, values are bound
+    return _frame(sql, {"on": on, "districts": list(districts)}, home)
+
+
+def certified_between(
+    start: date,
+    end: date,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> int:
+    """Enterprises certified (达标, or 达标 then revoked) with a certified
+    date in [start, end]."""
+    frame = _frame(
+        f"""
+        select count(*) as n
+        from marts.fct_certifications
+        where status in ('达标', '撤销')
+            and certified_date between $start and $end
+            and {_DISTRICT_FILTER}
+        """,  # noqa: S608 - a constant fragment, values are bound
+        _scope(start, end, districts),
+        home,
+    )
+    return int(frame["n"].iloc[0])
+
+
+def certification_records(
+    district: str,
+    subdistrict: str | None,
+    on: date,
+    *,
+    all_streets: bool = False,
+    limit: int = RECORD_LIMIT,
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """The certified enterprises of one district (and street) in force on
+    ``on``; ``total`` counts them all."""
+    return _frame(
+        f"""
+        select
+            enterprise_name, enterprise_uscc, subdistrict, industry, employees,
+            campaign_year, cast(score as double) as score, status,
+            certified_date, valid_until, revoked_date,
+            count(*) over () as total
+        from marts.fct_certifications
+        where district_code = $district
+            and ($all_streets or subdistrict is not distinct from $subdistrict)
+            and {_IN_FORCE}
+        order by certified_date desc, enterprise_uscc
+        limit $limit
+        """,  # noqa: S608 - a constant fragment, values are bound
+        {
+            "district": district,
+            "subdistrict": subdistrict,
+            "all_streets": all_streets,
+            "on": on,
+            "limit": limit,
+        },
+        home,
+    )
+
+
+def district_months(
+    year: int,
+    districts: list[str] | tuple[str, ...] = (),
+    home: str | Path | None = None,
+) -> pd.DataFrame:
+    """kpi_district_month rows of ``year`` and the year before for the chosen
+    districts (all when empty), with month_no and year; for the brief."""
+    return _frame(
+        f"""
+        select
+            district_code,
+            month,
+            year(month) as year,
+            month(month) as month_no,
+            legal_aid_cases, legal_aid_workers, legal_aid_closed,
+            legal_aid_mediated,
+            cast(legal_aid_recovered_yuan as double) as legal_aid_recovered_yuan,
+            wage_cases, wage_workers,
+            cast(wages_recovered_yuan as double) as wages_recovered_yuan,
+            certified_enterprises
+        from marts.kpi_district_month
+        where year(month) between $year - 1 and $year and {_DISTRICT_FILTER}
+        order by month, district_code
+        """,  # noqa: S608 - a constant fragment, values are bound
+        {"year": year, "districts": list(districts)},
         home,
     )

@@ -6,14 +6,18 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 
-from dashboards import i18n
+from dashboards import i18n, periods
 from dashboards.cards import KpiCard
 from dashboards.charts import STATUS_COLOURS
 from dashboards.i18n import Lang, t
+from dashboards.periods import Period
 from dashboards.queries import WarehouseUnavailable
 
 T = TypeVar("T")
@@ -21,6 +25,13 @@ T = TypeVar("T")
 # Widget keys of the shared sidebar; each is also the URL's query parameter.
 LANG_KEY = "lang"
 YEAR_KEY = "year"
+# The subject pages' filters (see subject_filters).
+PERIOD_KEY = "period"
+MONTH_KEY = "month"
+QUARTER_KEY = "quarter"
+RANGE_KEY = "range"  # in the URL as ?from=YYYY-MM-DD&to=YYYY-MM-DD
+RANGE_FROM, RANGE_TO = "from", "to"
+DISTRICTS_KEY = "districts"  # in the URL as ?districts=310101,310110
 
 # Badge colours: tinted background, dark text of the same hue, readable for
 # every status (white on amber is not).
@@ -55,6 +66,15 @@ h1 { font-size: 2rem !important; padding-top: 0.5rem !important; }
    otherwise sit a few pixels apart in neighbouring cards. */
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { line-height: 2.5rem; }
 [data-testid="stMetricLabel"] p { font-size: 0.95rem; font-weight: 600; }
+/* Data leaves the app only through its own export buttons: the config
+   option client.disableDataExport (dashboards/.streamlit/config.toml and
+   app.py) removes the tables' download button and clipboard copy; this
+   rule is the fallback for a server started without the config file, whose
+   first render comes before app.py has set the option. */
+[data-testid="stDataFrame"] [data-testid="stElementToolbar"] button[aria-label*="Download"],
+[data-testid="stDataFrame"] [data-testid="stElementToolbar"] button[aria-label*="下载"] { display: none !important; }
+/* The export buttons under a chart or table: small and tight. */
+.st-key-ukpi-exports button, [class*="st-key-export-"] button { min-height: 1.9rem; padding: 0 0.55rem; }
 /* Glossary headers on one line, however narrow the unit column is. */
 [data-testid="stTable"] th, [data-testid="stTable"] th * { white-space: nowrap !important; }
 </style>
@@ -181,3 +201,159 @@ def progress_html(card: KpiCard, lang: Lang) -> str:
         f"<span>{html.escape(card.benchmark_text)}</span></div>"
         "</div>"
     )
+
+
+# ---------------------------------------------------------------------------
+# The subject pages' filters: period and districts, in the sidebar and in
+# the URL, shared by the pages (kept across page switches).
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    districts: tuple[str, ...]  # empty: the whole city
+    data_date: date
+
+
+def _parse_date(raw: str) -> date:
+    return date.fromisoformat(raw)
+
+
+def _seed_districts(options: Sequence[str]) -> None:
+    """Like seed_from_url, for the district multiselect's list of codes."""
+    if DISTRICTS_KEY not in st.session_state:
+        raw = st.query_params.get(DISTRICTS_KEY) or ""
+        codes = [code.strip() for code in raw.split(",") if code.strip()]
+        st.session_state[DISTRICTS_KEY] = [code for code in dict.fromkeys(codes) if code in options]
+    else:
+        st.session_state[DISTRICTS_KEY] = [code for code in st.session_state[DISTRICTS_KEY] if code in options]
+
+
+def _seed_range(default: tuple[date, date], earliest: date, latest: date) -> None:
+    if RANGE_KEY in st.session_state:
+        return
+    try:
+        start = _parse_date(st.query_params.get(RANGE_FROM) or "")
+        end = _parse_date(st.query_params.get(RANGE_TO) or "")
+    except ValueError:
+        st.session_state[RANGE_KEY] = default
+        return
+    # Days outside the picker's range would make Streamlit raise.
+    inside = earliest <= min(start, end) and max(start, end) <= latest
+    st.session_state[RANGE_KEY] = tuple(sorted((start, end))) if inside else default
+
+
+def subject_filters(lang: Lang, data_date: date, districts: pd.DataFrame) -> Filters:
+    """Draw the period and district filters in the sidebar and return the
+    choice. Every value is seeded from the URL on a session's first run and
+    written back on every run, so a copied link reproduces the view."""
+    year = current_year(data_date.year)
+    codes = districts["district_code"].tolist()
+    names = dict(zip(codes, districts[i18n.district_label_column(lang)], strict=True))
+    with st.sidebar:
+        st.markdown(f"**{t('filter.heading', lang)}**")
+        seed_from_url(PERIOD_KEY, periods.KINDS, periods.KINDS[0])
+        kind = st.selectbox(
+            t("filter.period", lang),
+            options=list(periods.KINDS),
+            format_func=lambda k: t(f"filter.kind.{k}", lang),
+            key=PERIOD_KEY,
+            persist_state="session",
+        )
+        write_to_url(PERIOD_KEY, kind, periods.KINDS[0])
+        month = quarter = None
+        start = end = None
+        months = periods.months_on_offer(year, data_date)
+        if kind in ("ytd", "month"):
+            seed_from_url(MONTH_KEY, months, months[-1], parse=int)
+            month = st.selectbox(
+                t("filter.through" if kind == "ytd" else "filter.month", lang),
+                options=months,
+                format_func=lambda m: i18n.month_label(m, lang),
+                key=MONTH_KEY,
+                persist_state="session",
+            )
+            write_to_url(MONTH_KEY, month, months[-1])
+        else:
+            st.query_params.pop(MONTH_KEY, None)
+        if kind == "quarter":
+            quarters = periods.quarters_on_offer(year, data_date)
+            seed_from_url(QUARTER_KEY, quarters, quarters[-1], parse=int)
+            quarter = st.selectbox(
+                t("filter.quarter", lang),
+                options=quarters,
+                format_func=lambda q: t("quarter.name", lang, quarter=q),
+                key=QUARTER_KEY,
+                persist_state="session",
+            )
+            write_to_url(QUARTER_KEY, quarter, quarters[-1])
+        else:
+            st.query_params.pop(QUARTER_KEY, None)
+        if kind == "custom":
+            default_range = (date(year, 1, 1), min(periods.month_end(year, 12), data_date))
+            earliest, latest = date(2000, 1, 1), periods.month_end(data_date.year, 12)
+            _seed_range(default_range, earliest, latest)
+            chosen = st.date_input(
+                t("filter.range", lang),
+                key=RANGE_KEY,
+                min_value=earliest,
+                max_value=latest,
+                format="YYYY-MM-DD",
+                persist_state="session",
+            )
+            # While the reader has picked only the first day, use it alone.
+            picked = [d for d in (chosen if isinstance(chosen, (tuple, list)) else (chosen,)) if d]
+            start, end = (picked[0], picked[-1]) if picked else default_range
+            at_default = (start, end) == default_range
+            write_to_url(RANGE_FROM, None if at_default else start.isoformat(), None)
+            write_to_url(RANGE_TO, None if at_default else end.isoformat(), None)
+        else:
+            st.query_params.pop(RANGE_FROM, None)
+            st.query_params.pop(RANGE_TO, None)
+        _seed_districts(codes)
+        chosen_districts = st.multiselect(
+            t("filter.districts", lang),
+            options=codes,
+            format_func=lambda code: names.get(code, code),
+            key=DISTRICTS_KEY,
+            placeholder=t("filter.all_districts", lang),
+            persist_state="session",
+        )
+        selected = tuple(sorted(chosen_districts))
+        write_to_url(DISTRICTS_KEY, ",".join(selected) or None, None)
+    period = periods.resolve(kind, year, month=month, quarter=quarter, start=start, end=end)
+    return Filters(period=period, districts=selected, data_date=data_date)
+
+
+def seed_choice(key: str, options: Sequence[T], default: T) -> T:
+    """seed_from_url for a page's own choice (breakdown, drill), returning
+    the seeded value; the caller draws the widget and writes it back."""
+    seed_from_url(key, options, default)
+    return st.session_state[key]
+
+
+def metric_card(
+    label: str,
+    value: str,
+    *,
+    note: str | None = None,
+    help_text: str | None = None,
+    delta: str | None = None,
+    delta_description: str | None = None,
+    delta_colour: str = "off",
+) -> None:
+    """A bordered figure for the subject pages: value, optional 同比 change
+    and a one-line note (no target line: these figures have no targets)."""
+    with st.container(border=True, height="stretch"):
+        st.metric(
+            label=label,
+            value=value,
+            delta=delta,
+            delta_color=delta_colour,  # type: ignore[arg-type]
+            delta_arrow="auto" if delta else "off",
+            delta_description=delta_description if delta else None,
+            help=help_text,
+        )
+        if note:
+            st.caption(note)

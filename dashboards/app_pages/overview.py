@@ -4,11 +4,14 @@ ranking table."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboards import cards, charts, data, i18n, metrics, tables, ui
+from dashboards import brief, cards, charts, data, downloads, export, i18n, metrics, periods, tables, ui
+from dashboards.export import Column
 from dashboards.i18n import Lang, t
 
 if TYPE_CHECKING:  # Streamlit's type for column_config values; typing only.
@@ -47,12 +50,83 @@ def ranking_config(metric: str, lang: Lang) -> dict[str, ColumnConfig]:
     }
 
 
+BRIEF_MONTH_KEY = "brief_month"
+
+
+def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> None:
+    """月度简报: pick a month, get the one-page PDF in one click (made on
+    click by the kaleido export server)."""
+    meta = data.meta()
+    months = periods.months_on_offer(year, meta.data_date)
+    st.markdown(f"**{t('brief.heading', lang)}**")
+    with st.container(horizontal=True, vertical_alignment="bottom", key="export-brief"):
+        month = st.selectbox(
+            t("brief.month", lang),
+            options=months,
+            index=len(months) - 1,
+            format_func=lambda m: t("period.month", lang, year=year, month=i18n.month_label(m, lang)),
+            key=BRIEF_MONTH_KEY,
+            width=200,
+        )
+        month_name = t("period.month", lang, year=year, month=i18n.month_label(month, lang))
+        district_months = data.district_months(year)
+        city_year = data.city_year(year)
+        districts = data.districts()
+        data_date_text = i18n.format_date(meta.data_date, lang)
+
+        def make() -> bytes:
+            figure = brief.brief_figure(
+                district_months,
+                city_year,
+                districts,
+                year=year,
+                month=month,
+                metric=metric,
+                names=names,
+                data_date_text=data_date_text,
+                lang=lang,
+                made=datetime.now(ZoneInfo("Asia/Shanghai")),
+            )
+            return export.figure_image(figure, "pdf", width=brief.PAGE_WIDTH, height=brief.PAGE_HEIGHT)
+
+        st.download_button(
+            t("brief.button", lang),
+            data=make,
+            file_name=export.file_stem(t("brief.title", lang, period=month_name)) + ".pdf",
+            mime=export.MIME_TYPES["pdf"],
+            key="brief-pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+        )
+
+
+def ranking_columns(metric: str, lang: Lang) -> list[Column]:
+    """The ranking table's exported columns (values in the table's units)."""
+    _scale, unit = i18n.display_unit(metric, lang)
+    kind = i18n.metric_kind(metric)
+    value_kind = {"count": "count", "money": "money", "rate": "number"}[kind]
+    return [
+        Column("rank", t("table.rank", lang), "count"),
+        Column("district", t("table.district", lang)),
+        Column("actual", t("table.actual", lang, unit=unit), value_kind),
+        Column(
+            "yoy",
+            t("table.yoy_pp" if kind == "rate" else "table.yoy", lang) + ("" if kind == "rate" else " (%)"),
+            "number",
+        ),
+        Column("target", t("table.target", lang, unit=unit), value_kind),
+        Column("completion", t("table.completion", lang) + " (%)", "number"),
+        Column("status", t("table.status", lang)),
+    ]
+
+
 def render() -> None:
     lang = ui.current_lang()
     meta = data.meta()
     year = ui.current_year(meta.data_date.year)
     last_month = meta.data_date.month if year == meta.data_date.year else 12
 
+    period = i18n.period_label(year, last_month, lang)
     st.title(t("overview.title", lang))
     st.caption(
         t(
@@ -111,31 +185,35 @@ def render() -> None:
             reference = by_district["actual"].mean()
             reference_label = t("chart.average", lang)
         reference_text = i18n.format_value(reference, metric, lang)
-        st.plotly_chart(
-            charts.district_bar(
-                bars,
-                title=name,
-                subtitle=t("overview.bar_subtitle", lang, unit=unit),
-                reference=None if reference is None else reference / scale,
-                reference_label=f"{reference_label} {reference_text}",
-                target_label=t("chart.target", lang),
-            ),
-            theme=None,
-            config={"displaylogo": False},
+        bar_figure = charts.district_bar(
+            bars,
+            title=name,
+            subtitle=t("overview.bar_subtitle", lang, unit=unit),
+            reference=None if reference is None else reference / scale,
+            reference_label=f"{reference_label} {reference_text}",
+            target_label=t("chart.target", lang),
+        )
+        downloads.show_chart(
+            bar_figure,
+            stem=export.file_stem(name, t("overview.by_district", lang), period),
+            lang=lang,
+            key="overview-bar",
         )
     with right:
-        st.plotly_chart(
-            charts.monthly_trend(
-                tables.trend_frame(months, year, metric, lang),
-                tables.trend_frame(months, year - 1, metric, lang),
-                month_labels=[i18n.month_label(m, lang) for m in range(1, 13)],
-                this_name=t("chart.this_year", lang, year=year),
-                last_name=t("chart.this_year", lang, year=year - 1),
-                title=name,
-                subtitle=t("overview.trend_subtitle", lang, unit=unit),
-            ),
-            theme=None,
-            config={"displaylogo": False},
+        trend_figure = charts.monthly_trend(
+            tables.trend_frame(months, year, metric, lang),
+            tables.trend_frame(months, year - 1, metric, lang),
+            month_labels=[i18n.month_label(m, lang) for m in range(1, 13)],
+            this_name=t("chart.this_year", lang, year=year),
+            last_name=t("chart.this_year", lang, year=year - 1),
+            title=name,
+            subtitle=t("overview.trend_subtitle", lang, unit=unit),
+        )
+        downloads.show_chart(
+            trend_figure,
+            stem=export.file_stem(name, t("chart.month", lang), year),
+            lang=lang,
+            key="overview-trend",
         )
         if metric == "certified_enterprises":
             st.caption(t("overview.cert_month_note", lang))
@@ -154,6 +232,20 @@ def render() -> None:
         # Tall enough for all sixteen districts without an inner scrollbar.
         height=35 * (len(ranking) + 1) + 3,
     )
+    ranking_title = f"{t('overview.ranking', lang)} · {name}"
+    downloads.table_buttons(
+        ranking,
+        ranking_columns(metric, lang),
+        stem=export.file_stem(t("overview.ranking", lang), name, period),
+        lang=lang,
+        key="overview-ranking",
+        about=downloads.notes(
+            lang, title=ranking_title, scope=t("scope.city", lang), period=period, data_date=meta.data_date
+        ),
+    )
+
+    st.space("small")
+    brief_section(year, metric, names, lang)
 
 
 with ui.warehouse_guard():

@@ -142,3 +142,152 @@ def test_overview_in_a_browser(app_url: str, warehouse_db: Path, tmp_path: Path)
     for name in ("overview-zh.png", "overview-en.png"):
         assert (tmp_path / name).stat().st_size > 10_000
     print(f"screenshots in {tmp_path}")
+
+
+# ---------------------------------------------------------------------------
+# The subject pages, their filters and their exports
+# ---------------------------------------------------------------------------
+
+SUBJECT_PAGES = {
+    "legal-aid": ("法律援助", "Legal aid"),
+    "wages": ("追讨欠薪", "Recovered wages"),
+    "certifications": ("和谐企业创建", "Certifications"),
+}
+
+
+def _screenshot_dir(tmp_path: Path) -> Path:
+    """Screenshots go to $UNIONKPI_SCREENSHOTS when set (to keep them for
+    looking at), else to the test's temporary folder."""
+    chosen = os.environ.get("UNIONKPI_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _settle(page, heading: str) -> None:
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=PAGE_TIMEOUT_MS)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    # Streamlit shows a "running" state while the script reruns; let charts finish.
+    page.wait_for_timeout(1500)
+
+
+def _download(page, container_key: str, label: str, folder: Path) -> Path:
+    button = page.locator(f".st-key-{container_key}").get_by_role("button", name=label)
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=PAGE_TIMEOUT_MS) as info:
+        button.click()
+    download = info.value
+    target = folder / download.suggested_filename
+    download.save_as(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.mark.parametrize("slug", list(SUBJECT_PAGES))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_subject_page_in_a_browser(app_url: str, browser, slug: str, lang: str, tmp_path: Path) -> None:
+    folder = _screenshot_dir(tmp_path)
+    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        page.goto(f"{app_url}/{slug}" + ("?lang=en" if lang == "en" else ""))
+        heading = SUBJECT_PAGES[slug][0 if lang == "zh" else 1]
+        _settle(page, heading)
+        assert not page.locator('[data-testid="stException"]').count()
+        page.screenshot(path=str(folder / f"{slug}-{lang}.png"))
+        # The whole page, on a tall window (Streamlit scrolls inside the page).
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": 3400})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(folder / f"{slug}-{lang}-full.png"))
+    finally:
+        page.close()
+    assert (folder / f"{slug}-{lang}.png").stat().st_size > 10_000
+
+
+def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Path, tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+    from PIL import Image
+
+    folder = _screenshot_dir(tmp_path)
+    with duckdb.connect(str(warehouse_db), read_only=True) as con:
+        (data_date,) = con.execute("select data_date from marts.warehouse_meta").fetchone()
+        (yangpu_cases,) = con.execute(
+            "select count(*) from marts.fct_legal_aid_cases"
+            " where district_code = '310110' and received_date between make_date(?, 1, 1) and ?",
+            [data_date.year, data_date],
+        ).fetchone()
+    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    try:
+        page.goto(f"{app_url}/legal-aid")
+        _settle(page, "法律援助")
+        # Apply a filter the way a reader does: pick 杨浦区 in the sidebar.
+        page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').click()
+        page.keyboard.type("杨浦")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.get_by_text("杨浦区 · ").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        expected = i18n.format_number(yangpu_cases, "unit.cases", "zh")
+        page.locator('[data-testid="stMetricValue"]').get_by_text(expected, exact=True).wait_for(
+            timeout=PAGE_TIMEOUT_MS
+        )
+        page.wait_for_timeout(1500)
+        assert "districts=310110" in page.url
+        page.screenshot(path=str(folder / "legal-aid-yangpu.png"))
+
+        # Tables have no built-in download: data leaves only through our buttons.
+        table = page.locator('[data-testid="stDataFrame"]').first
+        table.hover()
+        page.wait_for_timeout(500)
+        toolbar = page.locator('[data-testid="stDataFrame"] [data-testid="stElementToolbar"] button')
+        labels = [button.get_attribute("aria-label") for button in toolbar.all()]
+        assert labels and "Search" in labels  # the toolbar is there …
+        assert not any("Download" in (label or "") for label in labels)  # … without its download
+
+        png = _download(page, "export-legal_aid-breakdown-chart", "PNG", folder)
+        assert png.suffix == ".png" and "法律援助" in png.name and "杨浦区" in png.name
+        width, height = Image.open(png).size
+        assert width == 2 * 1200 and height > 400
+
+        # The chart's own camera button saves a PNG under the same name.
+        chart = page.locator(".st-key-chart-legal_aid-breakdown .js-plotly-plot")
+        chart.hover()
+        with page.expect_download(timeout=PAGE_TIMEOUT_MS) as info:
+            chart.locator('.modebar-btn[data-title*="png" i]').click()
+        assert info.value.suggested_filename == png.name
+        camera = folder / f"camera-{png.name}"
+        info.value.save_as(camera)
+        assert Image.open(camera).size[0] == 2 * 1200
+
+        svg = _download(page, "export-legal_aid-breakdown-chart", "SVG", folder)
+        assert "<svg" in svg.read_text(encoding="utf-8")[:500]
+
+        xlsx = _download(page, "export-legal_aid-breakdown-table", "Excel", folder)
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes())).worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        assert header[:3] == ["区划代码", "区", "案件数（件）"]
+        assert sheet["A2"].value == "310110" and sheet["A2"].data_type == "s"
+        assert sheet["C2"].value == yangpu_cases and sheet["C2"].number_format == "#,##0"
+
+        csv_file = _download(page, "export-legal_aid-records-table", "CSV", folder)
+        raw = csv_file.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        lines = raw.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("案件编号,街镇,受理日期")
+        assert len(lines) == 1 + yangpu_cases
+    finally:
+        page.close()
+    print(f"screenshots and exports in {folder}")

@@ -1,0 +1,180 @@
+"""和谐企业创建 Certifications: the year's campaign by status and district,
+enterprises certified in the chosen period, certified enterprises in force
+on a chosen day (by district and industry), and the drill from a district
+to its streets and enterprises."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboards import charts, data, downloads, i18n, periods, subject_ui, subjects, ui
+from dashboards.export import Column
+from dashboards.i18n import Lang, t
+from dashboards.subject_ui import Card, Context
+
+ON_KEY = "on"  # the in-force day's widget key and URL parameter
+_ON_DEFAULT = "_on_default"  # the default the widget was last seeded with
+EARLIEST = date(2000, 1, 1)
+
+
+def in_force_day(lang: Lang, default: date, data_date: date) -> date:
+    """The "in force on" date picker. It follows the period's end until the
+    reader picks another day; that day is kept in the URL."""
+    if ON_KEY not in st.session_state:
+        try:
+            linked = date.fromisoformat(st.query_params.get(ON_KEY) or "")
+        except ValueError:
+            linked = default
+        # A day outside the picker's range would make Streamlit raise.
+        st.session_state[ON_KEY] = linked if EARLIEST <= linked <= data_date else default
+    elif st.session_state[ON_KEY] == st.session_state.get(_ON_DEFAULT):
+        st.session_state[ON_KEY] = default
+    st.session_state[_ON_DEFAULT] = default
+    day = st.date_input(
+        t("cert.on_date", lang),
+        key=ON_KEY,
+        min_value=EARLIEST,
+        max_value=data_date,
+        format="YYYY-MM-DD",
+        width=220,
+    )
+    chosen = day if isinstance(day, date) else default
+    ui.write_to_url(ON_KEY, None if chosen == default else chosen.isoformat(), None)
+    return chosen
+
+
+def status_section(context: Context, year: int) -> None:
+    lang = context.lang
+    frame = data.certification_status("district", year, context.filters.districts)
+    title = t("cert.status_title", lang, year=year)
+    st.subheader(title)
+    if frame.empty:
+        st.info(t("subject.empty", lang))
+        return
+    matrix = subjects.status_matrix(frame, context.districts, lang)
+    chart_rows = matrix.assign(label=matrix["short_label"])
+    series = [
+        (key, i18n.category_label(status, lang), charts.category_colour("certification_status", status))
+        for status, key in subjects.STATUS_KEYS.items()
+    ]
+    unit = t("unit.enterprises", lang)
+    subtitle = t(
+        "subject.chart_subtitle", lang, scope=context.scope, period=t("col.campaign_year", lang) + f" {year}", unit=unit
+    )
+    left, right = st.columns([1, 1])
+    with left:
+        fig = charts.stacked_bar(chart_rows, series=series, title=title, subtitle=subtitle)
+        downloads.show_chart(fig, stem=context.stem(title), lang=lang, key="certifications-status")
+    with right:
+        label = Column("label", t("dim.district", lang))
+        downloads.show_table(
+            matrix,
+            label=label,
+            fields=subjects.STATUS_FIELDS,
+            export_columns=[
+                Column("district_code", t("col.district_code", lang), "code"),
+                label,
+                *subjects.export_columns(None, subjects.STATUS_FIELDS, lang),
+            ],
+            lang=lang,
+            stem=context.stem(title),
+            key="certifications-status",
+            about=context.about(title),
+        )
+
+
+def render() -> None:
+    lang = ui.current_lang()
+    meta = data.meta()
+    districts = data.districts()
+    filters = ui.subject_filters(lang, meta.data_date, districts)
+    period = filters.period
+    year = period.year
+    context = Context(
+        subject="certifications",
+        title=t("nav.certifications", lang),
+        lang=lang,
+        filters=filters,
+        districts=districts,
+        scope=subjects.scope_label(filters.districts, districts, lang),
+        period=period.label(lang),
+    )
+    subject_ui.heading(context)
+    on = in_force_day(lang, periods.in_force_date(period, meta.data_date), meta.data_date)
+    st.caption(t("help.certifications", lang, year=year))
+
+    status = data.certification_status(None, year, filters.districts)
+    counts = status.groupby("status")["enterprises"].sum() if not status.empty else {}
+    campaign = int(sum(counts.values)) if len(counts) else 0
+    certified = int(counts.get("达标", 0)) if len(counts) else 0
+    failed = int(counts.get("未达标", 0)) if len(counts) else 0
+    pass_rate = certified / (certified + failed) if certified + failed else None
+    in_force = data.certifications_in_force(None, on, filters.districts)
+    in_force_count = int(in_force["enterprises"].sum()) if not in_force.empty else 0
+    in_force_employees = int(in_force["employees"].sum()) if not in_force.empty else 0
+    new_in_period = data.certified_between(period.start, period.end, filters.districts)
+
+    def count(value: int, unit: str = "unit.enterprises") -> str:
+        return i18n.format_number(value, unit, lang)
+
+    subject_ui.card_rows(
+        [
+            Card(
+                t("m.campaign", lang),
+                count(campaign),
+                note=t("col.campaign_year", lang) + f" {year}",
+                help_text=t("help.certifications", lang, year=year),
+            ),
+            Card(
+                t("m.certified", lang),
+                count(certified),
+                note=t("card.pass_note", lang, rate=i18n.format_rate(pass_rate, lang)),
+            ),
+            Card(t("m.certified_in_period", lang), count(new_in_period), note=context.period),
+            Card(
+                t("m.in_force", lang),
+                count(in_force_count),
+                note=t("card.in_force_note", lang, date=i18n.format_date(on, lang))
+                + " · "
+                + count(in_force_employees, "unit.workers"),
+            ),
+        ],
+        lang,
+    )
+
+    st.space("small")
+    status_section(context, year)
+
+    st.space("small")
+    subject_ui.breakdown_section(
+        context,
+        dimensions=subjects.CERTIFICATION_DIMENSIONS,
+        fields=subjects.IN_FORCE_FIELDS,
+        chart_measures=("enterprises", "employees"),
+        fetch=lambda dimension: subjects.enrich_in_force(
+            data.certifications_in_force(dimension, on, filters.districts)
+        ),
+        when=t("subject.on_date", lang, date=i18n.format_date(on, lang)),
+    )
+
+    st.space("small")
+    subject_ui.drill_section(
+        context,
+        fields=subjects.IN_FORCE_FIELDS,
+        measure_key="enterprises",
+        fetch_streets=lambda district: subjects.enrich_in_force(
+            data.certifications_in_force("subdistrict", on, (district,))
+        ),
+        fetch_records=lambda district, street, all_streets: data.certification_records(
+            district, street, all_streets, on
+        ),
+        record_fields=subjects.CERTIFICATION_RECORD_FIELDS,
+        note=t("cert.drill_note", lang),
+        when=t("subject.on_date", lang, date=i18n.format_date(on, lang)),
+    )
+
+
+with ui.warehouse_guard():
+    render()

@@ -1,0 +1,126 @@
+"""法律援助 Legal aid: cases received in the chosen period and districts,
+their figures (collective cases, new-employment-form share, days to close),
+breakdowns by district, dispute type, industry, channel, outcome and
+service, and the drill from a district to its streets and cases."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data, i18n, periods, subject_ui, subjects, ui
+from dashboards.i18n import t
+from dashboards.subject_ui import Card, Context
+
+EMPTY_TOTALS = {
+    "cases": 0,
+    "workers": 0,
+    "closed": 0,
+    "mediated": 0,
+    "recovered_yuan": 0.0,
+    "claimed_yuan": 0.0,
+    "collective_cases": 0,
+    "collective_workers": 0,
+    "new_form_cases": 0,
+    "days_mean": None,
+    "days_median": None,
+}
+
+
+def totals(frame: pd.DataFrame) -> dict[str, object]:
+    """The one-row summary as a dict (zeros when nothing matched)."""
+    if frame.empty:
+        return dict(EMPTY_TOTALS, mediation_rate=None, new_form_share=None, share=None)
+    return subjects.enrich_legal_aid(frame).iloc[0].to_dict()
+
+
+def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
+    fields = subjects.LEGAL_AID_FIELDS
+
+    def value(key: str) -> str:
+        return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
+
+    def change(key: str, *, rate: bool = False, good: bool | None = None) -> dict[str, object]:
+        delta, colour = subject_ui.yoy(now.get(key), before.get(key), rate=rate, rise_is_good=good, lang=lang)
+        return {"delta": delta, "delta_colour": colour}
+
+    closed = i18n.format_number(now.get("closed"), "unit.cases", lang)
+    return [
+        Card(t("m.cases", lang), value("cases"), help_text=t("help.legal_aid", lang), **change("cases")),
+        Card(t("m.workers", lang), value("workers"), **change("workers")),
+        Card(t("m.recovered", lang), value("recovered_yuan"), **change("recovered_yuan", good=True)),
+        Card(
+            t("m.mediation_rate", lang),
+            value("mediation_rate"),
+            note=t("card.rate_note", lang, count=closed),
+            **change("mediation_rate", rate=True, good=True),
+        ),
+        Card(
+            t("m.collective", lang),
+            value("collective_cases"),
+            note=t(
+                "card.collective_note",
+                lang,
+                workers=i18n.format_number(now.get("collective_workers"), "unit.workers", lang),
+            ),
+        ),
+        Card(
+            t("m.new_form_share", lang),
+            value("new_form_share"),
+            note=t("card.share_note", lang, count=i18n.format_number(now.get("new_form_cases"), "unit.cases", lang)),
+        ),
+        Card(t("m.days_mean", lang), value("days_mean"), note=t("card.days_note", lang, count=closed)),
+        Card(t("m.days_median", lang), value("days_median"), note=t("card.days_note", lang, count=closed)),
+    ]
+
+
+def render() -> None:
+    lang = ui.current_lang()
+    meta = data.meta()
+    districts = data.districts()
+    filters = ui.subject_filters(lang, meta.data_date, districts)
+    period = filters.period
+    context = Context(
+        subject="legal_aid",
+        title=t("nav.legal_aid", lang),
+        lang=lang,
+        filters=filters,
+        districts=districts,
+        scope=subjects.scope_label(filters.districts, districts, lang),
+        period=period.label(lang),
+    )
+    subject_ui.heading(context)
+
+    last_year = periods.same_period_last_year(period)
+    now = totals(data.legal_aid_breakdown(None, period.start, period.end, filters.districts))
+    before = totals(data.legal_aid_breakdown(None, last_year.start, last_year.end, filters.districts))
+    subject_ui.card_rows(cards(now, before, lang), lang)
+
+    st.space("small")
+    subject_ui.breakdown_section(
+        context,
+        dimensions=subjects.LEGAL_AID_DIMENSIONS,
+        fields=subjects.LEGAL_AID_FIELDS,
+        chart_measures=subjects.LEGAL_AID_CHART_MEASURES,
+        fetch=lambda dimension: subjects.enrich_legal_aid(
+            data.legal_aid_breakdown(dimension, period.start, period.end, filters.districts)
+        ),
+    )
+
+    st.space("small")
+    subject_ui.drill_section(
+        context,
+        fields=subjects.LEGAL_AID_FIELDS,
+        measure_key="cases",
+        fetch_streets=lambda district: subjects.enrich_legal_aid(
+            data.legal_aid_breakdown("subdistrict", period.start, period.end, (district,))
+        ),
+        fetch_records=lambda district, street, all_streets: data.legal_aid_records(
+            district, street, all_streets, period.start, period.end
+        ),
+        record_fields=subjects.LEGAL_AID_RECORD_FIELDS,
+    )
+
+
+with ui.warehouse_guard():
+    render()

@@ -1,0 +1,309 @@
+"""Streamlit pieces the three subject pages share: the page heading, a row
+of figure cards, the breakdown section (a chart and its table by a chosen
+dimension) and the drill from a district to its streets and on to the
+records. The pages say what to show; this module lays it out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, downloads, export, i18n, metrics, subjects, ui
+from dashboards.export import Column
+from dashboards.i18n import Lang, t
+from dashboards.subjects import Field
+from dashboards.ui import Filters
+
+ALL_STREETS = "*"
+BLANK_STREET = "~"  # the street of records that name none
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section of a subject page needs to know."""
+
+    subject: str  # legal_aid, wages, certifications
+    title: str
+    lang: Lang
+    filters: Filters
+    districts: pd.DataFrame
+    scope: str
+    period: str
+
+    def stem(self, *parts: object, scoped: bool = True) -> str:
+        """A file name: page, what the file holds, scope (unless ``parts``
+        name the place already) and period."""
+        return export.file_stem(self.title, *parts, self.scope if scoped else None, self.period)
+
+    def about(self, table_title: str) -> list[tuple[str, str]]:
+        return downloads.notes(
+            self.lang,
+            title=table_title,
+            scope=self.scope,
+            period=self.period,
+            data_date=self.filters.data_date,
+        )
+
+
+def heading(context: Context) -> None:
+    st.title(context.title)
+    st.caption(
+        t(
+            "subject.caption",
+            context.lang,
+            scope=context.scope,
+            period=context.period,
+            date=i18n.format_date(context.filters.data_date, context.lang),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    note: str | None = None
+    delta: str | None = None
+    delta_colour: str = "off"
+    help_text: str | None = None
+
+
+def card_rows(cards: Sequence[Card], lang: Lang, per_row: int = 4) -> None:
+    for start in range(0, len(cards), per_row):
+        for column, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
+            with column:
+                ui.metric_card(
+                    card.label,
+                    card.value,
+                    note=card.note,
+                    help_text=card.help_text,
+                    delta=card.delta,
+                    delta_description=t("card.yoy_short", lang),
+                    delta_colour=card.delta_colour,
+                )
+
+
+def yoy(now: object, before: object, *, rate: bool, rise_is_good: bool | None, lang: Lang) -> tuple[str | None, str]:
+    """The 同比 text and colour for a card; None when there is no base."""
+    name = "x_rate" if rate else "x"
+    change = metrics.year_on_year(now, before, name)
+    if change is None:
+        return None, "off"
+    colour = "off" if rise_is_good is None else ("normal" if rise_is_good else "inverse")
+    return i18n.format_change(change, name, lang), colour
+
+
+def dimension_label(dimension: str, lang: Lang) -> str:
+    label = t(f"dim.{dimension}", lang)
+    return label.lower() if lang == "en" else label
+
+
+def category_chart(
+    frame: pd.DataFrame,
+    measure: Field,
+    *,
+    dimension: str,
+    context: Context,
+    colour_map: str | None = None,
+    colour: str | None = None,
+    title: str,
+    subtitle: str,
+):
+    """The chart of a labelled breakdown as ranked horizontal bars (districts
+    in their own colours): names stay readable in half a laptop screen."""
+    bars = subjects.chart_frame(frame, measure, context.lang, dimension=dimension, colour_map=colour_map, colour=colour)
+    return charts.ranked_bar(bars, title=title, subtitle=subtitle)
+
+
+def breakdown_section(
+    context: Context,
+    *,
+    dimensions: Sequence[str],
+    fields: Sequence[Field],
+    chart_measures: Sequence[str],
+    fetch: Callable[[str], pd.DataFrame],
+    when: str | None = None,
+) -> None:
+    """Choose a dimension and a measure; draw the chart with the full table
+    beside it, each with its export buttons."""
+    lang = context.lang
+    heading_col, by_col, measure_col = st.columns([2, 2, 2], vertical_alignment="bottom")
+    heading_col.subheader(t("subject.breakdown", lang))
+    dimension = ui.seed_choice("by", dimensions, dimensions[0])
+    dimension = by_col.selectbox(
+        t("subject.by", lang),
+        options=list(dimensions),
+        format_func=lambda d: t(f"dim.{d}", lang),
+        key="by",
+    )
+    ui.write_to_url("by", dimension, dimensions[0])
+    ui.seed_choice("measure", chart_measures, chart_measures[0])
+    measure_key = measure_col.selectbox(
+        t("subject.measure", lang),
+        options=list(chart_measures),
+        format_func=lambda m: subjects.field(fields, m).label(lang),
+        key="measure",
+    )
+    ui.write_to_url("measure", measure_key, chart_measures[0])
+    measure = subjects.field(fields, measure_key)
+
+    frame = subjects.label_keys(fetch(dimension), dimension, lang, context.districts)
+    if frame.empty:
+        st.info(t("subject.empty", lang))
+        return
+    _scale, unit = subjects.screen_scale(measure, lang)
+    title = t("subject.chart_title", lang, measure=measure.label(lang), dim=dimension_label(dimension, lang))
+    subtitle = t("subject.chart_subtitle", lang, scope=context.scope, period=when or context.period, unit=unit)
+    colour_map = subjects.COLOUR_MAPS.get((context.subject, dimension))
+    left, right = st.columns([1, 1])
+    with left:
+        fig = category_chart(
+            frame, measure, dimension=dimension, context=context, colour_map=colour_map, title=title, subtitle=subtitle
+        )
+        by = t("subject.by_dim", lang, dim=dimension_label(dimension, lang))
+        downloads.show_chart(
+            fig, stem=context.stem(measure.label(lang), by), lang=lang, key=f"{context.subject}-breakdown"
+        )
+    with right:
+        label = Column("label", t(f"dim.{dimension}", lang))
+        export_columns = subjects.export_columns(None, fields, lang)
+        if dimension == "district":
+            export_columns = [Column("district_code", t("col.district_code", lang), "code"), label, *export_columns]
+        else:
+            export_columns = [label, *export_columns]
+        table_title = t(
+            "subject.chart_title", lang, measure=t(f"nav.{context.subject}", lang), dim=dimension_label(dimension, lang)
+        )
+        downloads.show_table(
+            frame,
+            label=label,
+            fields=fields,
+            export_columns=export_columns,
+            lang=lang,
+            stem=context.stem(by),
+            key=f"{context.subject}-breakdown",
+            about=context.about(table_title),
+        )
+
+
+def street_options(streets: pd.DataFrame) -> list[str]:
+    """The street chooser's values: all streets, then each street (most
+    records first), a blank street as its own choice."""
+    keys = [BLANK_STREET if pd.isna(key) or str(key).strip() == "" else str(key) for key in streets["key"]]
+    return [ALL_STREETS, *dict.fromkeys(keys)]
+
+
+def drill_section(
+    context: Context,
+    *,
+    fields: Sequence[Field],
+    measure_key: str,
+    fetch_streets: Callable[[str], pd.DataFrame],
+    fetch_records: Callable[[str, str | None, bool], pd.DataFrame],
+    record_fields: Sequence[Field],
+    note: str | None = None,
+    when: str | None = None,
+) -> None:
+    """District → its streets (chart and table) → the records of one street
+    (or of the whole district)."""
+    lang = context.lang
+    st.subheader(t("subject.drill", lang))
+    if note:
+        st.caption(note)
+    codes = list(context.filters.districts) or context.districts["district_code"].tolist()
+    names = subjects.district_names(context.districts, lang, short=False)
+    district_col, street_col = st.columns(2)
+    ui.seed_choice("drill", codes, codes[0])
+    district = district_col.selectbox(
+        t("subject.drill_district", lang),
+        options=codes,
+        format_func=lambda code: names.get(code, code),
+        key="drill",
+    )
+    ui.write_to_url("drill", district, codes[0])
+    district_name = names.get(district, district)
+
+    streets = fetch_streets(district)
+    options = street_options(streets) if not streets.empty else [ALL_STREETS]
+    ui.seed_choice("street", options, ALL_STREETS)
+    street = street_col.selectbox(
+        t("subject.drill_street", lang),
+        options=options,
+        format_func=lambda s: (
+            t("subject.all_streets", lang)
+            if s == ALL_STREETS
+            else (t("subject.blank", lang) if s == BLANK_STREET else s)
+        ),
+        key="street",
+    )
+    ui.write_to_url("street", street, ALL_STREETS)
+    if streets.empty:
+        st.info(t("subject.empty", lang))
+        return
+
+    streets = streets.assign(label=[i18n.category_label(key, lang) for key in streets["key"]])
+    measure = subjects.field(fields, measure_key)
+    title = t("subject.streets_of", lang, district=district_name)
+    _scale, unit = subjects.screen_scale(measure, lang)
+    subtitle = t("subject.chart_subtitle", lang, scope=measure.label(lang), period=when or context.period, unit=unit)
+    left, right = st.columns([1, 1])
+    with left:
+        fig = charts.ranked_bar(
+            subjects.chart_frame(
+                streets, measure, lang, dimension="subdistrict", colour=charts.district_colour(district)
+            ),
+            title=title,
+            subtitle=subtitle,
+        )
+        downloads.show_chart(
+            fig,
+            stem=context.stem(district_name, t("dim.subdistrict", lang), scoped=False),
+            lang=lang,
+            key=f"{context.subject}-streets",
+        )
+    with right:
+        label = Column("label", t("dim.subdistrict", lang))
+        downloads.show_table(
+            streets,
+            label=label,
+            fields=fields,
+            export_columns=[label, *subjects.export_columns(None, fields, lang)],
+            lang=lang,
+            stem=context.stem(district_name, t("dim.subdistrict", lang), scoped=False),
+            key=f"{context.subject}-streets",
+            about=context.about(title),
+            height=min(35 * (len(streets) + 1) + 3, int(fig.layout.height) - 40),
+        )
+
+    all_streets = street == ALL_STREETS
+    chosen_street = None if street in (ALL_STREETS, BLANK_STREET) else street
+    records = fetch_records(district, chosen_street, all_streets)
+    place = (
+        district_name
+        if all_streets
+        else f"{district_name} · {t('subject.blank', lang) if street == BLANK_STREET else street}"
+    )
+    total = int(records["total"].iloc[0]) if not records.empty else 0
+    records_title = t("subject.records_of", lang, place=place, n=f"{total:,}")
+    st.markdown(f"**{records_title}**")
+    if records.empty:
+        st.info(t("subject.empty", lang))
+        return
+    if total > len(records):
+        st.caption(t("subject.truncated", lang, total=f"{total:,}", shown=f"{len(records):,}"))
+    shown = subjects.records_for_display(records, lang)
+    downloads.show_table(
+        shown,
+        label=None,
+        fields=record_fields,
+        export_columns=subjects.export_columns(None, record_fields, lang),
+        lang=lang,
+        stem=context.stem(place, t("subject.records", lang), scoped=False),
+        key=f"{context.subject}-records",
+        about=context.about(records_title),
+        scale_money=False,
+        height=min(35 * (len(shown) + 1) + 3, 420),
+    )

@@ -1,0 +1,372 @@
+"""What the subject pages (legal aid, recovered wages, certifications) show:
+their breakdown dimensions, their measures, the columns of their tables, and
+the query results reshaped for charts and tables. Pure pandas, no Streamlit.
+
+A table is described once, as a list of ``Field``s, and drawn twice: on
+screen (money in 万元 / m yuan, rates in per cent) and in the exported files
+(money in yuan to the cent, rates as fractions with a percent format), so the
+two can never disagree about what a column holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboards import charts, i18n
+from dashboards.export import Column, ColumnKind
+from dashboards.i18n import Lang, t
+from dashboards.queries import UNKNOWN_DISTRICT
+
+
+@dataclass(frozen=True)
+class Field:
+    """A table column: frame ``key``, label key in i18n, kind, and for counts
+    the label key of its unit (件, 人, 家, 天)."""
+
+    key: str
+    label_key: str
+    kind: ColumnKind = "text"
+    unit_key: str | None = None
+
+    def label(self, lang: Lang) -> str:
+        return t(self.label_key, lang)
+
+
+# ---------------------------------------------------------------------------
+# Dimensions and measures
+# ---------------------------------------------------------------------------
+
+# Breakdown dimensions per page, in the order the selector offers them. The
+# street (街镇) is reached through the drill, district by district.
+LEGAL_AID_DIMENSIONS: tuple[str, ...] = ("district", "dispute_type", "industry", "channel", "outcome", "service_type")
+WAGE_DIMENSIONS: tuple[str, ...] = ("district", "source", "industry", "status")
+CERTIFICATION_DIMENSIONS: tuple[str, ...] = ("district", "industry")
+
+# Which colour map a dimension's values take (charts.CATEGORY_COLOURS).
+COLOUR_MAPS: dict[tuple[str, str], str] = {
+    ("legal_aid", "dispute_type"): "dispute_type",
+    ("legal_aid", "service_type"): "service_type",
+    ("legal_aid", "channel"): "channel",
+    ("legal_aid", "outcome"): "outcome",
+    ("wages", "source"): "source",
+    ("wages", "status"): "wage_status",
+    ("certifications", "status"): "certification_status",
+}
+
+LEGAL_AID_FIELDS: tuple[Field, ...] = (
+    Field("cases", "m.cases", "count", "unit.cases"),
+    Field("share", "m.share", "rate"),
+    Field("workers", "m.workers", "count", "unit.workers"),
+    Field("closed", "m.closed", "count", "unit.cases"),
+    Field("mediated", "m.mediated", "count", "unit.cases"),
+    Field("mediation_rate", "m.mediation_rate", "rate"),
+    Field("recovered_yuan", "m.recovered", "money"),
+    Field("claimed_yuan", "m.claimed", "money"),
+    Field("collective_cases", "m.collective", "count", "unit.cases"),
+    Field("collective_workers", "m.collective_workers", "count", "unit.workers"),
+    Field("new_form_cases", "m.new_form", "count", "unit.cases"),
+    Field("new_form_share", "m.new_form_share", "rate"),
+    Field("days_mean", "m.days_mean", "number", "unit.days"),
+    Field("days_median", "m.days_median", "number", "unit.days"),
+)
+LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
+    "cases",
+    "recovered_yuan",
+    "mediation_rate",
+    "collective_cases",
+    "new_form_share",
+    "days_mean",
+    "days_median",
+)
+
+WAGE_FIELDS: tuple[Field, ...] = (
+    Field("cases", "m.cases", "count", "unit.cases"),
+    Field("share", "m.share", "rate"),
+    Field("workers", "m.workers", "count", "unit.workers"),
+    Field("owed_yuan", "m.owed", "money"),
+    Field("recovered_yuan", "m.wages_recovered", "money"),
+    Field("recovery_rate", "m.recovery_rate", "rate"),
+    Field("resolved", "m.resolved", "count", "unit.cases"),
+    Field("open_cases", "m.open", "count", "unit.cases"),
+    Field("days_mean", "m.resolve_days_mean", "number", "unit.days"),
+    Field("days_median", "m.resolve_days_median", "number", "unit.days"),
+)
+WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
+
+IN_FORCE_FIELDS: tuple[Field, ...] = (
+    Field("enterprises", "m.in_force", "count", "unit.enterprises"),
+    Field("share", "m.share", "rate"),
+    Field("employees", "m.in_force_employees", "count", "unit.workers"),
+)
+CERTIFICATION_STATUSES: tuple[str, ...] = ("达标", "测评中", "申报", "未达标", "撤销")
+# Status columns of the status table, keyed in ASCII for the frame.
+STATUS_KEYS: dict[str, str] = {
+    "达标": "certified",
+    "测评中": "assessing",
+    "申报": "applied",
+    "未达标": "failed",
+    "撤销": "revoked",
+}
+STATUS_FIELDS: tuple[Field, ...] = (
+    *(Field(key, f"cstatus.{key}", "count", "unit.enterprises") for key in STATUS_KEYS.values()),
+    Field("total", "m.campaign", "count", "unit.enterprises"),
+    Field("pass_rate", "m.pass_rate", "rate"),
+    Field("employees", "m.employees", "count", "unit.workers"),
+)
+
+LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
+    Field("case_id", "col.case_id", "code"),
+    Field("subdistrict", "dim.subdistrict"),
+    Field("received_date", "col.received_date", "date"),
+    Field("closed_date", "col.closed_date", "date"),
+    Field("dispute_type", "dim.dispute_type"),
+    Field("service_type", "dim.service_type"),
+    Field("channel", "dim.channel"),
+    Field("workers", "col.workers", "count", "unit.workers"),
+    Field("is_collective", "col.is_collective"),
+    Field("is_new_employment_form", "col.is_new_form"),
+    Field("industry", "dim.industry"),
+    Field("amount_claimed_yuan", "m.claimed", "money"),
+    Field("amount_recovered_yuan", "m.recovered", "money"),
+    Field("outcome", "dim.outcome"),
+    Field("days_to_close", "col.days_to_close", "count", "unit.days"),
+)
+WAGE_RECORD_FIELDS: tuple[Field, ...] = (
+    Field("record_id", "col.record_id", "code"),
+    Field("subdistrict", "dim.subdistrict"),
+    Field("opened_date", "col.opened_date", "date"),
+    Field("resolved_date", "col.resolved_date", "date"),
+    Field("source", "dim.source"),
+    Field("employer_name", "col.employer_name"),
+    Field("employer_uscc", "col.uscc", "code"),
+    Field("industry", "dim.industry"),
+    Field("workers", "col.workers", "count", "unit.workers"),
+    Field("amount_owed_yuan", "m.owed", "money"),
+    Field("amount_recovered_yuan", "m.wages_recovered", "money"),
+    Field("status", "dim.status"),
+)
+CERTIFICATION_RECORD_FIELDS: tuple[Field, ...] = (
+    Field("enterprise_name", "col.enterprise_name"),
+    Field("enterprise_uscc", "col.uscc", "code"),
+    Field("subdistrict", "dim.subdistrict"),
+    Field("industry", "dim.industry"),
+    Field("employees", "m.employees", "count", "unit.workers"),
+    Field("campaign_year", "col.campaign_year", "code"),
+    Field("score", "col.score", "number"),
+    Field("status", "dim.status"),
+    Field("certified_date", "col.certified_date", "date"),
+    Field("valid_until", "col.valid_until", "date"),
+    Field("revoked_date", "col.revoked_date", "date"),
+)
+# Record columns holding stored category values, shown in the reader's language.
+CATEGORY_COLUMNS = ("dispute_type", "service_type", "channel", "outcome", "industry", "source", "status")
+FLAG_COLUMNS = ("is_collective", "is_new_employment_form")
+
+
+def field(fields: Sequence[Field], key: str) -> Field:
+    return next(f for f in fields if f.key == key)
+
+
+# ---------------------------------------------------------------------------
+# Units: screen and file
+# ---------------------------------------------------------------------------
+
+
+def screen_scale(item: Field, lang: Lang) -> tuple[float, str]:
+    """(divide by, unit) for the screen: money in 万元 / m yuan, rates in %."""
+    if item.kind == "money":
+        return (1e4, "万元") if lang == "zh" else (1e6, "m yuan")
+    if item.kind == "rate":
+        return (0.01, "%")
+    return (1.0, t(item.unit_key, lang) if item.unit_key else "")
+
+
+def _names_its_unit(item: Field, lang: Lang) -> bool:
+    """Whether the header needs no unit: a rate, or in English a count or
+    days, whose name already says it ("Cases", not "Cases (cases)")."""
+    return item.kind == "rate" or (lang == "en" and item.kind in ("count", "number"))
+
+
+def screen_header(item: Field, lang: Lang) -> str:
+    _scale, unit = screen_scale(item, lang)
+    return item.label(lang) if _names_its_unit(item, lang) else i18n.with_unit(item.label(lang), unit, lang)
+
+
+def export_columns(label_field: Field | None, fields: Sequence[Field], lang: Lang) -> list[Column]:
+    """The exported files' columns: money in yuan, counts with their unit."""
+    columns = [Column(label_field.key, label_field.label(lang), label_field.kind)] if label_field else []
+    for item in fields:
+        if item.kind == "money":
+            unit = t("unit.yuan", lang)
+        elif item.unit_key and not _names_its_unit(item, lang):
+            unit = t(item.unit_key, lang)
+        else:
+            unit = ""
+        columns.append(Column(item.key, i18n.with_unit(item.label(lang), unit, lang), item.kind))
+    return columns
+
+
+def format_measure(value: object, item: Field, lang: Lang) -> str:
+    """One figure in the reader's style (cards, hover, bar ends)."""
+    if item.kind == "money":
+        return i18n.format_money(value, lang)
+    if item.kind == "rate":
+        return i18n.format_rate(value, lang)
+    if item.kind == "number" and item.unit_key == "unit.days":
+        return i18n.format_days(value, lang)
+    return i18n.format_number(value, item.unit_key or "unit.cases", lang)
+
+
+# ---------------------------------------------------------------------------
+# Reshaping query results
+# ---------------------------------------------------------------------------
+
+
+def bar_text(value: float, item: Field) -> str:
+    """The short figure at a bar's end, in the chart's unit (the subtitle
+    names it): 1,091.96 / 71.1% / 28.3 / 108."""
+    if item.kind == "rate":
+        return f"{value:.1f}%"
+    if item.kind == "money":
+        return f"{value:,.2f}"
+    if item.kind == "number":
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    den = denominator.astype("float64")
+    return (numerator.astype("float64") / den.where(den != 0)).astype("float64")
+
+
+def enrich_legal_aid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived rates: share of cases, mediation rate (mediated ÷
+    closed), new-employment-form share."""
+    result = frame.copy()
+    result["share"] = _ratio(result["cases"], pd.Series(result["cases"].sum(), index=result.index))
+    result["mediation_rate"] = _ratio(result["mediated"], result["closed"])
+    result["new_form_share"] = _ratio(result["new_form_cases"], result["cases"])
+    return result
+
+
+def enrich_wages(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the share of cases and the recovery rate (recovered ÷ owed)."""
+    result = frame.copy()
+    result["share"] = _ratio(result["cases"], pd.Series(result["cases"].sum(), index=result.index))
+    result["recovery_rate"] = _ratio(result["recovered_yuan"], result["owed_yuan"])
+    return result
+
+
+def enrich_in_force(frame: pd.DataFrame) -> pd.DataFrame:
+    result = frame.copy()
+    result["share"] = _ratio(result["enterprises"], pd.Series(result["enterprises"].sum(), index=result.index))
+    return result
+
+
+def district_names(districts: pd.DataFrame, lang: Lang, short: bool = True) -> dict[str, str]:
+    """Code -> display name, the unknown member included."""
+    column = i18n.district_label_column(lang, short=short)
+    names = dict(zip(districts["district_code"], districts[column].fillna(districts["district_name_zh"]), strict=True))
+    names[UNKNOWN_DISTRICT] = t("subject.unknown_district", lang)
+    return names
+
+
+def label_keys(frame: pd.DataFrame, dimension: str, lang: Lang, districts: pd.DataFrame) -> pd.DataFrame:
+    """Add ``label`` (what the table shows) and ``short_label`` (what a chart's
+    axis shows: 浦东 for 浦东新区) for each ``key``; for districts also
+    ``district_code``."""
+    result = frame.copy()
+    if dimension == "district":
+        names = district_names(districts, lang, short=False)
+        short = district_names(districts, lang, short=True)
+        result["district_code"] = result["key"].astype(str)
+        result["label"] = [names.get(str(code), str(code)) for code in result["key"]]
+        result["short_label"] = [short.get(str(code), str(code)) for code in result["key"]]
+    else:
+        result["label"] = [i18n.category_label(value, lang) for value in result["key"]]
+        result["short_label"] = result["label"]
+    return result
+
+
+def chart_frame(
+    frame: pd.DataFrame,
+    measure: Field,
+    lang: Lang,
+    *,
+    dimension: str,
+    colour_map: str | None = None,
+    colour: str | None = None,
+) -> pd.DataFrame:
+    """Rows of a labelled breakdown shaped for ``charts.ranked_bar`` (and
+    ``charts.district_bar``): label, value in the screen unit, value_text,
+    colour, district_code. Rows without a value (a rate over nothing) drop."""
+    scale, _unit = screen_scale(measure, lang)
+    values = frame[measure.key].astype("float64")
+    keep = values.notna()
+    data = frame[keep]
+    labels = (data["short_label"] if "short_label" in data else data["label"]).tolist()
+    if dimension == "district":
+        colours = [charts.district_colour(code) for code in data["district_code"]]
+    else:
+        colours = [colour or charts.category_colour(colour_map or dimension, key) for key in data["key"]]
+    return pd.DataFrame(
+        {
+            "district_code": data.get("district_code", ""),
+            "label": labels,
+            "value": values[keep] / scale,
+            "value_text": [format_measure(v, measure, lang) for v in data[measure.key]],
+            "bar_text": [bar_text(v, measure) for v in values[keep] / scale],
+            "colour": colours,
+        }
+    )
+
+
+def status_matrix(frame: pd.DataFrame, districts: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``queries.certification_status`` by district: one row per district
+    (code order), one column per status (STATUS_KEYS), ``total``,
+    ``pass_rate`` (达标 ÷ (达标 + 未达标)) and ``employees``."""
+    counts = frame.pivot_table(index="key", columns="status", values="enterprises", aggfunc="sum", fill_value=0)
+    wide = pd.DataFrame(index=counts.index)
+    for status, key in STATUS_KEYS.items():
+        wide[key] = counts[status].astype("int64") if status in counts.columns else 0
+    wide["total"] = wide[list(STATUS_KEYS.values())].sum(axis=1)
+    decided = wide["certified"] + wide["failed"]
+    wide["pass_rate"] = (wide["certified"] / decided.where(decided != 0)).astype("float64")
+    wide["employees"] = frame.groupby("key")["employees"].sum().reindex(wide.index).fillna(0).astype("int64")
+    wide = wide.reset_index().rename(columns={"key": "district_code"}).sort_values("district_code")
+    names = district_names(districts, lang, short=False)
+    short = district_names(districts, lang, short=True)
+    wide.insert(1, "label", [names.get(str(code), str(code)) for code in wide["district_code"]])
+    wide.insert(2, "short_label", [short.get(str(code), str(code)) for code in wide["district_code"]])
+    return wide.reset_index(drop=True)
+
+
+def records_for_display(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """A record list with categories and 是/否 flags in the reader's language;
+    the stored values stay untouched in the warehouse."""
+    result = frame.copy()
+    if lang == "en":
+        for column in CATEGORY_COLUMNS:
+            if column in result:
+                result[column] = [i18n.category_label(v, lang) if pd.notna(v) else None for v in result[column]]
+    for column in FLAG_COLUMNS:
+        if column in result:
+            result[column] = [i18n.yes_no(v, lang) for v in result[column]]
+    if "campaign_year" in result:
+        result["campaign_year"] = result["campaign_year"].astype("Int64").astype(str)
+    return result
+
+
+def scope_label(codes: Sequence[str], districts: pd.DataFrame, lang: Lang) -> str:
+    """全市, or the chosen districts' names (three at most, then 等N个区)."""
+    if not codes:
+        return t("scope.city", lang)
+    names = district_names(districts, lang, short=False)
+    ordered = [names.get(code, code) for code in sorted(codes)]
+    separator = "、" if lang == "zh" else ", "
+    if len(ordered) <= 3:
+        return separator.join(ordered)
+    return t("scope.many", lang, names=separator.join(ordered[:3]), n=len(ordered))
