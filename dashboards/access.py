@@ -4,7 +4,6 @@ users and the audit log live in the app-state store (trust.store)."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from pathlib import Path
 
 import streamlit as st
@@ -15,9 +14,6 @@ from ingest.paths import Home
 from trust import store
 
 TOKEN_KEY = "session_token"
-# The district the current script run may see rows of (None: all). Set once
-# per run by the entry file; read by queries.py for every query.
-SCOPE: ContextVar[str | None] = ContextVar("district_scope", default=None)
 
 
 def home(root: str | Path | None = None) -> Home:

@@ -14,7 +14,7 @@ if str(REPO) not in sys.path:
 
 import streamlit as st
 
-from dashboards import data, i18n, queries, ui
+from dashboards import access, data, i18n, queries, ui
 from dashboards.i18n import t
 from dashboards.queries import WarehouseMeta, WarehouseUnavailable
 
@@ -49,6 +49,69 @@ with st.sidebar:
     lang = ui.current_lang()
     ui.write_to_url(ui.LANG_KEY, lang, i18n.DEFAULT_LANG)
 
+pages = [
+    st.Page(
+        PAGES / "overview.py",
+        title=t("nav.overview", lang),
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page(
+        PAGES / "legal_aid.py",
+        title=t("nav.legal_aid", lang),
+        icon=":material/gavel:",
+        url_path="legal-aid",
+    ),
+    st.Page(
+        PAGES / "wages.py",
+        title=t("nav.wages", lang),
+        icon=":material/payments:",
+        url_path="wages",
+    ),
+    st.Page(
+        PAGES / "certifications.py",
+        title=t("nav.certifications", lang),
+        icon=":material/verified:",
+        url_path="certifications",
+    ),
+    st.Page(
+        PAGES / "definitions.py",
+        title=t("nav.definitions", lang),
+        icon=":material/menu_book:",
+        url_path="definitions",
+    ),
+]
+
+# Everything past this point needs a signed-in user; the user's district
+# scope is applied to every query by the data-access layer. The pages are
+# registered (hidden) before signing in, so the page a link asked for is
+# the one shown afterwards.
+user = access.current_user()
+if user is None:
+    st.navigation(pages, position="hidden")
+    access.sign_in_form(lang)
+    st.stop()
+queries.SCOPE.set(user.district_scope)
+queries.ON_REFUSAL.set(lambda asked: access.audit(user, "scope_refused", asked=asked, page=st.context.url))
+if user.district_scope is not None:
+    # A link naming other districts (filter or drill-down) is narrowed to
+    # the user's own district by the pages and the data layer; record it.
+    asked = [
+        code
+        for key in (ui.DISTRICTS_KEY, "drill")
+        for code in (st.query_params.get(key) or "").split(",")
+        if code and code != user.district_scope
+    ]
+    if asked:
+        access.audit(user, "scope_refused", asked=asked, page=st.context.url)
+
+with st.sidebar:
+    st.caption(t("signin.as", lang, user=user.username, role=access.role_label(user, lang)))
+    if st.button(t("signin.sign_out", lang), key="sign_out"):
+        access.sign_out()
+        st.rerun()
+
     meta: WarehouseMeta | None
     try:
         meta = data.meta()
@@ -78,39 +141,5 @@ if held:
     checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
     st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
 
-navigation = st.navigation(
-    [
-        st.Page(
-            PAGES / "overview.py",
-            title=t("nav.overview", lang),
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
-        st.Page(
-            PAGES / "legal_aid.py",
-            title=t("nav.legal_aid", lang),
-            icon=":material/gavel:",
-            url_path="legal-aid",
-        ),
-        st.Page(
-            PAGES / "wages.py",
-            title=t("nav.wages", lang),
-            icon=":material/payments:",
-            url_path="wages",
-        ),
-        st.Page(
-            PAGES / "certifications.py",
-            title=t("nav.certifications", lang),
-            icon=":material/verified:",
-            url_path="certifications",
-        ),
-        st.Page(
-            PAGES / "definitions.py",
-            title=t("nav.definitions", lang),
-            icon=":material/menu_book:",
-            url_path="definitions",
-        ),
-    ]
-)
+navigation = st.navigation(pages)
 navigation.run()

@@ -18,15 +18,18 @@ import streamlit as st
 from dashboards import queries
 
 TTL_SECONDS = 60
-Version = tuple[str, int, int]
+# (path, inode, mtime, district scope): the scope is part of every cache key,
+# so one user's results are never served to a user with a narrower scope.
+Version = tuple[str, int, int, str | None]
 
 
 def version() -> Version:
-    """The published warehouse's version; raises WarehouseUnavailable if none."""
+    """The published warehouse's version and the current district scope;
+    raises WarehouseUnavailable if there is no warehouse."""
     found = queries.warehouse_version()
     if found is None:
         raise queries.missing_warehouse_error(queries.warehouse_path())
-    return found
+    return (*found, queries.SCOPE.get())
 
 
 def _home(ver: Version) -> Path:

@@ -30,6 +30,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "sidebar.data_date": ("数据截至", "Data as of"),
     "sidebar.built_at": ("发布于 {when}", "Published {when}"),
     "sidebar.no_data": ("尚无数据", "No data yet"),
+    "signin.title": ("登录 · 工会工作指标", "Sign in · Union KPIs"),
+    "signin.username": ("用户名", "User name"),
+    "signin.password": ("密码", "Password"),
+    "signin.submit": ("登录", "Sign in"),
+    "signin.as": ("当前用户：{user}（{role}）", "Signed in as {user} ({role})"),
+    "signin.sign_out": ("退出登录", "Sign out"),
+    "role.leader": ("领导", "Leader"),
+    "role.planner": ("规划/宣传", "Planner"),
+    "role.steward": ("数据管理员", "Data steward"),
+    "role.district": ("区总工会", "District union"),
     "notice.held_back": (
         "较新的数据未通过检查，暂未发布（{at}）；当前显示的是上一个合格版本。未通过的检查：{checks}",
         "Newer data failed its checks and is held back ({at}); you are seeing the last good warehouse. "

@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -133,14 +134,40 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             con.close()
 
 
+# The one district the current user may see rows of (None: all districts).
+# Set once per script run from the signed-in user; every query below goes
+# through _frame, which applies it, so no page, filter, URL parameter,
+# drill-down or export can reach another district's rows. Of other
+# districts a district user sees only what is summed over the whole city
+# (city totals) and, in its own row, its rank.
+SCOPE: ContextVar[str | None] = ContextVar("district_scope", default=None)
+# Called with what was asked when a request for another district is
+# narrowed to the user's own (the entry file logs it to the audit log).
+ON_REFUSAL: ContextVar[Callable[[list[str]], None] | None] = ContextVar("on_refusal", default=None)
+
+
 def _frame(
     sql: str,
     params: list[Any] | dict[str, Any] | None = None,
     home: str | Path | None = None,
 ) -> pd.DataFrame:
+    scope = SCOPE.get()
+    if scope is not None and isinstance(params, dict):
+        # whatever district a page, filter or URL asked for, the answer is
+        # about the user's own
+        asked = [*params.get("districts", []), *([params["district"]] if "district" in params else [])]
+        if any(code != scope for code in asked) and (refused := ON_REFUSAL.get()) is not None:
+            refused([str(code) for code in asked])
+        if "districts" in params:
+            params = {**params, "districts": [scope]}
+        if "district" in params:
+            params = {**params, "district": scope}
     with connect(home) as con:
         try:
-            return con.execute(sql, params if params is not None else []).df()
+            frame = con.execute(sql, params if params is not None else []).df()
+            if scope is not None and "district_code" in frame.columns:
+                frame = frame[frame["district_code"] == scope].reset_index(drop=True)
+            return frame
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # A table or column the dashboards rely on is missing: the
             # warehouse was built by an incompatible version.

@@ -271,8 +271,31 @@ def demo(
             err.print(f"[red]{failure['name']}[/red]: {failure.get('message', '')}")
         raise typer.Exit(1)
     err.print(f"[green]已发布 / published[/green] {home.warehouse}")
+    _demo_users(home)
     if serve_after:
         serve(port)
+
+
+DEMO_USERS = (
+    ("leader", "leader", None),
+    ("planner", "planner", None),
+    ("steward", "steward", None),
+    ("minhang", "district", "310112"),
+)
+
+
+def _demo_users(home: Home) -> None:
+    """One user per role, passwords printed once (reset them to see again)."""
+    from trust import store
+
+    existing = {u.username for u in store.list_users(home)}
+    err.print("演示账号 / demo users (user, role, password):")
+    for username, role, district in DEMO_USERS:
+        if username in existing:
+            err.print(f"  {username:<9} {role:<9} (已存在 / exists: unionkpi users reset {username})")
+            continue
+        password = store.add_user(home, username, role, district)
+        err.print(f"  {username:<9} {role:<9} {password}")
 
 
 users_app = typer.Typer(help="用户管理 / users", no_args_is_help=True)

@@ -25,3 +25,51 @@ def warehouse_db(warehouse_home: Path) -> Path:
     path = Path(warehouse_home) / "warehouse.duckdb"
     assert path.exists(), f"no published warehouse at {path}"
     return path
+
+
+STEWARD = ("test-steward", "steward-password-1")
+
+
+def ensure_user(home: Path, username: str, role: str, password: str, district: str | None = None) -> tuple[str, str]:
+    from ingest.paths import Home
+    from trust import store
+
+    where = Home(Path(home))
+    if username in {u.username for u in store.list_users(where)}:
+        store.reset_password(where, username, password)
+    else:
+        store.add_user(where, username, role, district, password=password)
+    return username, password
+
+
+@pytest.fixture(scope="session")
+def steward_credentials(warehouse_home: Path) -> tuple[str, str]:
+    """A steward account in the fixture home (all districts)."""
+    return ensure_user(warehouse_home, STEWARD[0], "steward", STEWARD[1])
+
+
+def signed_in(app, home: Path, credentials: tuple[str, str] = STEWARD, role: str = "steward"):
+    """An AppTest whose session is signed in, as the sign-in form would do
+    (the account is created in that home if it is not there)."""
+    from ingest.paths import Home
+    from trust import store
+
+    where = Home(Path(home))
+    if credentials[0] not in {u.username for u in store.list_users(where)}:
+        store.add_user(where, credentials[0], role, password=credentials[1])
+    app.session_state["session_token"] = store.sign_in(where, *credentials)
+    return app
+
+
+def sign_in_page(page, credentials: tuple[str, str] = STEWARD, timeout_ms: int = 60_000) -> None:
+    """After a page load in a real browser: fill the sign-in form if it is
+    shown (every new browser session starts signed out)."""
+    form = page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in"))
+    content = page.locator('[data-testid="stSidebarNav"]')
+    form.or_(content).first.wait_for(timeout=timeout_ms)
+    if content.count():
+        return
+    page.locator('input[type="text"]').first.fill(credentials[0])
+    page.locator('input[type="password"]').first.fill(credentials[1])
+    form.first.click()
+    content.wait_for(timeout=timeout_ms)

@@ -10,13 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import i18n
+from tests.dashboards.conftest import signed_in
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **query: str) -> AppTest:
     monkeypatch.setenv("UNIONKPI_HOME", str(home))
-    app = AppTest.from_file(str(APP), default_timeout=30)
+    app = signed_in(AppTest.from_file(str(APP), default_timeout=30), home)
     for key, value in query.items():
         app.query_params[key] = value
     return app.run()

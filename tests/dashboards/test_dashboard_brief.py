@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import brief, export, i18n, queries, tables
+from tests.dashboards.conftest import signed_in
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 YEAR, MONTH = 2026, 9
@@ -109,7 +110,7 @@ def test_brief_pdf_is_one_page_with_the_cjk_font(inputs) -> None:
 
 def test_overview_offers_the_brief_and_chart_exports(monkeypatch, warehouse_home: Path) -> None:
     monkeypatch.setenv("UNIONKPI_HOME", str(warehouse_home))
-    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    app = signed_in(AppTest.from_file(str(APP), default_timeout=60), warehouse_home).run()
     assert not app.exception
     buttons = {button.proto.label for button in app.get("download_button")}
     assert {"生成 PDF 简报", "PNG", "SVG", "PDF", "Excel", "CSV"} <= buttons

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from dashboards import i18n
+from tests.dashboards.conftest import sign_in_page
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,7 +50,7 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory, steward_credentials) -> Iterator[str]:
     """A streamlit server on a free port over the fixture warehouse."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
@@ -113,6 +114,7 @@ def test_overview_in_a_browser(app_url: str, warehouse_db: Path, tmp_path: Path)
         try:
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
             page.goto(app_url)
+            sign_in_page(page)
             # The first paint is blank; wait for the page's own heading.
             page.get_by_role("heading", name="工会工作指标总览").wait_for(timeout=PAGE_TIMEOUT_MS)
             cards = page.locator('[data-testid="stMetric"]')
@@ -129,6 +131,7 @@ def test_overview_in_a_browser(app_url: str, warehouse_db: Path, tmp_path: Path)
             page.screenshot(path=str(tmp_path / "overview-zh.png"))
 
             page.goto(f"{app_url}/?lang=en")
+            sign_in_page(page)
             page.get_by_role("heading", name="Union KPI overview").wait_for(timeout=PAGE_TIMEOUT_MS)
             assert page.get_by_text("Districts compared").is_visible()
             english = i18n.format_value(cases, "legal_aid_cases", "en")
@@ -203,6 +206,7 @@ def test_subject_page_in_a_browser(app_url: str, browser, slug: str, lang: str, 
     page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
     try:
         page.goto(f"{app_url}/{slug}" + ("?lang=en" if lang == "en" else ""))
+        sign_in_page(page)
         heading = SUBJECT_PAGES[slug][0 if lang == "zh" else 1]
         _settle(page, heading)
         assert not page.locator('[data-testid="stException"]').count()
@@ -233,6 +237,7 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
     page = browser.new_page(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     try:
         page.goto(f"{app_url}/legal-aid")
+        sign_in_page(page)
         _settle(page, "法律援助")
         # Apply a filter the way a reader does: pick 杨浦区 in the sidebar.
         page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').click()

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import i18n, queries
+from tests.dashboards.conftest import signed_in
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 YANGPU, MINHANG = "310110", "310112"
@@ -25,7 +26,7 @@ PAGES = {
 
 def _open(monkeypatch: pytest.MonkeyPatch, home: Path, page: str, **query: str) -> AppTest:
     monkeypatch.setenv("UNIONKPI_HOME", str(home))
-    app = AppTest.from_file(str(APP), default_timeout=60)
+    app = signed_in(AppTest.from_file(str(APP), default_timeout=60), home)
     for key, value in query.items():
         app.query_params[key] = value
     app.run()
@@ -216,7 +217,7 @@ def test_certifications_page(monkeypatch, warehouse_home: Path, sql, data_date: 
 
 def test_no_warehouse_on_a_subject_page(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("UNIONKPI_HOME", str(tmp_path))
-    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    app = signed_in(AppTest.from_file(str(APP), default_timeout=60), tmp_path).run()
     app.switch_page(PAGES["wages"]).run()
     assert not app.exception
     assert "尚未发布数据仓库" in app.info[0].value
