@@ -14,7 +14,7 @@ if str(REPO) not in sys.path:
 
 import streamlit as st
 
-from dashboards import access, data, i18n, queries, ui
+from dashboards import access, data, downloads, i18n, queries, ui
 from dashboards.i18n import t
 from dashboards.queries import WarehouseMeta, WarehouseUnavailable
 
@@ -93,6 +93,8 @@ if user is None:
     access.sign_in_form(lang)
     st.stop()
 queries.SCOPE.set(user.district_scope)
+downloads.CAN_EXPORT.set(user.may("export"))
+downloads.ON_EXPORT.set(lambda file_name: access.audit(user, "export", file=file_name))
 queries.ON_REFUSAL.set(lambda asked: access.audit(user, "scope_refused", asked=asked, page=st.context.url))
 if user.district_scope is not None:
     # A link naming other districts (filter or drill-down) is narrowed to

@@ -10,6 +10,7 @@ page with a dozen charts does not render a dozen images on every rerun.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +30,31 @@ if TYPE_CHECKING:
 IMAGE_WIDTH = 1200
 
 
+# Set per script run by the entry file from the signed-in user: whether they
+# may export at all, and how an export is written to the audit log.
+CAN_EXPORT: ContextVar[bool] = ContextVar("can_export", default=True)
+ON_EXPORT: ContextVar[Callable[[str], None] | None] = ContextVar("on_export", default=None)
+
+
+def audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
+    """The file maker, logging the export when the file is made (on click,
+    possibly outside this script run: the hook is taken now)."""
+    hook = ON_EXPORT.get()
+
+    def produce() -> bytes:
+        if hook is not None:
+            hook(file_name)
+        return make()
+
+    return produce
+
+
 def _download(label: str, make: Callable[[], bytes], *, file_name: str, fmt: str, key: str, help_text: str) -> None:
+    if not CAN_EXPORT.get():
+        return
     st.download_button(
         label,
-        data=make,
+        data=audited(make, file_name),
         file_name=file_name,
         mime=export.MIME_TYPES[fmt],
         key=key,

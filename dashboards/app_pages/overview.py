@@ -89,9 +89,11 @@ def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> 
             )
             return export.figure_image(figure, "pdf", width=brief.PAGE_WIDTH, height=brief.PAGE_HEIGHT)
 
+        if not downloads.CAN_EXPORT.get():
+            return
         st.download_button(
             t("brief.button", lang),
-            data=make,
+            data=downloads.audited(make, "brief.pdf"),
             file_name=export.file_stem(t("brief.title", lang, period=month_name)) + ".pdf",
             mime=export.MIME_TYPES["pdf"],
             key="brief-pdf",

@@ -53,6 +53,11 @@ def test_every_stage_has_a_subject_and_a_baseline(quick_run: tuple[dict, Path, s
             assert run["seconds"] > 0, (name, side)
             assert run["peak_mb"] > 0, (name, side)
         assert math.isclose(stage["ratio"], stage["subject"]["seconds"] / stage["baseline"]["seconds"]), name
+        if name.startswith("dashboard_"):
+            # The page's own render times, not the process's: three renders, the median reported.
+            renders = stage["subject"]["renders"]
+            assert len(renders) == 3 and stage["subject"]["seconds"] == sorted(renders)[1]
+            assert stage["subject"]["elements"]["title"], name
 
 
 def test_row_counts_are_what_was_generated(quick_run: tuple[dict, Path, subprocess.CompletedProcess]) -> None:

@@ -104,3 +104,24 @@ def test_signed_out_sessions_see_only_the_sign_in_form(monkeypatch, warehouse_ho
     assert not app.exception
     assert [b.label for b in app.button] == ["登录"] or "登录" in [b.label for b in app.get("form_submit_button")]
     assert not app.metric and not app.dataframe
+
+
+def test_leaders_get_no_export_buttons_planners_do_and_exports_are_audited(monkeypatch, warehouse_home):
+    from dashboards import downloads
+
+    monkeypatch.setenv("UNIONKPI_HOME", str(warehouse_home))
+    buttons = {}
+    for role in ("leader", "planner"):
+        credentials = ensure_user(warehouse_home, f"{role}-test", role, f"{role}-pass-1")
+        app = signed_in(AppTest.from_file(str(APP), default_timeout=60), warehouse_home, credentials).run()
+        assert not app.exception
+        buttons[role] = len(app.get("download_button"))
+    assert buttons["leader"] == 0 < buttons["planner"]
+
+    seen = []
+    token = downloads.ON_EXPORT.set(seen.append)
+    try:
+        maker = downloads.audited(lambda: b"bytes", "表.xlsx")
+    finally:
+        downloads.ON_EXPORT.reset(token)
+    assert seen == [] and maker() == b"bytes" and seen == ["表.xlsx"]  # logged when the file is made
