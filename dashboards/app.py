@@ -88,8 +88,9 @@ pages = [
 # registered (hidden) before signing in, so the page a link asked for is
 # the one shown afterwards.
 user = access.current_user()
+data_page = st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data")
 if user is None:
-    st.navigation(pages, position="hidden")
+    st.navigation([*pages, data_page], position="hidden")
     access.sign_in_form(lang)
     st.stop()
 queries.SCOPE.set(user.district_scope)
@@ -143,5 +144,7 @@ if held:
     checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
     st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
 
+if user.may("ingest"):
+    pages.append(st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"))
 navigation = st.navigation(pages)
 navigation.run()

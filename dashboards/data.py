@@ -193,3 +193,30 @@ def _district_months(ver: Version, year: int) -> pd.DataFrame:
 
 def district_months(year: int) -> pd.DataFrame:
     return _district_months(version(), year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _check_results(ver: Version) -> pd.DataFrame:
+    return queries.check_results(_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _quarantined(ver: Version) -> pd.DataFrame:
+    return queries.quarantined(_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _submissions(ver: Version) -> pd.DataFrame:
+    return queries.submissions(_home(ver))
+
+
+def check_results() -> pd.DataFrame:
+    return _check_results(version())
+
+
+def quarantined() -> pd.DataFrame:
+    return _quarantined(version())
+
+
+def submissions() -> pd.DataFrame:
+    return _submissions(version())

@@ -766,3 +766,88 @@ def district_months(
         {"year": year, "districts": list(districts)},
         home,
     )
+
+
+# --- the steward's data page -------------------------------------------------
+
+
+def check_results(home: str | Path | None = None) -> pd.DataFrame:
+    """The expectations of the latest checkpoint run on the landing data and
+    on the marts (from the published warehouse's quality.check_results),
+    failures first."""
+    return _frame(
+        """
+        with latest as (
+            select run_id from (
+                select run_id, "at",
+                    case when target like '%landing' then 'landing' else 'marts' end as part
+                from quality.check_results
+            )
+            qualify row_number() over (partition by part order by "at" desc) = 1
+        )
+        select "at", target, suite, name, severity, success, description_zh, description_en,
+            unexpected_count, cast(offending as varchar) as offending
+        from quality.check_results
+        where run_id in (select run_id from latest)
+        order by success, severity, suite, name
+        """,
+        home=home,
+    )
+
+
+def loads(home: str | Path | None = None) -> pd.DataFrame:
+    """Every file or sheet ingested up to the published build, newest first,
+    one row per district it covers."""
+    return _frame(
+        """
+        select
+            coalesce(district_code, '000000') as district_code, load_id, dataset, status,
+            regexp_extract(path, '[^/\\\\]+$') as file_name, sheet, period_start, period_end,
+            is_nil_return, rows_read, rows_loaded, rows_quarantined, loaded_at, submitted_by
+        from (select *, unnest(case when len(districts) = 0 then [null] else districts end) as district_code
+              from raw.loads)
+        order by load_seq desc
+        """,
+        home=home,
+    )
+
+
+def quarantined(home: str | Path | None = None) -> pd.DataFrame:
+    """The reasons rows were quarantined, by district and file."""
+    return _frame(
+        """
+        select
+            coalesce(district_code, '000000') as district_code, l.load_id,
+            regexp_extract(l.path, '[^/\\\\]+$') as file_name, l.sheet, e.source_row,
+            e.column_name, e.code, e.message, e.message_en
+        from raw.load_errors as e
+        join (select *, unnest(case when len(districts) = 0 then [null] else districts end) as district_code
+              from raw.loads) as l using (load_id)
+        where e.source_row is not null
+        order by l.load_seq desc, e.source_row
+        """,
+        home=home,
+    )
+
+
+def quarantine_source(load_id: str, home: str | Path | None = None) -> pd.DataFrame:
+    """What the annotated return of one load needs: its archived file and errors."""
+    return _frame(
+        """
+        select l.archive_path, l.sheet, l.sha256, l.dataset, l.path,
+            coalesce(l.districts[1], '000000') as district_code,
+            e.source_row, e.column_name, e.code, e.message, e.message_en
+        from raw.loads as l join raw.load_errors as e using (load_id)
+        where l.load_id = $load_id and e.source_row is not null
+        """,
+        {"load_id": load_id},
+        home,
+    )
+
+
+def submissions(home: str | Path | None = None) -> pd.DataFrame:
+    """Submission progress: district × dataset × month."""
+    return _frame(
+        "select district_code, dataset, month, submission_status from marts.fct_submissions order by all",
+        home=home,
+    )

@@ -60,6 +60,9 @@ def ingest(
     errors_xlsx: Annotated[
         Path | None, typer.Option(help="把隔离行写回xlsx / write quarantined rows to this xlsx")
     ] = None,
+    only_district: Annotated[
+        str | None, typer.Option(help="只接受该区的行（区县用户上传）/ accept rows of this district only")
+    ] = None,
 ) -> None:
     """导入报送文件 / Load district submission files."""
     from ingest import load
@@ -91,6 +94,7 @@ def ingest(
                     dataset=dataset,
                     period=declared,
                     submitted_by=submitted_by or getpass.getuser(),
+                    only_district=only_district,
                 )
                 progress.advance(task)
     finally:

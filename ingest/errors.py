@@ -40,6 +40,7 @@ CODES: dict[str, tuple[str, str]] = {
     "formula_text": ("单元格以 = + - @ 开头，可能是公式", "cell starts with = + - @ and may be a spreadsheet formula"),
     "duplicate_key": ("同一文件中编号重复", "the same key appears more than once in this file"),
     "missing_certified_date": ("达标企业缺少认定日期", "a certified enterprise needs a certified date"),
+    "district_out_of_scope": ("只能报送本区的数据", "you may submit rows of your own district only"),
     "invalid_rate": ("比率应在0到1之间", "a rate must be between 0 and 1"),
     # whole-file rejections
     "file_too_large": ("文件超过大小上限", "file is larger than the limit"),

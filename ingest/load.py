@@ -151,6 +151,7 @@ def ingest_file(
     period: tuple[str, str] | None = None,
     max_bytes: int = 50 * 1024 * 1024,
     submitted_by: str = "",
+    only_district: str | None = None,
 ) -> list[Entry]:
     sha256 = archive.sha256_of(path)
     kept = archive.keep(path, home.archive, sha256)
@@ -168,7 +169,7 @@ def ingest_file(
                 f"file is larger than the limit ({max_bytes // 1024 // 1024} MB)",
             )
         sheets = readers.read(path)
-        parsed = _parse_sheets(sheets, dataset, today, path.name)
+        parsed = _parse_sheets(sheets, dataset, today, path.name, only_district)
     except UnionKpiError as error:
         entry = Entry(str(path), None, sha256, dataset=dataset)
         entry.errors = [_file_error(error)]
@@ -199,7 +200,7 @@ def ingest_file(
 
 
 def _parse_sheets(
-    sheets: list[readers.Sheet], dataset: str | None, today: date, file_name: str
+    sheets: list[readers.Sheet], dataset: str | None, today: date, file_name: str, only_district: str | None = None
 ) -> list[tuple[str | None, validate.Parsed | UnionKpiError]]:
     """Every sheet that follows a template; a workbook's other sheets (notes,
     pivots) are passed over, but a file where none matches is rejected."""
@@ -207,7 +208,7 @@ def _parse_sheets(
     unmatched: list[UnionKpiError] = []
     for sheet in sheets:
         try:
-            parsed.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name)))
+            parsed.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name, only_district)))
         except UnionKpiError as error:
             if error.code in {"unknown_template", "dataset_mismatch"}:
                 unmatched.append(error)

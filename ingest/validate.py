@@ -178,7 +178,9 @@ def title_period(texts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str = "") -> Parsed:
+def parse_sheet(
+    sheet: Sheet, dataset: str | None, today: date, file_name: str = "", only_district: str | None = None
+) -> Parsed:
     found = find_template(sheet, dataset)
     template, positions = found.template, found.positions
     titles = [n.text(c) for _, cells in sheet.rows[: found.row_index] for c in cells]
@@ -202,6 +204,8 @@ def parse_sheet(sheet: Sheet, dataset: str | None, today: date, file_name: str =
             continue
         raw = {c.name: cells[p] if p < len(cells) else None for p, c in positions.items()}
         record, errors = _check_row(template, parsed.header, raw, found.scales, number, today, cache)
+        if only_district and record.get("district_code") not in (None, only_district):
+            errors.append(RowError.of(number, parsed.header.get("district_code"), "district_out_of_scope"))
         rows.append((number, raw, record, errors))
     _mark_duplicates(template, parsed.header, rows)
     for number, raw, record, errors in rows:

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import duckdb
 import pytest
 
 from dashboards import i18n
-from tests.dashboards.conftest import sign_in_page
+from ingest.paths import Home
+from tests.dashboards.conftest import ensure_user, sign_in_page
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,12 +51,11 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit did not start in {START_TIMEOUT_S}s:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory, steward_credentials) -> Iterator[str]:
-    """A streamlit server on a free port over the fixture warehouse."""
+@contextmanager
+def _serve(home: Path, log: Path) -> Iterator[str]:
+    """A streamlit server on a free port over the given home."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "UNIONKPI_HOME": str(warehouse_home)}
+    env = {**os.environ, "UNIONKPI_HOME": str(home)}
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
@@ -90,6 +91,13 @@ def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory, stew
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_url(warehouse_home: Path, tmp_path_factory: pytest.TempPathFactory, steward_credentials) -> Iterator[str]:
+    """A streamlit server over the shared fixture warehouse (read only)."""
+    with _serve(warehouse_home, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 def _year_to_date_cases(warehouse_db: Path) -> tuple[date, int]:
@@ -296,3 +304,49 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
     finally:
         page.close()
     print(f"screenshots and exports in {folder}")
+
+
+def test_district_upload_in_a_browser_keeps_to_its_own_district(browser, warehouse_home, tmp_path):
+    # Uploading writes the landing data: do it in a copy of the shared home.
+    from trust.backup import backup, restore
+
+    backup(Home(Path(warehouse_home)), tmp_path / "backup")
+    restore(tmp_path / "backup", Home(tmp_path / "home"))
+    warehouse_home = tmp_path / "home"
+    credentials = ensure_user(warehouse_home, "minhang-upload", "district", "minhang-upload-1", district="闵行")
+    upload = tmp_path / "闵行_2026年10月.csv"
+    upload.write_text(
+        "案件编号,区,受理日期,争议类型,涉及职工人数,办理结果\n"
+        "UP-1,闵行,2026-10-08,劳动报酬,1,办理中\nUP-2,杨浦,2026-10-08,劳动报酬,1,办理中\n",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    with _serve(warehouse_home, tmp_path / "server.log") as app_url:
+        _upload_as_district(page, app_url, credentials, upload)
+    check_upload(warehouse_home)
+
+
+def _upload_as_district(page, app_url: str, credentials, upload: Path) -> None:
+    try:
+        page.goto(f"{app_url}/data")
+        sign_in_page(page, credentials)
+        page.get_by_role("link", name="数据管理").click()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+        page.get_by_role("button", name="导入").click()
+        try:
+            page.get_by_text("导入完成").first.wait_for(timeout=90_000)
+        finally:
+            page.screenshot(path=str(upload.with_suffix(".png")), full_page=True)
+    finally:
+        page.close()
+
+
+def check_upload(warehouse_home: Path) -> None:
+    from trust import store
+
+    uploads = [e for e in store.read_audit(Home(warehouse_home)) if e["action"] == "upload"]
+    assert uploads and uploads[0]["username"] == "minhang-upload"
+    with duckdb.connect(str(Path(warehouse_home) / "landing.duckdb"), read_only=True) as con:
+        stored = con.execute("select case_id from legal_aid where case_id like 'UP-%'").fetchall()
+        refused = con.execute("select code from load_errors where code = 'district_out_of_scope'").fetchall()
+    assert stored == [("UP-1",)] and refused == [("district_out_of_scope",)]

@@ -206,3 +206,15 @@ def test_declared_period_and_dataset_options(home, tmp_path):
         con.close()
     assert (entry.status, entry.period, entry.rows_read) == ("loaded", ["2026-04", "2026-06"], 0)
     assert wrong.status == "unchanged"  # same bytes were loaded before
+
+
+def test_a_district_may_submit_only_its_own_rows(home, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes([LEGAL_AID_HEADER, ["O-1", "闵行", *ROW[2:]], ["O-2", "杨浦", *ROW[2:]]]))
+    con = load.connect(home)
+    try:
+        [entry] = load.ingest_file(con, home, path, today=TODAY, only_district="310112")
+    finally:
+        con.close()
+    assert [(e["row"], e["code"]) for e in entry.errors] == [(3, "district_out_of_scope")]
+    assert landing(home, "select district_code from legal_aid") == [("310112",)]

@@ -1,0 +1,245 @@
+"""数据管理 Data: for stewards (all districts) and district users (their own):
+upload returns, see the latest checks, the quarantined rows with the
+annotated file to send back, the submission progress, the publish log and
+the audit log."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import access, data, queries, ui
+from dashboards.i18n import t
+from ingest.paths import REPO
+
+MAX_UPLOAD_MB = 50
+STATUS_MARKS = {"已报送": "✓", "零报告": "○", "未报送": "✗"}
+
+
+def render() -> None:
+    lang = ui.current_lang()
+    user = access.current_user()
+    st.title(t("data.title", lang))
+    if user is None:
+        return
+    _upload(user, lang)
+    with ui.warehouse_guard():
+        data.version()
+        _checks(lang)
+        _submissions(lang)
+        _quarantine(lang)
+        _publishing(user, lang)
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    """The same ingest and build as the command line, in their own process
+    (they write the landing data and a new warehouse; this app only reads)."""
+    env = {**os.environ, "UNIONKPI_HOME": str(queries.home_dir())}
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args], capture_output=True, text=True, env=env, cwd=REPO, check=False
+    )
+
+
+def _upload(user, lang) -> None:
+    st.subheader(t("data.upload", lang))
+    files = st.file_uploader(
+        t("data.upload_help", lang, mb=MAX_UPLOAD_MB), accept_multiple_files=True, key="upload_files"
+    )
+    if not files or not st.button(t("data.upload_go", lang), type="primary"):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for upload in files:
+            if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+                st.error(t("data.too_large", lang, name=upload.name, mb=MAX_UPLOAD_MB))
+                continue
+            # The name is only a label; the ingest judges the type by content.
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths.append(str(path))
+        if not paths:
+            return
+        args = ["ingest", "--json", "--submitted-by", user.username, *paths]
+        if user.district_scope:
+            args[1:1] = ["--only-district", user.district_scope]
+        done = _run_cli(*args)
+    access.audit(user, "upload", files=[Path(p).name for p in paths], exit=done.returncode)
+    try:
+        report = json.loads(done.stdout)["files"]
+    except (json.JSONDecodeError, KeyError):
+        st.error(done.stderr[-2000:])
+        return
+    summary = pd.DataFrame(
+        [
+            {
+                t("data.file", lang): Path(f["path"]).name + (f" [{f['sheet']}]" if f["sheet"] else ""),
+                t("data.status", lang): f["status"],
+                t("data.dataset", lang): f["dataset"],
+                t("data.read", lang): f["rows_read"],
+                t("data.loaded", lang): f["rows_loaded"],
+                t("data.quarantined", lang): f["rows_quarantined"],
+            }
+            for f in report
+        ]
+    )
+    st.dataframe(summary, hide_index=True)
+    errors = [
+        {
+            t("data.file", lang): Path(f["path"]).name,
+            t("data.row", lang): e["row"],
+            t("data.column", lang): e["column"],
+            t("data.code", lang): e["code"],
+            t("data.reason", lang): e["message"] if lang == "zh" else e["message_en"],
+        }
+        for f in report
+        for e in f["errors"]
+    ]
+    if errors:
+        st.dataframe(pd.DataFrame(errors), hide_index=True)
+    st.info(t("data.after_upload", lang))
+
+
+def _checks(lang) -> None:
+    st.subheader(t("data.checks", lang))
+    frame = data.check_results()
+    if frame.empty:
+        st.caption(t("data.no_checks", lang))
+        return
+    failing = frame[~frame["success"]]
+    st.caption(t("data.checks_summary", lang, total=len(frame), failing=len(failing)))
+    shown = pd.DataFrame(
+        {
+            t("data.result", lang): [
+                "✓" if ok else ("✗" if sev == "blocking" else "!")
+                for ok, sev in zip(frame["success"], frame["severity"], strict=True)
+            ],
+            t("data.severity", lang): frame["severity"],
+            t("data.check", lang): frame["description_zh" if lang == "zh" else "description_en"],
+            t("data.offending", lang): frame["offending"],
+            t("data.suite", lang): frame["suite"],
+        }
+    )
+    st.dataframe(shown, hide_index=True)
+
+
+def _submissions(lang) -> None:
+    st.subheader(t("data.progress", lang))
+    frame = data.submissions()
+    if frame.empty:
+        return
+    dataset = st.segmented_control(
+        t("data.dataset", lang),
+        options=["legal_aid", "wage_recovery"],
+        format_func=lambda d: t(f"data.dataset.{d}", lang),
+        default="legal_aid",
+        key="progress_dataset",
+    )
+    chosen = frame[frame["dataset"] == (dataset or "legal_aid")].copy()
+    last_months = sorted(chosen["month"].unique())[-12:]
+    chosen = chosen[chosen["month"].isin(last_months)]
+    districts = data.districts()
+    names = dict(
+        zip(
+            districts["district_code"],
+            districts["district_name_zh" if lang == "zh" else "district_name_en"],
+            strict=True,
+        )
+    )
+    chosen["district"] = chosen["district_code"].map(names).fillna(chosen["district_code"])
+    chosen["month"] = pd.to_datetime(chosen["month"]).dt.strftime("%Y-%m")
+    matrix = chosen.pivot(index="district", columns="month", values="submission_status").map(
+        lambda s: STATUS_MARKS.get(s, s)
+    )
+    st.caption(t("data.progress_legend", lang))
+    st.dataframe(matrix)
+
+
+def _quarantine(lang) -> None:
+    st.subheader(t("data.quarantine", lang))
+    frame = data.quarantined()
+    if frame.empty:
+        st.caption(t("data.no_quarantine", lang))
+        return
+    st.dataframe(frame.drop(columns=["message" if lang == "en" else "message_en"]), hide_index=True)
+    load_id = st.selectbox(t("data.return_file", lang), options=sorted(frame["load_id"].unique(), reverse=True))
+    if load_id:
+        st.download_button(
+            t("data.return_button", lang),
+            data=lambda: _annotated(load_id),
+            file_name=f"退回_{load_id}.xlsx",
+            on_click="ignore",
+            key=f"return-{load_id}",
+        )
+
+
+def _annotated(load_id: str) -> bytes:
+    """The load's quarantined rows in the district's own layout, with
+    reasons (ingest.feedback), from the archived copy of the file."""
+    from ingest.feedback import write_errors_xlsx
+    from ingest.load import Entry
+
+    rows = queries.quarantine_source(load_id)
+    first = rows.iloc[0]
+    errors = [
+        {
+            "row": int(r.source_row),
+            "column": r.column_name,
+            "code": r.code,
+            "message": r.message,
+            "message_en": r.message_en,
+        }
+        for r in rows.itertuples()
+    ]
+    entry = Entry(first.archive_path, first.sheet or None, first.sha256, dataset=first.dataset, errors=errors)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "return.xlsx"
+        write_errors_xlsx([entry], out)
+        return out.read_bytes()
+
+
+def _publishing(user, lang) -> None:
+    st.subheader(t("data.publishing", lang))
+    log_path = queries.home_dir() / "publish_log.jsonl"
+    if log_path.exists():
+        entries = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line][-10:]
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "at": e["at"],
+                        "action": e["action"],
+                        "build": e["build"],
+                        "by": e["by"],
+                        "loads": len(e.get("loads", [])),
+                    }
+                    for e in reversed(entries)
+                ]
+            ),
+            hide_index=True,
+        )
+    docs = queries.home_dir() / "dbt" / "target" / "static_index.html"
+    if docs.exists():
+        st.download_button(
+            t("data.dbt_docs", lang), data=docs.read_bytes(), file_name="dbt_docs.html", on_click="ignore"
+        )
+    st.caption(t("data.data_docs", lang, path=str(queries.home_dir() / "data_docs" / "index.html")))
+    if user.may("publish") and st.button(t("data.build", lang)):
+        with st.spinner(t("data.building", lang)):
+            done = _run_cli("build")
+        access.audit(user, "publish", ok=done.returncode == 0)
+        (st.success if done.returncode == 0 else st.error)(done.stderr[-3000:])
+    if user.may("read_audit"):
+        st.subheader(t("data.audit", lang))
+        from trust import store
+
+        st.dataframe(pd.DataFrame(store.read_audit(access.home(), limit=200)), hide_index=True)
+
+
+render()
