@@ -52,7 +52,7 @@ def _upload(user, lang) -> None:
     files = st.file_uploader(
         t("data.upload_help", lang, mb=MAX_UPLOAD_MB), accept_multiple_files=True, key="upload_files"
     )
-    if not files or not st.button(t("data.upload_go", lang), type="primary"):
+    if not st.button(t("data.upload_go", lang), type="primary", disabled=not files) or not files:
         return
     with tempfile.TemporaryDirectory() as folder:
         paths = []

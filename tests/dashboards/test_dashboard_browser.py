@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import expect
 
 from dashboards import i18n
 from ingest.paths import Home
@@ -331,8 +332,12 @@ def _upload_as_district(page, app_url: str, credentials, upload: Path) -> None:
         page.goto(f"{app_url}/data")
         sign_in_page(page, credentials)
         page.get_by_role("link", name="数据管理").click()
+        page.get_by_role("heading", name="上传报送文件").wait_for(timeout=PAGE_TIMEOUT_MS)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
-        page.get_by_role("button", name="导入").click()
+        page.get_by_text(upload.name).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        button = page.get_by_role("button", name="导入")
+        expect(button).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
+        button.click()
         try:
             page.get_by_text("导入完成").first.wait_for(timeout=90_000)
         finally:
