@@ -57,6 +57,7 @@ DEFAULT_TIMEOUT = 5400
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 STAGES = ("ingest", "build", "rebuild", "check")
+BUSY_CORES = 0.3  # other processes' CPU use (cores) above which a figure is marked ‡
 
 
 class Runner:
@@ -131,7 +132,9 @@ def last_json(text: str) -> Any:
 
 def measured(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """What results.json keeps of a run."""
-    kept = {k: result.get(k) for k in ("command", "seconds", "peak_mb", "returncode", "user_seconds")}
+    kept = {
+        k: result.get(k) for k in ("command", "seconds", "peak_mb", "returncode", "user_seconds", "other_cpu_cores")
+    }
     if result.get("timed_out"):
         kept["timed_out"] = True
     if result.get("returncode") not in (0, None) or result.get("timed_out"):
@@ -597,6 +600,12 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
     return ""
 
 
+def other_load(stage: dict[str, Any]) -> float:
+    """The most CPU (in cores) other processes used during the stage's two runs."""
+    values = [stage[side].get("other_cpu_cores") for side in ("subject", "baseline")]
+    return max((v for v in values if v is not None), default=0.0)
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [
         "| scale | stage | unionkpi (s) | baseline (s) | ratio | peak MB unionkpi | peak MB baseline | notes |",
@@ -606,10 +615,14 @@ def table(results: dict[str, Any]) -> str:
         entry = results["scales"][key]
         for name, stage in entry["stages"].items():
             subject, baseline = stage["subject"], stage["baseline"]
+            busy = other_load(stage)
+            mark, note = "", stage_note(name, stage)
+            if busy >= BUSY_CORES:
+                mark, note = " ‡", f"{note}; ‡ other processes used {busy:.1f} cores meanwhile"
             lines.append(
                 f"| {key} | {name} | {fmt_seconds(subject.get('seconds'))} | {fmt_seconds(baseline.get('seconds'))} "
-                f"| {fmt_ratio(stage.get('ratio'))} | {fmt_mb(subject.get('peak_mb'))} "
-                f"| {fmt_mb(baseline.get('peak_mb'))} | {stage_note(name, stage)} |"
+                f"| {fmt_ratio(stage.get('ratio'))}{mark} | {fmt_mb(subject.get('peak_mb'))} "
+                f"| {fmt_mb(baseline.get('peak_mb'))} | {note} |"
             )
         for missing in entry["missing"]:
             lines.append(f"| {key} | {missing} | not run | | | | | see notes |")
@@ -649,6 +662,11 @@ def results_block(results: dict[str, Any]) -> str:
         entry = results["scales"][key]
         for note in entry["notes"]:
             lines.append(f"- scale {key}: {note}")
+    if any(other_load(stage) >= BUSY_CORES for e in results["scales"].values() for stage in e["stages"].values()):
+        lines.append(
+            f"- ‡: this machine is shared; other processes used at least {BUSY_CORES} of its cores while that "
+            "stage ran (CPU time from /proc/stat minus the stage's own), so its times are likely inflated."
+        )
     if results.get("not_run"):
         lines.append("")
         lines.append("Not run: " + "; ".join(results["not_run"]))
