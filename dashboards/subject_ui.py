@@ -307,3 +307,69 @@ def drill_section(
         scale_money=False,
         height=min(35 * (len(shown) + 1) + 3, 420),
     )
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """What differs between the case pages (legal aid, wages): the data
+    functions, how to summarise and enrich them, and the field lists."""
+
+    subject: str
+    breakdown: Callable[..., pd.DataFrame]  # (dimension, start, end, districts)
+    records: Callable[..., pd.DataFrame]  # (district, street, all_streets, start, end)
+    enrich: Callable[[pd.DataFrame], pd.DataFrame]
+    totals: Callable[[pd.DataFrame], dict[str, object]]
+    cards: Callable[[dict[str, object], dict[str, object], Lang], list[Card]]
+    dimensions: Sequence[str]
+    fields: Sequence[Field]
+    chart_measures: Sequence[str]
+    record_fields: Sequence[Field]
+
+
+def case_page(page: CasePage) -> None:
+    """Heading, cards with 同比, breakdown and drill-down of one case page."""
+    from dashboards import data, periods
+
+    lang = ui.current_lang()
+    meta = data.meta()
+    districts = data.districts()
+    filters = ui.subject_filters(lang, meta.data_date, districts)
+    period = filters.period
+    context = Context(
+        subject=page.subject,
+        title=t(f"nav.{page.subject}", lang),
+        lang=lang,
+        filters=filters,
+        districts=districts,
+        scope=subjects.scope_label(filters.districts, districts, lang),
+        period=period.label(lang),
+    )
+    heading(context)
+
+    last_year = periods.same_period_last_year(period)
+    now = page.totals(page.breakdown(None, period.start, period.end, filters.districts))
+    before = page.totals(page.breakdown(None, last_year.start, last_year.end, filters.districts))
+    card_rows(page.cards(now, before, lang), lang)
+
+    st.space("small")
+    breakdown_section(
+        context,
+        dimensions=page.dimensions,
+        fields=page.fields,
+        chart_measures=page.chart_measures,
+        fetch=lambda dimension: page.enrich(page.breakdown(dimension, period.start, period.end, filters.districts)),
+    )
+
+    st.space("small")
+    drill_section(
+        context,
+        fields=page.fields,
+        measure_key="cases",
+        fetch_streets=lambda district: page.enrich(
+            page.breakdown("subdistrict", period.start, period.end, (district,))
+        ),
+        fetch_records=lambda district, street, all_streets: page.records(
+            district, street, all_streets, period.start, period.end
+        ),
+        record_fields=page.record_fields,
+    )

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,6 +46,38 @@ def _usage_error(error: UnionKpiError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _ingest_all(home: Home, given: list[Path], **options: Any) -> list[Any]:
+    """Ingest files and folders (walked in sorted order) with a progress bar:
+    the one path for the command, the demo and the dashboards' uploads."""
+    from ingest import load
+
+    files = list(load.walk(given))
+    entries: list[load.Entry] = []
+    con = load.connect(home, on_wait=_say_waiting)
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("导入 / ingesting", total=len(files))
+            for file in files:
+                entries += load.ingest_file(con, home, file, today=paths.today(), **options)
+                progress.advance(task)
+    finally:
+        con.close()
+    return entries
+
+
+def _build_and_report(home: Home) -> None:
+    """Build, say what failed, exit 1 when nothing was published."""
+    from ingest.publish import build as run_build
+
+    result = run_build(home, paths.today())
+    for failure in result.failures:
+        err.print(f"[red]未通过 / failed[/red] {failure['name']}: {failure.get('message', '')}")
+    if not result.published:
+        err.print("[red]未发布：上一个合格版本继续有效 / Not published: the last good warehouse stays.[/red]")
+        raise typer.Exit(1)
+    err.print(f"[green]已发布 / published[/green] {home.warehouse}")
+
+
 def _say_waiting() -> None:
     err.print("[yellow]另一个进程正在写入落地库，等待中… / another writer holds the landing data; waiting…[/yellow]")
 
@@ -78,27 +110,14 @@ def ingest(
     except UnionKpiError as error:
         raise _usage_error(error) from error
 
-    home = _home()
-    files = list(load.walk(path))
-    entries: list[load.Entry] = []
-    con = load.connect(home, on_wait=_say_waiting)
-    try:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("导入 / ingesting", total=len(files))
-            for file in files:
-                entries += load.ingest_file(
-                    con,
-                    home,
-                    file,
-                    today=paths.today(),
-                    dataset=dataset,
-                    period=declared,
-                    submitted_by=submitted_by or getpass.getuser(),
-                    only_district=only_district,
-                )
-                progress.advance(task)
-    finally:
-        con.close()
+    entries = _ingest_all(
+        _home(),
+        path,
+        dataset=dataset,
+        period=declared,
+        submitted_by=submitted_by or getpass.getuser(),
+        only_district=only_district,
+    )
     if as_json:
         print(json.dumps({"files": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1))
     if errors_xlsx is not None:
@@ -162,18 +181,10 @@ def build(
     full: Annotated[bool, typer.Option("--full", help="完全重建 / rebuild from scratch")] = False,
 ) -> None:
     """构建并在检查通过后发布数据仓库 / Build, check and publish the warehouse."""
-    from ingest.publish import build as run_build
-
     # Every build starts from the landing data, so --full and the default
     # are the same today; the flag is kept for the public contract.
     del full
-    result = run_build(_home(), paths.today())
-    for failure in result.failures:
-        err.print(f"[red]未通过 / failed[/red] {failure['name']}: {failure.get('message', '')}")
-    if not result.published:
-        err.print("[red]未发布：上一个合格版本继续有效 / Not published: the last good warehouse stays.[/red]")
-        raise typer.Exit(1)
-    err.print(f"[green]已发布 / published[/green] {_home().warehouse}")
+    _build_and_report(_home())
 
 
 @app.command()
@@ -242,9 +253,7 @@ def demo(
     port: Annotated[int, typer.Option(help="端口 / port")] = 8501,
 ) -> None:
     """生成演示数据并走完整流程 / Write demo submissions, ingest, build, publish."""
-    from ingest import load
     from ingest.demo import generate
-    from ingest.publish import build as run_build
 
     home = _home().ensure()
     inbox = home.root / "demo_inbox"
@@ -253,28 +262,11 @@ def demo(
     shutil.rmtree(inbox, ignore_errors=True)
     err.print(f"生成演示报送文件 / writing demo files → {inbox}")
     generate(inbox, seed=seed, today=paths.today(), scale=scale)
-    con = load.connect(home, on_wait=_say_waiting)
-    try:
-        files = list(load.walk([inbox]))
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("导入 / ingesting", total=len(files))
-            rejected = []
-            for file in files:
-                for entry in load.ingest_file(con, home, file, today=paths.today(), submitted_by="demo"):
-                    if entry.status == "rejected":
-                        rejected.append(entry)
-                progress.advance(task)
-    finally:
-        con.close()
-    for entry in rejected:
-        err.print(f"[red]rejected[/red] {entry.path}: {entry.errors}")
+    for entry in _ingest_all(home, [inbox], submitted_by="demo"):
+        if entry.status == "rejected":
+            err.print(f"[red]rejected[/red] {entry.path}: {entry.errors}")
     err.print("构建与检查 / building and checking …")
-    result = run_build(home, paths.today())
-    if not result.published:
-        for failure in result.failures:
-            err.print(f"[red]{failure['name']}[/red]: {failure.get('message', '')}")
-        raise typer.Exit(1)
-    err.print(f"[green]已发布 / published[/green] {home.warehouse}")
+    _build_and_report(home)
     _demo_users(home)
     if serve_after:
         serve(port)

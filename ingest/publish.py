@@ -182,58 +182,46 @@ def copy_landing(home: Home, build_path: Path) -> None:
         con.close()
 
 
-def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
-    """`dbt build` in this process; the failures of models and tests."""
+def _dbt(build_path: Path, home: Home, *command: str):
+    """One dbt command on the new file, in this process, with its target and
+    logs in the home folder; dbt's handle on the file is released after."""
     from dbt.cli.main import dbtRunner
 
     os.environ["UNIONKPI_BUILD_PATH"] = str(build_path)
+    try:
+        return dbtRunner().invoke(
+            [
+                *command,
+                "--project-dir", str(DBT_PROJECT),
+                "--profiles-dir", str(DBT_PROJECT),
+                "--target-path", str(home.dbt_target),
+                "--log-path", str(home.root / "dbt" / "logs"),
+                "--quiet",
+                "--no-use-colors",
+            ]
+        )  # fmt: skip
+    finally:
+        _release_dbt_handles()
+
+
+def _dbt_failure(name: str, status: str, message: str) -> dict:
+    return {"name": name, "kind": "dbt", "severity": "blocking", "success": False, "status": status, "message": message}
+
+
+def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
+    """`dbt build` in this process; the failures of models and tests."""
     variables = {
         "today": today.isoformat(),
         "built_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
     }
-    outcome = dbtRunner().invoke(
-        [
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(home.dbt_target),
-            "--log-path",
-            str(home.root / "dbt" / "logs"),
-            "--vars",
-            json.dumps(variables),
-            "--quiet",
-            "--no-use-colors",
-        ]
-    )
-    failures = []
-    if outcome.result is not None:
-        for node in outcome.result.results:
-            if str(node.status).lower() not in {"success", "pass", "skipped", "no-op"}:
-                failures.append(
-                    {
-                        "name": node.node.name,
-                        "kind": "dbt",
-                        "severity": "blocking",
-                        "success": False,
-                        "status": str(node.status),
-                        "message": node.message or "",
-                    }
-                )
-    _release_dbt_handles()
+    outcome = _dbt(build_path, home, "build", "--vars", json.dumps(variables))
+    failures = [
+        _dbt_failure(node.node.name, str(node.status), node.message or "")
+        for node in (outcome.result.results if outcome.result is not None else [])
+        if str(node.status).lower() not in {"success", "pass", "skipped", "no-op"}
+    ]
     if not outcome.success and not failures:
-        failures.append(
-            {
-                "name": "dbt",
-                "kind": "dbt",
-                "severity": "blocking",
-                "success": False,
-                "status": "error",
-                "message": str(outcome.exception),
-            }
-        )
+        failures.append(_dbt_failure("dbt", "error", str(outcome.exception)))
     return failures
 
 
@@ -257,27 +245,7 @@ def _carry_check_history(build_path: Path, home: Home) -> None:
 def _generate_docs(build_path: Path, home: Home) -> None:
     """The dbt docs site (lineage to the dashboards' exposures) as one
     static HTML file in the home folder, for the dashboards' data page."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ["UNIONKPI_BUILD_PATH"] = str(build_path)
-    dbtRunner().invoke(
-        [
-            "docs",
-            "generate",
-            "--static",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(home.dbt_target),
-            "--log-path",
-            str(home.root / "dbt" / "logs"),
-            "--quiet",
-            "--no-use-colors",
-        ]
-    )
-    _release_dbt_handles()
+    _dbt(build_path, home, "docs", "generate", "--static")
 
 
 def _release_dbt_handles() -> None:

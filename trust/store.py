@@ -164,7 +164,7 @@ def sign_in(home: Home, username: str, password: str) -> str:
         ).fetchone()
         if row and row[2] and datetime.fromisoformat(row[2]) > now:
             log(home, username, "sign_in", ok=False, reason="locked")
-            raise UnionKpiError("account_locked", "账户已临时锁定，请稍后再试", "account temporarily locked; try later")
+            raise UnionKpiError("account_locked")
         try:
             if row is None:
                 raise VerificationError
@@ -180,7 +180,7 @@ def sign_in(home: Home, username: str, password: str) -> str:
                     [0 if locked else failures, locked, username],
                 )
             log(home, username, "sign_in", ok=False, reason="bad_credentials")
-            raise UnionKpiError("bad_credentials", "用户名或密码错误", "wrong user name or password") from exc
+            raise UnionKpiError("bad_credentials") from exc
         token = secrets.token_urlsafe(32)
         con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
         con.execute(

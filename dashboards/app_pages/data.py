@@ -206,9 +206,10 @@ def _annotated(load_id: str) -> bytes:
 
 def _publishing(user, lang) -> None:
     st.subheader(t("data.publishing", lang))
-    log_path = queries.home_dir() / "publish_log.jsonl"
-    if log_path.exists():
-        entries = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line][-10:]
+    from ingest.publish import read_log
+
+    entries = read_log(access.home())[-10:]
+    if entries:
         st.dataframe(
             pd.DataFrame(
                 [

@@ -6,11 +6,10 @@ service, and the drill from a district to its streets and cases."""
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
-from dashboards import data, i18n, periods, subject_ui, subjects, ui
+from dashboards import data, i18n, subject_ui, subjects, ui
 from dashboards.i18n import t
-from dashboards.subject_ui import Card, Context
+from dashboards.subject_ui import Card
 
 EMPTY_TOTALS = {
     "cases": 0,
@@ -74,52 +73,22 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
     ]
 
 
+PAGE = subject_ui.CasePage(
+    subject="legal_aid",
+    breakdown=data.legal_aid_breakdown,
+    records=data.legal_aid_records,
+    enrich=subjects.enrich_legal_aid,
+    totals=totals,
+    cards=cards,
+    dimensions=subjects.LEGAL_AID_DIMENSIONS,
+    fields=subjects.LEGAL_AID_FIELDS,
+    chart_measures=subjects.LEGAL_AID_CHART_MEASURES,
+    record_fields=subjects.LEGAL_AID_RECORD_FIELDS,
+)
+
+
 def render() -> None:
-    lang = ui.current_lang()
-    meta = data.meta()
-    districts = data.districts()
-    filters = ui.subject_filters(lang, meta.data_date, districts)
-    period = filters.period
-    context = Context(
-        subject="legal_aid",
-        title=t("nav.legal_aid", lang),
-        lang=lang,
-        filters=filters,
-        districts=districts,
-        scope=subjects.scope_label(filters.districts, districts, lang),
-        period=period.label(lang),
-    )
-    subject_ui.heading(context)
-
-    last_year = periods.same_period_last_year(period)
-    now = totals(data.legal_aid_breakdown(None, period.start, period.end, filters.districts))
-    before = totals(data.legal_aid_breakdown(None, last_year.start, last_year.end, filters.districts))
-    subject_ui.card_rows(cards(now, before, lang), lang)
-
-    st.space("small")
-    subject_ui.breakdown_section(
-        context,
-        dimensions=subjects.LEGAL_AID_DIMENSIONS,
-        fields=subjects.LEGAL_AID_FIELDS,
-        chart_measures=subjects.LEGAL_AID_CHART_MEASURES,
-        fetch=lambda dimension: subjects.enrich_legal_aid(
-            data.legal_aid_breakdown(dimension, period.start, period.end, filters.districts)
-        ),
-    )
-
-    st.space("small")
-    subject_ui.drill_section(
-        context,
-        fields=subjects.LEGAL_AID_FIELDS,
-        measure_key="cases",
-        fetch_streets=lambda district: subjects.enrich_legal_aid(
-            data.legal_aid_breakdown("subdistrict", period.start, period.end, (district,))
-        ),
-        fetch_records=lambda district, street, all_streets: data.legal_aid_records(
-            district, street, all_streets, period.start, period.end
-        ),
-        record_fields=subjects.LEGAL_AID_RECORD_FIELDS,
-    )
+    subject_ui.case_page(PAGE)
 
 
 with ui.warehouse_guard():

@@ -6,11 +6,10 @@ cases (with the employer and its credit code)."""
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
-from dashboards import data, i18n, periods, subject_ui, subjects, ui
+from dashboards import data, i18n, subject_ui, subjects, ui
 from dashboards.i18n import t
-from dashboards.subject_ui import Card, Context
+from dashboards.subject_ui import Card
 
 EMPTY_TOTALS = {
     "cases": 0,
@@ -60,52 +59,22 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
     ]
 
 
+PAGE = subject_ui.CasePage(
+    subject="wages",
+    breakdown=data.wage_breakdown,
+    records=data.wage_records,
+    enrich=subjects.enrich_wages,
+    totals=totals,
+    cards=cards,
+    dimensions=subjects.WAGE_DIMENSIONS,
+    fields=subjects.WAGE_FIELDS,
+    chart_measures=subjects.WAGE_CHART_MEASURES,
+    record_fields=subjects.WAGE_RECORD_FIELDS,
+)
+
+
 def render() -> None:
-    lang = ui.current_lang()
-    meta = data.meta()
-    districts = data.districts()
-    filters = ui.subject_filters(lang, meta.data_date, districts)
-    period = filters.period
-    context = Context(
-        subject="wages",
-        title=t("nav.wages", lang),
-        lang=lang,
-        filters=filters,
-        districts=districts,
-        scope=subjects.scope_label(filters.districts, districts, lang),
-        period=period.label(lang),
-    )
-    subject_ui.heading(context)
-
-    last_year = periods.same_period_last_year(period)
-    now = totals(data.wage_breakdown(None, period.start, period.end, filters.districts))
-    before = totals(data.wage_breakdown(None, last_year.start, last_year.end, filters.districts))
-    subject_ui.card_rows(cards(now, before, lang), lang)
-
-    st.space("small")
-    subject_ui.breakdown_section(
-        context,
-        dimensions=subjects.WAGE_DIMENSIONS,
-        fields=subjects.WAGE_FIELDS,
-        chart_measures=subjects.WAGE_CHART_MEASURES,
-        fetch=lambda dimension: subjects.enrich_wages(
-            data.wage_breakdown(dimension, period.start, period.end, filters.districts)
-        ),
-    )
-
-    st.space("small")
-    subject_ui.drill_section(
-        context,
-        fields=subjects.WAGE_FIELDS,
-        measure_key="cases",
-        fetch_streets=lambda district: subjects.enrich_wages(
-            data.wage_breakdown("subdistrict", period.start, period.end, (district,))
-        ),
-        fetch_records=lambda district, street, all_streets: data.wage_records(
-            district, street, all_streets, period.start, period.end
-        ),
-        record_fields=subjects.WAGE_RECORD_FIELDS,
-    )
+    subject_ui.case_page(PAGE)
 
 
 with ui.warehouse_guard():

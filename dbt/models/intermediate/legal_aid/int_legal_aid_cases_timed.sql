@@ -1,6 +1,8 @@
 -- One row per legal-aid case (latest version) with its days to close in
 -- calendar days and in working days (receipt day excluded, closing day
--- included), from the shipped holiday calendar.
+-- included), from the shipped holiday calendar. Working days come from a
+-- running count over the calendar, so each case costs two lookups rather
+-- than a join to every day it was open.
 with cases as (
     select * from {{ ref('stg_landing__legal_aid_cases') }}
 ),
@@ -9,16 +11,17 @@ dates as (
     select * from {{ ref('int_dates_classified') }}
 ),
 
-workdays as (
+calendar as (
     select
-        cases.district_code,
-        cases.case_id,
-        count(*) filter (where dates.is_workday) as workdays_to_close,
-    from cases
-    inner join dates
-        on dates.date_day > cases.received_date
-        and dates.date_day <= cases.closed_date
-    group by all
+        date_day,
+        count(*) filter (where is_workday) over (
+            order by date_day
+        ) as workdays_through,
+    from dates
+),
+
+last_day as (
+    select max(date_day) as date_day from dates
 ),
 
 final as (
@@ -27,12 +30,15 @@ final as (
         cases.closed_date - cases.received_date as days_to_close,
         case
             when cases.closed_date is not null
-                then coalesce(workdays.workdays_to_close, 0)
+                then closed.workdays_through - received.workdays_through
         end as workdays_to_close,
     from cases
-    left join workdays
-        on cases.district_code = workdays.district_code
-        and cases.case_id = workdays.case_id
+    cross join last_day
+    left join calendar as received
+        on cases.received_date = received.date_day
+    -- a closing day past the calendar counts the calendar's days only
+    left join calendar as closed
+        on least(cases.closed_date, last_day.date_day) = closed.date_day
 )
 
 select * from final
