@@ -1,26 +1,44 @@
--- For past years, kpi_district_year's actual equals the sum of its months.
+-- kpi_district_year's actual for each additive measure equals the sum of
+-- that district's months in kpi_district_month: the whole year for past
+-- years, the months to the data date for the current one (the month grid
+-- ends there). A row returned is a district, year and measure that differ.
 with years as (
-    select district_code, year, actual
-    from {{ ref('kpi_district_year') }}
-    where metric = 'legal_aid_recovered_yuan'
+    select * from {{ ref('kpi_district_year') }}
 ),
 
 months as (
+    select * from {{ ref('kpi_district_month') }}
+),
+
+summed as (
     select
         district_code,
         year(month) as year,
-        sum(legal_aid_recovered_yuan) as total,
-    from {{ ref('kpi_district_month') }}
-    group by all
-),
-
-window_ as (
-    select year(data_date) as current_year
-    from {{ ref('int_reporting_window') }}
+        unnest([
+            'legal_aid_cases', 'legal_aid_workers', 'legal_aid_recovered_yuan',
+            'wage_cases', 'wage_workers', 'wages_recovered_yuan'
+        ]) as metric,
+        unnest([
+            cast(sum(legal_aid_cases) as decimal(38, 4)),
+            cast(sum(legal_aid_workers) as decimal(38, 4)),
+            cast(sum(legal_aid_recovered_yuan) as decimal(38, 4)),
+            cast(sum(wage_cases) as decimal(38, 4)),
+            cast(sum(wage_workers) as decimal(38, 4)),
+            cast(sum(wages_recovered_yuan) as decimal(38, 4))
+        ]) as total
+    from months
+    group by district_code, year(month)
 )
 
-select years.*
-from years
-inner join months using (district_code, year)
-cross join window_
-where years.year < window_.current_year and years.actual != months.total
+select
+    summed.district_code,
+    summed.year,
+    summed.metric,
+    years.actual,
+    summed.total as sum_of_months
+from summed
+left join years
+    on summed.district_code = years.district_code
+    and summed.year = years.year
+    and summed.metric = years.metric
+where years.actual is distinct from summed.total

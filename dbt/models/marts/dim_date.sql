@@ -12,7 +12,7 @@ final as (
         isodow(date_day) as day_of_week,
         is_workday,
         holiday_name_zh,
-        has_holiday_calendar,
+        has_holiday_calendar
     from dates
 )
 

@@ -8,7 +8,7 @@ unknown as (
         '未知区' as district_name_zh,
         '未知' as short_name_zh,
         'Unknown' as district_name_en,
-        false as is_district,
+        false as is_district
 ),
 
 final as (
@@ -17,7 +17,7 @@ final as (
         district_name_zh,
         short_name_zh,
         district_name_en,
-        true as is_district,
+        true as is_district
     from districts
     union all
     select * from unknown

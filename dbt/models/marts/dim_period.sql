@@ -6,40 +6,40 @@ with window_ as (
 ),
 
 ends as (
-    select cast(range as date) as end_month
-    from window_,
-        range(
-            cast(date_trunc('year', window_.first_month) as date),
-            cast(date_trunc('month', window_.data_date) as date)
-            + interval 1 month,
-            interval 1 month
-        )
+    select cast(month_starts.range as date) as end_month
+    from window_
+    cross join range(
+        cast(date_trunc('year', window_.first_month) as date),
+        cast(date_trunc('month', window_.data_date) as date)
+        + interval 1 month,
+        interval 1 month
+    ) as month_starts
 ),
 
 periods as (
     select
         'month' as period_type,
         end_month as start_month,
-        end_month,
+        end_month
     from ends
     union all
     select
-        'cumulative',
-        cast(date_trunc('year', end_month) as date),
-        end_month,
+        'cumulative' as period_type,
+        cast(date_trunc('year', end_month) as date) as start_month,
+        end_month
     from ends
     union all
     select
-        'quarter',
-        cast(end_month - interval 2 month as date),
-        end_month,
+        'quarter' as period_type,
+        cast(end_month - interval 2 month as date) as start_month,
+        end_month
     from ends
     where month(end_month) in (3, 6, 9, 12)
     union all
     select
-        'jan_feb',
-        cast(date_trunc('year', end_month) as date),
-        end_month,
+        'jan_feb' as period_type,
+        cast(date_trunc('year', end_month) as date) as start_month,
+        end_month
     from ends
     where month(end_month) = 2
 ),
@@ -54,18 +54,18 @@ final as (
         start_month,
         cast(end_month + interval 1 month - interval 1 day as date)
             as end_date,
-        case period_type
-            when 'month' then strftime(end_month, '%Y年') || month(end_month) || '月'
-            when 'quarter' then strftime(end_month, '%Y年')
-                || ['一', '二', '三', '四'][quarter(end_month)] || '季度'
-            else strftime(end_month, '%Y年') || '1-' || month(end_month) || '月'
+        strftime(end_month, '%Y年') || case period_type
+            when 'month' then month(end_month) || '月'
+            when 'quarter'
+                then ['一', '二', '三', '四'][quarter(end_month)] || '季度'
+            else '1-' || month(end_month) || '月'
         end as label_zh,
         case period_type
             when 'month' then strftime(end_month, '%b %Y')
-            when 'quarter' then 'Q' || quarter(end_month) || ' '
-                || year(end_month)
+            when 'quarter'
+                then 'Q' || quarter(end_month) || ' ' || year(end_month)
             else 'Jan–' || strftime(end_month, '%b %Y')
-        end as label_en,
+        end as label_en
     from periods
 )
 

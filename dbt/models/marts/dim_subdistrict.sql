@@ -13,7 +13,7 @@ unknown as (
         district_code,
         '未填或未知街镇' as subdistrict_name_zh,
         'Unknown subdistrict' as subdistrict_name_en,
-        false as is_known,
+        false as is_known
     from districts
 ),
 
@@ -22,7 +22,7 @@ final as (
         district_code,
         subdistrict_name_zh,
         subdistrict_name_en,
-        true as is_known,
+        true as is_known
     from subdistricts
     union all
     select * from unknown

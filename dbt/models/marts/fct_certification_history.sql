@@ -31,19 +31,21 @@ versions as (
         certifications.revoked_date,
         certifications.load_id,
         certifications.load_seq,
-        loads.loaded_at as valid_from,
+        loads.loaded_at as valid_from
     from certifications
     inner join loads on certifications.load_id = loads.load_id
-    where certifications.load_id not in (
-        select withdrawals.load_id from withdrawals
-    )
-    qualify row_number() over (
-        partition by
-            certifications.enterprise_uscc,
-            certifications.campaign_year,
-            certifications.load_seq
-        order by certifications.source_row desc
-    ) = 1
+    where
+        certifications.load_id not in (
+            select withdrawals.load_id from withdrawals
+        )
+    qualify
+        row_number() over (
+            partition by
+                certifications.enterprise_uscc,
+                certifications.campaign_year,
+                certifications.load_seq
+            order by certifications.source_row desc
+        ) = 1
 ),
 
 final as (
@@ -56,7 +58,7 @@ final as (
         lead(valid_from) over (
             partition by enterprise_uscc, campaign_year
             order by load_seq
-        ) is null as is_current,
+        ) is null as is_current
     from versions
 )
 

@@ -2,22 +2,28 @@ with certifications as (
     select * from {{ ref('stg_landing__certifications') }}
 ),
 
+industries as (
+    select * from {{ ref('int_industry_names_listed') }}
+),
+
 final as (
     select
-        enterprise_uscc,
-        campaign_year,
-        district_code,
-        enterprise_name,
-        subdistrict,
-        industry,
-        employees,
-        score,
-        status,
-        certified_date,
-        valid_until,
-        revoked_date,
-        load_id,
+        certifications.enterprise_uscc,
+        certifications.campaign_year,
+        certifications.district_code,
+        certifications.enterprise_name,
+        certifications.subdistrict,
+        certifications.industry,
+        coalesce(industries.industry_code, 'X') as industry_code,
+        certifications.employees,
+        certifications.score,
+        certifications.status,
+        certifications.certified_date,
+        certifications.valid_until,
+        certifications.revoked_date,
+        certifications.load_id
     from certifications
+    left join industries on certifications.industry = industries.industry_name
 )
 
 select * from final

@@ -2,29 +2,35 @@ with cases as (
     select * from {{ ref('int_legal_aid_cases_timed') }}
 ),
 
+industries as (
+    select * from {{ ref('int_industry_names_listed') }}
+),
+
 final as (
     select
-        district_code,
-        case_id,
-        subdistrict,
-        received_date,
-        closed_date,
-        dispute_type,
-        service_type,
-        channel,
-        workers,
-        workers >= 10 as is_collective,
-        is_new_employment_form,
-        industry,
-        amount_claimed_yuan,
-        amount_recovered_yuan,
-        outcome,
-        outcome != '办理中' as is_closed,
-        outcome = '调解成功' as is_mediated,
-        days_to_close,
-        workdays_to_close,
-        load_id,
+        cases.district_code,
+        cases.case_id,
+        cases.subdistrict,
+        cases.received_date,
+        cases.closed_date,
+        cases.dispute_type,
+        cases.service_type,
+        cases.channel,
+        cases.workers,
+        cases.workers >= 10 as is_collective,
+        cases.is_new_employment_form,
+        cases.industry,
+        coalesce(industries.industry_code, 'X') as industry_code,
+        cases.amount_claimed_yuan,
+        cases.amount_recovered_yuan,
+        cases.outcome,
+        cases.outcome != '办理中' as is_closed,
+        cases.outcome = '调解成功' as is_mediated,
+        cases.days_to_close,
+        cases.workdays_to_close,
+        cases.load_id
     from cases
+    left join industries on cases.industry = industries.industry_name
 )
 
 select * from final

@@ -12,11 +12,12 @@ with loads as (
 ),
 
 districts as (
-    select * from {{ ref('dim_district') }} where is_district
+    select * from {{ ref('dim_district') }}
+    where is_district
 ),
 
-window_ as (
-    select * from {{ ref('int_reporting_window') }}
+months as (
+    select * from {{ ref('int_months_spanned') }}
 ),
 
 coverage as (
@@ -27,28 +28,22 @@ coverage as (
         period_end,
         is_nil_return,
         loaded_at,
-        load_id,
+        load_id
     from loads
 ),
 
-months as (
-    select cast(range as date) as month
-    from window_,
-        range(
-            window_.first_month,
-            cast(date_trunc('month', window_.data_date) as date)
-            + interval 1 month,
-            interval 1 month
-        )
+datasets as (
+    select unnest(['legal_aid', 'wage_recovery']) as dataset
 ),
 
 grid as (
-    select districts.district_code, datasets.dataset, months.month
+    select
+        districts.district_code,
+        datasets.dataset,
+        months.month
     from districts
     cross join months
-    cross join (
-        select unnest(['legal_aid', 'wage_recovery']) as dataset
-    ) as datasets
+    cross join datasets
 ),
 
 counted as (
@@ -62,7 +57,7 @@ counted as (
         count(coverage.load_id) filter (
             where coverage.is_nil_return
         ) as nil_returns,
-        max(coverage.loaded_at) as last_loaded_at,
+        max(coverage.loaded_at) as last_loaded_at
     from grid
     left join coverage
         on grid.district_code = coverage.district_code
@@ -83,7 +78,7 @@ final as (
         end as submission_status,
         data_loads,
         nil_returns,
-        last_loaded_at,
+        last_loaded_at
     from counted
 )
 

@@ -2,23 +2,29 @@ with records as (
     select * from {{ ref('stg_landing__wage_recoveries') }}
 ),
 
+industries as (
+    select * from {{ ref('int_industry_names_listed') }}
+),
+
 final as (
     select
-        district_code,
-        record_id,
-        subdistrict,
-        opened_date,
-        resolved_date,
-        source,
-        employer_name,
-        employer_uscc,
-        industry,
-        workers,
-        amount_owed_yuan,
-        amount_recovered_yuan,
-        status,
-        load_id,
+        records.district_code,
+        records.record_id,
+        records.subdistrict,
+        records.opened_date,
+        records.resolved_date,
+        records.source,
+        records.employer_name,
+        records.employer_uscc,
+        records.industry,
+        coalesce(industries.industry_code, 'X') as industry_code,
+        records.workers,
+        records.amount_owed_yuan,
+        records.amount_recovered_yuan,
+        records.status,
+        records.load_id
     from records
+    left join industries on records.industry = industries.industry_name
 )
 
 select * from final

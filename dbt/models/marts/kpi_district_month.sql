@@ -1,9 +1,10 @@
 with districts as (
-    select * from {{ ref('dim_district') }} where is_district
+    select * from {{ ref('dim_district') }}
+    where is_district
 ),
 
-window_ as (
-    select * from {{ ref('int_reporting_window') }}
+months as (
+    select * from {{ ref('int_months_spanned') }}
 ),
 
 cases as (
@@ -22,19 +23,10 @@ in_force as (
     select * from {{ ref('int_certifications_in_force_monthly') }}
 ),
 
-months as (
-    select cast(range as date) as month
-    from window_,
-        range(
-            window_.first_month,
-            cast(date_trunc('month', window_.data_date) as date)
-            + interval 1 month,
-            interval 1 month
-        )
-),
-
 spine as (
-    select districts.district_code, months.month
+    select
+        districts.district_code,
+        months.month
     from districts cross join months
 ),
 
@@ -52,7 +44,7 @@ legal_aid_by_month as (
             as legal_aid_new_form_workers,
         count(days_to_close) as legal_aid_closed_dated,
         sum(days_to_close) as legal_aid_days_to_close,
-        sum(workdays_to_close) as legal_aid_workdays_to_close,
+        sum(workdays_to_close) as legal_aid_workdays_to_close
     from cases
     group by all
 ),
@@ -63,7 +55,7 @@ wages_by_month as (
         cast(date_trunc('month', opened_date) as date) as month,
         count(*) as wage_cases,
         sum(workers) as wage_workers,
-        sum(amount_recovered_yuan) as wages_recovered_yuan,
+        sum(amount_recovered_yuan) as wages_recovered_yuan
     from wages
     group by all
 ),
@@ -72,7 +64,7 @@ certified_by_month as (
     select
         district_code,
         cast(date_trunc('month', certified_date) as date) as month,
-        count(*) as certified_enterprises,
+        count(*) as certified_enterprises
     from certifications
     where status = '达标'
     group by all
@@ -88,14 +80,14 @@ final as (
         coalesce(legal_aid_by_month.legal_aid_closed, 0) as legal_aid_closed,
         coalesce(legal_aid_by_month.legal_aid_mediated, 0)
             as legal_aid_mediated,
-        coalesce(
+        cast(coalesce(
             legal_aid_by_month.legal_aid_recovered_yuan, 0
-        )::decimal(18, 2) as legal_aid_recovered_yuan,
+        ) as decimal(18, 2)) as legal_aid_recovered_yuan,
         coalesce(wages_by_month.wage_cases, 0) as wage_cases,
         coalesce(wages_by_month.wage_workers, 0) as wage_workers,
-        coalesce(
+        cast(coalesce(
             wages_by_month.wages_recovered_yuan, 0
-        )::decimal(18, 2) as wages_recovered_yuan,
+        ) as decimal(18, 2)) as wages_recovered_yuan,
         coalesce(certified_by_month.certified_enterprises, 0)
             as certified_enterprises,
         coalesce(legal_aid_by_month.legal_aid_collective_cases, 0)
@@ -109,7 +101,7 @@ final as (
         coalesce(legal_aid_by_month.legal_aid_workdays_to_close, 0)
             as legal_aid_workdays_to_close,
         coalesce(in_force.certified_in_force, 0) as certified_in_force,
-        coalesce(in_force.certified_workforce, 0) as certified_workforce,
+        coalesce(in_force.certified_workforce, 0) as certified_workforce
     from spine
     left join legal_aid_by_month
         on spine.district_code = legal_aid_by_month.district_code

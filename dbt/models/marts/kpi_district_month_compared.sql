@@ -7,6 +7,8 @@ with months as (
 
 long as (
     unpivot months
+    -- sqlfluff's duckdb grammar expects an unpivot's columns unindented
+    -- noqa: disable=LT02
     on
         legal_aid_cases, legal_aid_workers, legal_aid_closed,
         legal_aid_mediated, legal_aid_recovered_yuan, wage_cases,
@@ -14,6 +16,7 @@ long as (
         legal_aid_collective_cases, legal_aid_new_form_workers,
         certified_in_force, certified_workforce
     into name metric value value
+    -- noqa: enable=LT02
 ),
 
 final as (
@@ -21,13 +24,16 @@ final as (
         district_code,
         month,
         metric,
-        value::decimal(20, 2) as value,
-        lag(value) over (
-            partition by district_code, metric order by month
-        )::decimal(20, 2) as value_previous_month,
-        lag(value, 12) over (
-            partition by district_code, metric order by month
-        )::decimal(20, 2) as value_same_month_last_year,
+        cast(value as decimal(20, 2)) as value,
+        cast(
+            lag(value) over (partition by district_code, metric order by month)
+            as decimal(20, 2)
+        ) as value_previous_month,
+        cast(
+            lag(value, 12) over (
+                partition by district_code, metric order by month
+            ) as decimal(20, 2)
+        ) as value_same_month_last_year
     from long
 )
 

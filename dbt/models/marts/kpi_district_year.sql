@@ -35,7 +35,7 @@ cutoffs as (
         case
             when progress.year = year(window_.data_date)
                 then window_.data_date
-        end as cutoff_date,
+        end as cutoff_date
     from progress
     cross join window_
 ),
@@ -45,41 +45,50 @@ sums as (
         months.district_code,
         cutoffs.year,
         year(months.month) = cutoffs.year as is_this_year,
-        sum(months.legal_aid_cases)::decimal(20, 4) as legal_aid_cases,
-        sum(months.legal_aid_workers)::decimal(20, 4) as legal_aid_workers,
-        sum(months.legal_aid_closed)::decimal(20, 4) as legal_aid_closed,
-        sum(months.legal_aid_mediated)::decimal(20, 4) as legal_aid_mediated,
-        sum(months.legal_aid_recovered_yuan)::decimal(20, 4)
+        cast(sum(months.legal_aid_cases) as decimal(20, 4)) as legal_aid_cases,
+        cast(sum(months.legal_aid_workers) as decimal(20, 4))
+            as legal_aid_workers,
+        cast(sum(months.legal_aid_closed) as decimal(20, 4))
+            as legal_aid_closed,
+        cast(sum(months.legal_aid_mediated) as decimal(20, 4))
+            as legal_aid_mediated,
+        cast(sum(months.legal_aid_recovered_yuan) as decimal(20, 4))
             as legal_aid_recovered_yuan,
-        sum(months.wage_cases)::decimal(20, 4) as wage_cases,
-        sum(months.wage_workers)::decimal(20, 4) as wage_workers,
-        sum(months.wages_recovered_yuan)::decimal(20, 4)
+        cast(sum(months.wage_cases) as decimal(20, 4)) as wage_cases,
+        cast(sum(months.wage_workers) as decimal(20, 4)) as wage_workers,
+        cast(sum(months.wages_recovered_yuan) as decimal(20, 4))
             as wages_recovered_yuan,
-        sum(months.legal_aid_collective_cases)::decimal(20, 4)
+        cast(sum(months.legal_aid_collective_cases) as decimal(20, 4))
             as legal_aid_collective_cases,
         -- ratios are ratios of sums over the same months, never averages
         -- of monthly ratios: each has this one definition
-        (
+        cast(
             sum(months.legal_aid_mediated)
             / nullif(sum(months.legal_aid_closed), 0)
-        )::decimal(20, 4) as mediation_rate,
-        (
+            as decimal(20, 4)
+        ) as mediation_rate,
+        cast(
             sum(months.legal_aid_new_form_workers)
             / nullif(sum(months.legal_aid_workers), 0)
-        )::decimal(20, 4) as new_employment_form_share,
-        (
+            as decimal(20, 4)
+        ) as new_employment_form_share,
+        cast(
             sum(months.legal_aid_days_to_close)
             / nullif(sum(months.legal_aid_closed_dated), 0)
-        )::decimal(20, 4) as avg_days_to_close,
-        (
+            as decimal(20, 4)
+        ) as avg_days_to_close,
+        cast(
             sum(months.legal_aid_workdays_to_close)
             / nullif(sum(months.legal_aid_closed_dated), 0)
-        )::decimal(20, 4) as avg_workdays_to_close,
+            as decimal(20, 4)
+        ) as avg_workdays_to_close,
         -- stocks are read at the last month counted, not summed
-        arg_max(months.certified_in_force, months.month)::decimal(20, 4)
-            as certified_in_force,
-        arg_max(months.certified_workforce, months.month)::decimal(20, 4)
-            as certified_workforce,
+        cast(
+            arg_max(months.certified_in_force, months.month) as decimal(20, 4)
+        ) as certified_in_force,
+        cast(
+            arg_max(months.certified_workforce, months.month) as decimal(20, 4)
+        ) as certified_workforce
     from months
     inner join cutoffs
         on year(months.month) in (cutoffs.year, cutoffs.year - 1)
@@ -94,7 +103,7 @@ certified as (
         certifications.district_code,
         cutoffs.year,
         certifications.campaign_year = cutoffs.year as is_this_year,
-        count(*)::decimal(20, 4) as certified_enterprises,
+        cast(count(*) as decimal(20, 4)) as certified_enterprises
     from certifications
     inner join cutoffs
         on certifications.campaign_year in (cutoffs.year, cutoffs.year - 1)
@@ -113,6 +122,8 @@ certified as (
 
 long as (
     unpivot sums
+    -- sqlfluff's duckdb grammar expects an unpivot's columns unindented
+    -- noqa: disable=LT02
     on
         legal_aid_cases, legal_aid_workers, legal_aid_closed,
         legal_aid_mediated, legal_aid_recovered_yuan, wage_cases,
@@ -121,25 +132,38 @@ long as (
         avg_days_to_close, avg_workdays_to_close, certified_in_force,
         certified_workforce
     into name metric value amount
+    -- noqa: enable=LT02
     union all
     select
         district_code,
         year,
         is_this_year,
         'certified_enterprises' as metric,
-        certified_enterprises as amount,
+        certified_enterprises as amount
     from certified
 ),
 
 districts as (
-    select district_code from {{ ref('dim_district') }} where is_district
+    select district_code from {{ ref('dim_district') }}
+    where is_district
+),
+
+metrics as (
+    select distinct metric from long
+),
+
+first_year as (
+    select min(year) as year from progress
 ),
 
 grid as (
-    select districts.district_code, progress.year, metrics.metric
+    select
+        districts.district_code,
+        progress.year,
+        metrics.metric
     from districts
     cross join progress
-    cross join (select distinct metric from long) as metrics
+    cross join metrics
 ),
 
 compared as (
@@ -155,14 +179,15 @@ compared as (
             last_year.amount,
             case
                 when grid.metric not in {{ ratio_metrics }}
-                    and grid.year > (select min(year) from progress)
+                    and grid.year > first_year.year
                     then 0
             end
         ) as actual_same_period_last_year,
         targets.target,
         progress.time_progress,
-        progress.time_progress_workdays,
+        progress.time_progress_workdays
     from grid
+    cross join first_year
     inner join progress on grid.year = progress.year
     left join long as this_year
         on grid.district_code = this_year.district_code
@@ -187,7 +212,7 @@ with_completion as (
         -- districts rank on completion when every district has a target,
         -- otherwise on the actual figure
         count(nullif(target, 0)) over (partition by year, metric)
-        = count(*) over (partition by year, metric) as ranks_on_completion,
+        = count(*) over (partition by year, metric) as ranks_on_completion
     from compared
 ),
 
@@ -205,10 +230,11 @@ final as (
         cast(rank() over (
             partition by year, metric
             order by
-                case when ranks_on_completion then completion_rate end
-                    desc nulls last,
+                case
+                    when ranks_on_completion then completion_rate
+                end desc nulls last,
                 actual desc nulls last
-        ) as integer) as rank,
+        ) as integer) as rank
     from with_completion
 )
 

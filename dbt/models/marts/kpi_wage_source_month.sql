@@ -3,7 +3,10 @@ with wages as (
 ),
 
 months as (
-    select district_code, month from {{ ref('kpi_district_month') }}
+    select
+        district_code,
+        month
+    from {{ ref('kpi_district_month') }}
 ),
 
 sources as (
@@ -19,7 +22,7 @@ by_source as (
         source,
         count(*) as wage_cases,
         sum(workers) as wage_workers,
-        sum(amount_recovered_yuan) as wages_recovered_yuan,
+        sum(amount_recovered_yuan) as wages_recovered_yuan
     from wages
     group by all
 ),
@@ -31,8 +34,8 @@ final as (
         sources.source,
         coalesce(by_source.wage_cases, 0) as wage_cases,
         coalesce(by_source.wage_workers, 0) as wage_workers,
-        coalesce(by_source.wages_recovered_yuan, 0)::decimal(18, 2)
-            as wages_recovered_yuan,
+        cast(coalesce(by_source.wages_recovered_yuan, 0) as decimal(18, 2))
+            as wages_recovered_yuan
     from months
     cross join sources
     left join by_source

@@ -7,7 +7,7 @@ final as (
         data_date,
         first_month,
         cast('{{ var("today") }}' as date) as today,
-        cast('{{ var("built_at") }}' as timestamp) as built_at,
+        cast('{{ var("built_at") }}' as timestamp) as built_at
     from window_
 )
 

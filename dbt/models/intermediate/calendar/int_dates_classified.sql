@@ -15,13 +15,13 @@ calendar_years as (
 ),
 
 days as (
-    select cast(range as date) as date_day
-    from window_,
-        range(
-            make_date(year(window_.first_month), 1, 1),
-            make_date(year(window_.data_date) + 1, 1, 1),
-            interval 1 day
-        )
+    select cast(day_starts.range as date) as date_day
+    from window_
+    cross join range(
+        make_date(year(window_.first_month), 1, 1),
+        make_date(year(window_.data_date) + 1, 1, 1),
+        interval 1 day
+    ) as day_starts
 ),
 
 final as (
@@ -34,7 +34,7 @@ final as (
             when holidays.kind = 'workday' then true
             when holidays.kind = 'holiday' then false
             else isodow(days.date_day) <= 5
-        end as is_workday,
+        end as is_workday
     from days
     left join holidays on days.date_day = holidays.date
     left join calendar_years on year(days.date_day) = calendar_years.year

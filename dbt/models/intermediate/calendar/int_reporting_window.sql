@@ -33,7 +33,7 @@ final as (
         least(
             any_value(reported.last_period_end),
             cast('{{ var("today") }}' as date)
-        ) as data_date,
+        ) as data_date
     from first_dates
     cross join reported
 )

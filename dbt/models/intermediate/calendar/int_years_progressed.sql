@@ -8,23 +8,33 @@ window_ as (
     select * from {{ ref('int_reporting_window') }}
 ),
 
-final as (
+counted as (
     select
         dates.year,
-        count(*) filter (where dates.date_day <= window_.data_date)
-        / count(*) as time_progress,
-        case
-            when bool_and(dates.has_holiday_calendar)
-                then count(*) filter (
-                    where dates.is_workday
-                    and dates.date_day <= window_.data_date
-                ) / count(*) filter (where dates.is_workday)
-            else count(*) filter (where dates.date_day <= window_.data_date)
-            / count(*)
-        end as time_progress_workdays,
+        bool_and(dates.has_holiday_calendar) as has_holiday_calendar,
+        count(*) as days_in_year,
+        count(*) filter (
+            where dates.date_day <= window_.data_date
+        ) as days_elapsed,
+        count(*) filter (where dates.is_workday) as workdays_in_year,
+        count(*) filter (
+            where dates.is_workday and dates.date_day <= window_.data_date
+        ) as workdays_elapsed
     from dates
     cross join window_
     group by dates.year
+),
+
+final as (
+    select
+        year,
+        days_elapsed / days_in_year as time_progress,
+        -- a year the holiday calendar lacks falls back to calendar days
+        case
+            when has_holiday_calendar then workdays_elapsed / workdays_in_year
+            else days_elapsed / days_in_year
+        end as time_progress_workdays
+    from counted
 )
 
 select * from final

@@ -5,21 +5,8 @@ with certifications as (
     select * from {{ ref('stg_landing__certifications') }}
 ),
 
-window_ as (
-    select * from {{ ref('int_reporting_window') }}
-),
-
 month_ends as (
-    select
-        cast(range as date) as month,
-        cast(range + interval 1 month - interval 1 day as date) as month_end,
-    from window_,
-        range(
-            window_.first_month,
-            cast(date_trunc('month', window_.data_date) as date)
-            + interval 1 month,
-            interval 1 month
-        )
+    select * from {{ ref('int_months_spanned') }}
 ),
 
 final as (
@@ -27,7 +14,7 @@ final as (
         certifications.district_code,
         month_ends.month,
         count(*) as certified_in_force,
-        coalesce(sum(certifications.employees), 0) as certified_workforce,
+        coalesce(sum(certifications.employees), 0) as certified_workforce
     from certifications
     inner join month_ends
         on certifications.certified_date <= month_ends.month_end

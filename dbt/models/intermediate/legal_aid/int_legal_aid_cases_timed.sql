@@ -16,7 +16,7 @@ calendar as (
         date_day,
         count(*) filter (where is_workday) over (
             order by date_day
-        ) as workdays_through,
+        ) as workdays_through
     from dates
 ),
 
@@ -31,7 +31,7 @@ final as (
         case
             when cases.closed_date is not null
                 then closed.workdays_through - received.workdays_through
-        end as workdays_to_close,
+        end as workdays_to_close
     from cases
     cross join last_day
     left join calendar as received

@@ -10,10 +10,11 @@ latest as (
     select *
     from certifications
     where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify row_number() over (
-        partition by enterprise_uscc, campaign_year
-        order by load_seq desc, source_row desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by enterprise_uscc, campaign_year
+            order by load_seq desc, source_row desc
+        ) = 1
 ),
 
 final as (
@@ -35,7 +36,7 @@ final as (
         ) as valid_until,
         revoked_date,
         load_id,
-        load_seq,
+        load_seq
     from latest
 )
 

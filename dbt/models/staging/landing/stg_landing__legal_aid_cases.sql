@@ -10,10 +10,11 @@ latest as (
     select *
     from cases
     where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify row_number() over (
-        partition by district_code, case_id
-        order by load_seq desc, source_row desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by district_code, case_id
+            order by load_seq desc, source_row desc
+        ) = 1
 ),
 
 final as (
@@ -33,7 +34,7 @@ final as (
         coalesce(amount_recovered, 0) as amount_recovered_yuan,
         outcome,
         load_id,
-        load_seq,
+        load_seq
     from latest
 )
 

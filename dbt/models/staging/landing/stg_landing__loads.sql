@@ -25,7 +25,7 @@ final as (
         loaded_at,
         submitted_by,
         load_id in (select withdrawals.load_id from withdrawals)
-            as is_withdrawn,
+            as is_withdrawn
     from loads
 )
 

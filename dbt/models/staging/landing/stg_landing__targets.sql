@@ -10,10 +10,11 @@ latest as (
     select *
     from targets
     where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify row_number() over (
-        partition by year, district_code, metric
-        order by load_seq desc, source_row desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by year, district_code, metric
+            order by load_seq desc, source_row desc
+        ) = 1
 ),
 
 final as (
@@ -22,7 +23,7 @@ final as (
         district_code,
         metric,
         cast(target as double) as target,
-        load_id,
+        load_id
     from latest
 )
 

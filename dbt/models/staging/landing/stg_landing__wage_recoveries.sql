@@ -10,10 +10,11 @@ latest as (
     select *
     from records
     where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify row_number() over (
-        partition by district_code, record_id
-        order by load_seq desc, source_row desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by district_code, record_id
+            order by load_seq desc, source_row desc
+        ) = 1
 ),
 
 final as (
@@ -32,7 +33,7 @@ final as (
         amount_recovered as amount_recovered_yuan,
         status,
         load_id,
-        load_seq,
+        load_seq
     from latest
 )
 
