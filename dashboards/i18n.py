@@ -68,6 +68,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "data.suite": ("检查集", "Suite"),
     "data.progress": ("报送进度（近12个月）", "Submission progress (last 12 months)"),
     "data.progress_legend": ("✓ 已报送\u3000○ 零报告\u3000✗ 未报送", "✓ submitted\u3000○ nil return\u3000✗ missing"),
+    "data.freshness": ("报送新鲜度（各区各数据集）", "Submission freshness (by district and dataset)"),
+    "data.freshness_help": (
+        "按距最近一次报送的天数判定，零报告计入；落后月数为最近报送月份落后于数据截至月份的月数。",
+        "Judged by days since the latest return, nil returns included; months behind counts"
+        " how far the latest month sent trails the data date's month.",
+    ),
+    "data.dataset.certification": ("和谐企业创建", "Certifications"),
+    "data.dataset.target": ("年度目标", "Yearly targets"),
+    "data.last_loaded": ("最近报送时间", "Latest return"),
+    "data.latest_month": ("最近报送月份", "Latest month sent"),
+    "data.days_since": ("距今天数", "Days since"),
+    "data.months_behind": ("落后月数", "Months behind"),
     "data.quarantine": ("隔离行（按区与文件）", "Quarantined rows (by district and file)"),
     "data.no_quarantine": ("没有被隔离的行", "No quarantined rows"),
     "data.return_file": (

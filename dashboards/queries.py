@@ -851,3 +851,25 @@ def submissions(home: str | Path | None = None) -> pd.DataFrame:
         "select district_code, dataset, month, submission_status from marts.fct_submissions order by all",
         home=home,
     )
+
+
+def submission_freshness(home: str | Path | None = None) -> pd.DataFrame:
+    """When each district last sent each dataset, the latest month it
+    covered, days since, months behind and the status
+    (marts.fct_submission_freshness): the worst status first, then the most
+    months behind; the status has its English label from dim_category."""
+    return _frame(
+        """
+        select
+            f.district_code, f.dataset, f.last_loaded_at, f.latest_month_submitted,
+            f.days_since_loaded, f.months_behind, f.freshness_status,
+            c.value_en as freshness_status_en
+        from marts.fct_submission_freshness as f
+        left join marts.dim_category as c
+            on c.category = 'freshness_status' and c.value_zh = f.freshness_status
+        order by
+            c.sort_order desc, f.months_behind desc nulls last, f.days_since_loaded desc,
+            f.district_code, f.dataset
+        """,
+        home=home,
+    )

@@ -34,6 +34,7 @@ def render() -> None:
         data.version()
         _checks(lang)
         _submissions(lang)
+        _freshness(lang)
         _quarantine(lang)
         _publishing(user, lang)
 
@@ -159,6 +160,30 @@ def _submissions(lang) -> None:
     )
     st.caption(t("data.progress_legend", lang))
     st.dataframe(matrix)
+
+
+def _freshness(lang) -> None:
+    """Each district's latest return per dataset, the most overdue first.
+    Read through queries uncached (64 rows at most); queries applies the
+    user's district scope."""
+    st.subheader(t("data.freshness", lang))
+    frame = queries.submission_freshness()
+    if frame.empty:
+        return
+    names = data.districts().set_index("district_code")["district_name_zh" if lang == "zh" else "district_name_en"]
+    shown = pd.DataFrame(
+        {
+            t("table.district", lang): frame["district_code"].map(names).fillna(frame["district_code"]),
+            t("data.dataset", lang): [t(f"data.dataset.{d}", lang) for d in frame["dataset"]],
+            t("data.status", lang): frame["freshness_status" if lang == "zh" else "freshness_status_en"],
+            t("data.last_loaded", lang): frame["last_loaded_at"],
+            t("data.latest_month", lang): pd.to_datetime(frame["latest_month_submitted"]).dt.strftime("%Y-%m"),
+            t("data.days_since", lang): frame["days_since_loaded"],
+            t("data.months_behind", lang): frame["months_behind"],
+        }
+    )
+    st.caption(t("data.freshness_help", lang))
+    st.dataframe(shown, hide_index=True)
 
 
 def _quarantine(lang) -> None:
