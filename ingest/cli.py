@@ -57,8 +57,14 @@ def _ingest_all(home: Home, given: list[Path], **options: Any) -> list[Any]:
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("导入 / ingesting", total=len(files))
+            rows = progress.add_task("行 / rows", visible=False)
+
+            def show_rows(done: int, total: int) -> None:  # large files report as they load
+                progress.update(rows, completed=done, total=total, visible=True)
+
             for file in files:
-                entries += load.ingest_file(con, home, file, today=paths.today(), **options)
+                entries += load.ingest_file(con, home, file, today=paths.today(), progress=show_rows, **options)
+                progress.update(rows, visible=False)
                 progress.advance(task)
     finally:
         con.close()

@@ -4,6 +4,7 @@ of one file in a single transaction."""
 
 import json
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -14,9 +15,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import archive, normalise, readers, validate
+from ingest import archive, bulk, normalise, readers, validate
 from ingest.errors import UnionKpiError
-from ingest.paths import SHANGHAI, Home
+from ingest.paths import SHANGHAI, Home, max_file_bytes
 from ingest.templates import TEMPLATES, Template
 
 SKIPPED_NAMES = {"manifest.json"}
@@ -149,10 +150,14 @@ def ingest_file(
     today: date,
     dataset: str | None = None,
     period: tuple[str, str] | None = None,
-    max_bytes: int = 50 * 1024 * 1024,
+    max_bytes: int | None = None,
     submitted_by: str = "",
     only_district: str | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[Entry]:
+    """Archive the file, then load it: one entry per sheet that follows a
+    template. Text files above bulk.BULK_BYTES go through DuckDB's reader;
+    progress(records done, records in all) is called as they load."""
     sha256 = archive.sha256_of(path)
     kept = archive.keep(path, home.archive, sha256)
     earlier = con.execute(
@@ -161,13 +166,20 @@ def ingest_file(
     ).fetchall()
     if earlier:
         return [Entry(str(path), sheet, sha256, dataset=ds, status="unchanged") for sheet, ds in earlier]
+    limit = max_bytes if max_bytes is not None else max_file_bytes()
     try:
-        if path.stat().st_size > max_bytes:
+        if path.stat().st_size > limit:
             raise UnionKpiError(
                 "file_too_large",
-                f"文件超过大小上限（{max_bytes // 1024 // 1024} MB）",
-                f"file is larger than the limit ({max_bytes // 1024 // 1024} MB)",
+                f"文件超过大小上限（{limit / 1024 / 1024:g} MB）",
+                f"file is larger than the limit ({limit / 1024 / 1024:g} MB)",
             )
+        if bulk.eligible(path):
+            entry = _ingest_bulk(
+                con, home, path, kept, sha256, dataset, period, today, submitted_by, only_district, progress
+            )
+            if entry is not None:
+                return [entry]
         sheets = readers.read(path)
         parsed = _parse_sheets(sheets, dataset, today, path.name, only_district)
     except UnionKpiError as error:
@@ -197,6 +209,78 @@ def ingest_file(
         results.append((entry, outcome))
     _store(con, kept, results, submitted_by)
     return [entry for entry, _ in results]
+
+
+def _ingest_bulk(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    path: Path,
+    kept: Path,
+    sha256: str,
+    dataset: str | None,
+    period: tuple[str, str] | None,
+    today: date,
+    submitted_by: str,
+    only_district: str | None,
+    progress: Callable[[int, int], None],
+) -> Entry | None:
+    """A large CSV through DuckDB's reader, in one transaction; None when
+    the small-file path should read it instead."""
+    with tempfile.TemporaryDirectory(dir=home.root, prefix=".bulk-") as work:
+        try:
+            plan = bulk.plan(path, Path(work), dataset)
+        except bulk.NotForBulk:
+            return None
+        template = plan.template
+        entry = Entry(str(path), None, sha256, dataset=template.dataset)
+        con.begin()
+        try:
+            seq = _next_seq(con)
+            entry.load_id = f"L{seq:07d}"
+            inserted, rest = bulk.stream(
+                con, plan, load_id=entry.load_id, seq=seq, today=today, only_district=only_district, progress=progress
+            )
+            _insert_rows(con, rest, entry.load_id, seq)
+            entry.rows_loaded = inserted + len(rest.records)
+            entry.rows_quarantined = len(rest.quarantined)
+            entry.rows_read = entry.rows_loaded + entry.rows_quarantined
+            entry.errors = [asdict(e) for e in rest.errors]
+            declared = period or validate.title_period([*plan.title_texts, path.name])
+            entry.period = list(declared or _period_in_landing(con, template, entry.load_id) or []) or None
+            if entry.rows_read == 0 and not declared:
+                entry.errors = [_file_error(UnionKpiError("empty_file"))]
+            else:
+                entry.status = "loaded"
+            codes = con.execute(
+                f"select distinct district_code from {template.dataset} where load_id = ?", [entry.load_id]
+            ).fetchall()
+            districts = _districts({c for (c,) in codes}, path.name, plan.title_texts)
+            _insert_load(con, entry, seq, kept, districts, submitted_by)
+            con.commit()
+        except duckdb.Error as error:
+            con.rollback()
+            if bulk.read_elsewhere(error):
+                return None
+            raise
+        except BaseException:
+            con.rollback()
+            raise
+    return entry
+
+
+def _period_in_landing(con: duckdb.DuckDBPyConnection, template: Template, load_id: str) -> tuple[str, str] | None:
+    """The months a load's rows fall in (for a load without a declared period)."""
+    first, last = con.execute(
+        f"select strftime(min({template.period_column}), '%Y-%m'), strftime(max({template.period_column}), '%Y-%m') "
+        f"from {template.dataset} where load_id = ?",
+        [load_id],
+    ).fetchone()
+    if first is None and template.dataset == "certification":
+        first, last = con.execute(
+            "select min(campaign_year) || '-01', max(campaign_year) || '-12' from certification where load_id = ?",
+            [load_id],
+        ).fetchone()
+    return (first, last) if first else None
 
 
 def _parse_sheets(
@@ -235,15 +319,47 @@ def _period_from_rows(parsed: validate.Parsed) -> tuple[str, str] | None:
     return (min(dates).strftime("%Y-%m"), max(dates).strftime("%Y-%m")) if dates else None
 
 
-def _districts(parsed: validate.Parsed | None, file_name: str) -> list[str]:
-    if parsed is None:
-        return []
-    found = {r["district_code"] for r in parsed.records}
-    if not found:  # a nil return names its district in the title or file name
+def _districts(found: set[str], file_name: str, title_texts: list[str]) -> list[str]:
+    """The districts a load covers; a nil return names its district in the
+    title or the file name."""
+    if not found:
         for spelling, code in normalise.district_lookup().items():
-            if not spelling.isascii() and spelling in file_name + "".join(parsed.title_texts):
+            if not spelling.isascii() and spelling in file_name + "".join(title_texts):
                 found.add(code)
     return sorted(found)
+
+
+def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(load_seq), 0) from loads").fetchone()[0] + 1
+
+
+def _insert_load(
+    con: duckdb.DuckDBPyConnection, entry: Entry, seq: int, kept: Path, districts: list[str], submitted_by: str
+) -> None:
+    period = entry.period or [None, None]
+    con.execute(
+        "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entry.load_id,
+            seq,
+            entry.sha256,
+            entry.path,
+            entry.sheet,
+            str(kept),
+            entry.dataset,
+            entry.status,
+            _month_start(period[0]),
+            _month_end(period[1]),
+            entry.status == "loaded" and entry.rows_read == 0,
+            districts,
+            entry.rows_read,
+            entry.rows_loaded,
+            entry.rows_quarantined,
+            datetime.now(SHANGHAI).replace(tzinfo=None),
+            json.dumps(entry.errors, ensure_ascii=False),
+            submitted_by,
+        ],
+    )
 
 
 def _store(
@@ -255,36 +371,13 @@ def _store(
     """All sheets of one file in one transaction: all of it or nothing."""
     con.begin()
     try:
-        seq = con.execute("select coalesce(max(load_seq), 0) from loads").fetchone()[0]
-        now = datetime.now(SHANGHAI).replace(tzinfo=None)
         for entry, parsed in results:
-            seq += 1
+            seq = _next_seq(con)
             entry.load_id = f"L{seq:07d}"
             stored = parsed if entry.status == "loaded" else None
-            period = entry.period or [None, None]
-            con.execute(
-                "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    entry.load_id,
-                    seq,
-                    entry.sha256,
-                    entry.path,
-                    entry.sheet,
-                    str(kept),
-                    entry.dataset,
-                    entry.status,
-                    _month_start(period[0]),
-                    _month_end(period[1]),
-                    entry.status == "loaded" and entry.rows_read == 0,
-                    _districts(stored, Path(entry.path).name),
-                    entry.rows_read,
-                    entry.rows_loaded,
-                    entry.rows_quarantined,
-                    now,
-                    json.dumps(entry.errors, ensure_ascii=False),
-                    submitted_by,
-                ],
-            )
+            codes = {r["district_code"] for r in stored.records} if stored else set()
+            districts = _districts(codes, Path(entry.path).name, stored.title_texts) if stored else []
+            _insert_load(con, entry, seq, kept, districts, submitted_by)
             if stored is not None:
                 _insert_rows(con, stored, entry.load_id, seq)
         con.commit()

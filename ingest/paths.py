@@ -19,6 +19,11 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+def max_file_bytes() -> int:
+    """The largest file ingest accepts: UNIONKPI_MAX_FILE_MB, default 2048 MB."""
+    return int(float(os.environ.get("UNIONKPI_MAX_FILE_MB", "2048")) * 1024 * 1024)
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path

@@ -196,28 +196,44 @@ def parse_sheet(
     # distinct cell once per column.
     cache: dict[tuple[str, Any], Any] = {}
     for number, cells in sheet.rows[found.row_index + 1 :]:
-        values = [n.text(c) for c in cells]
-        present = [v for v in values if v is not None]
-        if not present:
-            continue
-        if any(TOTAL_ROW.match(v) for v in present[:3]) or FOOTER_ROW.match(present[0]):
+        if skipped_row(cells):
             continue
         raw = {c.name: cells[p] if p < len(cells) else None for p, c in positions.items()}
-        record, errors = _check_row(template, parsed.header, raw, found.scales, number, today, cache)
-        if only_district and record.get("district_code") not in (None, only_district):
-            errors.append(RowError.of(number, parsed.header.get("district_code"), "district_out_of_scope"))
+        record, errors = check_row(template, parsed.header, raw, found.scales, number, today, cache, only_district)
         rows.append((number, raw, record, errors))
     _mark_duplicates(template, parsed.header, rows)
     for number, raw, record, errors in rows:
         if errors:
-            parsed.quarantined.append((number, {k: _jsonable(v) for k, v in raw.items()}, errors))
+            parsed.quarantined.append((number, {k: jsonable(v) for k, v in raw.items()}, errors))
         else:
             record["source_row"] = number
             parsed.records.append(record)
     return parsed
 
 
-def _check_row(
+def skipped_row(cells: list[Any]) -> bool:
+    """Blank rows, totals rows (合计/总计/小计) and footers (填报人…) are not data."""
+    present = [v for v in (n.text(c) for c in cells) if v is not None]
+    return not present or any(TOTAL_ROW.match(v) for v in present[:3]) or bool(FOOTER_ROW.match(present[0]))
+
+
+def check_cell(
+    template: Template, column: Column, value: Any, scale: int, today: date
+) -> tuple[Any, list[tuple[str, str]]]:
+    """One cell: its typed value and the (code, detail) of everything wrong with it."""
+    shown = n.text(value)
+    if shown is None:
+        return None, [("required_missing", "")] if column.required else []
+    if column.kind == "text" and shown.startswith(FORMULA_START):
+        return None, [("formula_text", shown[:30])]
+    try:
+        typed = _parse(template, column, value, scale)
+    except n.CellError as error:
+        return None, [(error.code, shown[:30])]
+    return typed, _value_problems(column, typed, shown[:30], today)
+
+
+def check_row(
     template: Template,
     header: dict[str, str],
     raw: dict[str, Any],
@@ -225,6 +241,7 @@ def _check_row(
     number: int,
     today: date,
     cache: dict[tuple[str, Any], Any],
+    only_district: str | None = None,
 ) -> tuple[dict[str, Any], list[RowError]]:
     record: dict[str, Any] = {c.name: None for c in template.columns}
     errors: list[RowError] = []
@@ -234,35 +251,23 @@ def _check_row(
 
     for column in template.columns:
         value = raw.get(column.name)
-        shown = n.text(value)
-        if shown is None:
-            if column.required:
-                fail(column, "required_missing")
-            continue
-        if column.kind == "text" and shown.startswith(FORMULA_START):
-            fail(column, "formula_text", shown[:30])
-            continue
         key = (column.name, value)
         if key not in cache:
-            try:
-                cache[key] = _parse(template, column, value, scales.get(column.name, 1))
-            except n.CellError as error:
-                cache[key] = error
-        parsed_value = cache[key]
-        if isinstance(parsed_value, n.CellError):
-            fail(column, parsed_value.code, shown[:30])
-            continue
-        record[column.name] = parsed_value
-        _check_value(column, record[column.name], shown[:30], today, fail)
+            cache[key] = check_cell(template, column, value, scales.get(column.name, 1), today)
+        record[column.name], problems = cache[key]
+        for code, detail in problems:
+            fail(column, code, detail)
     for later, earlier in LATER_THAN.items():
         if record.get(later) and record.get(earlier) and record[later] < record[earlier]:
             fail(template.column(later), "closed_before_received")
     dataset = template.dataset
-    if dataset == "certification" and record["status"] == "达标" and raw.get("certified_date") is None:
+    if dataset == "certification" and record["status"] == "达标" and n.text(raw.get("certified_date")) is None:
         fail(template.column("certified_date"), "missing_certified_date")
     rate = record.get("target") if record.get("metric") == "mediation_rate" else None
     if dataset == "target" and rate is not None and not 0 <= rate <= 1:
         fail(template.column("target"), "invalid_rate")
+    if only_district and record.get("district_code") not in (None, only_district):
+        fail(template.column("district_code"), "district_out_of_scope")
     return record, errors
 
 
@@ -291,38 +296,46 @@ def _parse(template: Template, column: Column, value: Any, scale: int) -> Any:
     raise ValueError(column.kind)
 
 
-def _check_value(column: Column, value: Any, shown: str, today: date, fail: Any) -> None:
+def _value_problems(column: Column, value: Any, shown: str, today: date) -> list[tuple[str, str]]:
     if column.kind == "date":
         if value > today and column.name not in FUTURE_ALLOWED:
-            fail(column, "date_in_future", value.isoformat())
-        elif value < EARLIEST:
-            fail(column, "date_too_early", value.isoformat())
+            return [("date_in_future", value.isoformat())]
+        if value < EARLIEST:
+            return [("date_too_early", value.isoformat())]
     elif column.kind == "int" and value < 1:
-        fail(column, "not_positive_integer", shown)
+        return [("not_positive_integer", shown)]
     elif column.kind == "money":
         if value < 0:
-            fail(column, "negative_amount", shown)
-        elif value > max_amount():
-            fail(column, "amount_too_large", shown)
+            return [("negative_amount", shown)]
+        if value > max_amount():
+            return [("amount_too_large", shown)]
     elif column.kind == "rate" and value < 0:
-        fail(column, "invalid_number", shown)
+        return [("invalid_number", shown)]
+    return []
+
+
+def natural_key(template: Template, record: dict[str, Any]) -> tuple | None:
+    parts = tuple(record.get(k) for k in template.key)
+    return parts if all(p is not None for p in parts) else None
+
+
+def duplicate_error(template: Template, header: dict[str, str], number: int, key: tuple) -> RowError:
+    column = template.key[-1] if template.dataset != "target" else template.key[0]
+    return RowError.of(number, header.get(column), "duplicate_key", "/".join(str(p) for p in key))
 
 
 def _mark_duplicates(template: Template, header: dict[str, str], rows: list) -> None:
-    def key(record: dict[str, Any]) -> tuple | None:
-        parts = tuple(record.get(k) for k in template.key)
-        return parts if all(p is not None for p in parts) else None
-
-    counts = Counter(k for *_, record, _ in rows if (k := key(record)) is not None)
-    first_key = template.key[-1] if template.dataset != "target" else template.key[0]
+    counts = Counter(k for *_, record, _ in rows if (k := natural_key(template, record)) is not None)
     for number, _, record, errors in rows:
-        k = key(record)
+        k = natural_key(template, record)
         if k is not None and counts[k] > 1:
-            detail = "/".join(str(p) for p in k)
-            errors.append(RowError.of(number, header.get(first_key), "duplicate_key", detail))
+            errors.append(duplicate_error(template, header, number, k))
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A raw cell as JSON; an empty cell is null however the file wrote it."""
+    if value == "":
+        return None
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)

@@ -1,0 +1,374 @@
+"""Large CSV files through DuckDB's own reader, with bounded memory.
+
+DuckDB reads the file. Each distinct value of the columns whose values
+repeat (districts, categories, dates, counts, flags, credit codes) is checked
+once, by the same Python function the small-file path uses; amounts and free
+text are checked by pattern in SQL. The rows are judged in SQL against those
+lookups, and the rows every check passes stream into the landing table in
+batches. The few that fail a check, or that SQL cannot judge (an amount
+written `1,234`, a totals row), go through the per-row Python checks, so a
+row gets the same verdict, reasons and row number as on the small-file path.
+Files with quoted line breaks fall back to that path."""
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest import normalise, readers, validate
+from ingest.errors import UnionKpiError
+from ingest.templates import Template
+
+BULK_BYTES = 16 * 1024 * 1024  # text files larger than this take this path
+HEAD_BYTES = 256 * 1024  # enough for the title rows and the header
+BATCH_ROWS = 250_000
+EXTRA_COLUMNS = 16  # cells beyond the header's width are read and ignored
+# Kinds whose distinct values are few: each is checked once, in Python.
+LOOKED_UP = {"date", "int", "year", "flag", "district", "category", "uscc"}
+# A leading or trailing character that str.strip() may remove (a superset):
+# such cells are left to the Python checks.
+_SPACE = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+PATTERNS = {
+    "money_1": r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
+    "money_10000": r"^[0-9]{1,9}(\.[0-9]{1,6})?$",
+    "rate": r"^[0-9]{1,10}(\.[0-9]{1,4})?$",
+    "formula": r"^[=+\-@]",
+    "edge_space": f"^{_SPACE}|{_SPACE}$",
+}
+ARROW_TYPES = {
+    "date": pa.date32(),
+    "int": pa.int32(),
+    "year": pa.int32(),
+    "flag": pa.bool_(),
+    "district": pa.string(),
+    "category": pa.string(),
+    "uscc": pa.string(),
+}
+
+
+class NotForBulk(Exception):
+    """This file is better read by the small-file path."""
+
+
+def read_elsewhere(error: duckdb.Error) -> bool:
+    """DuckDB's reader gave up on something the small-file path reads:
+    quoted line breaks, or text that is not UTF-8 after all (GB18030)."""
+    text = str(error)
+    return isinstance(error, duckdb.InvalidInputException) and ("new lines" in text or "Invalid unicode" in text)
+
+
+def eligible(path: Path) -> bool:
+    if path.stat().st_size <= BULK_BYTES:
+        return False
+    with path.open("rb") as handle:
+        return not handle.read(8).startswith((readers.ZIP_MAGIC, readers.OLE_MAGIC))
+
+
+@dataclass
+class Plan:
+    """How a file is written and where its data starts."""
+
+    csv: Path  # the file, or a UTF-8 copy of it
+    delimiter: str
+    header: validate.Header
+    first_line: int  # the line of the first record after the header
+    width: int
+    title_texts: list[str]
+    blank_lines: np.ndarray  # empty lines after the header (DuckDB skips them)
+
+    @property
+    def template(self) -> Template:
+        return self.header.template
+
+    def source_rows(self, records: np.ndarray) -> np.ndarray:
+        """The line a person sees for records k (from 0) of the data: the line
+        L where L minus the blank lines before L is first_line + k."""
+        base = self.first_line + records.astype(np.int64)
+        thresholds = self.blank_lines - np.arange(len(self.blank_lines), dtype=np.int64)
+        return base + np.searchsorted(thresholds, base, side="right")
+
+
+def plan(path: Path, work: Path, dataset: str | None) -> Plan:
+    """Raises UnionKpiError as the small-file path would (unknown template,
+    missing column, unknown encoding), NotForBulk when that path should read
+    the file."""
+    source = _as_utf8(path, work / f"{path.name}.utf8.csv")
+    with source.open("rb") as handle:
+        head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
+    text = head[: head.rfind(b"\n") + 1].decode("utf-8", errors="replace")
+    rows = readers._read_csv(text)
+    header = validate.find_template(readers.Sheet(None, rows[: validate.HEADER_SEARCH_ROWS + 2]), dataset)
+    if header.template.dataset == "target" or len(rows) <= header.row_index + 1:
+        raise NotForBulk("a target file, or no data in the first lines")
+    if any("\n" in str(cell) or "\r" in str(cell) for _, cells in rows for cell in cells):
+        raise NotForBulk("quoted line breaks")
+    first_line = rows[header.row_index + 1][0]
+    titles = (normalise.text(c) for _, cells in rows[: header.row_index] for c in cells)
+    return Plan(
+        csv=source,
+        delimiter=max(",\t;", key="\n".join(text.splitlines()[:20]).count),
+        header=header,
+        first_line=first_line,
+        width=max(len(rows[header.row_index][1]), max(header.positions) + 1),
+        title_texts=[t for t in titles if t],
+        blank_lines=_blank_lines(source, first_line),
+    )
+
+
+def _as_utf8(path: Path, target: Path) -> Path:
+    """The file itself when its head reads as UTF-8 (DuckDB checks the
+    rest), else a UTF-8 copy of it from GB18030; neither: unknown_encoding,
+    as for small files."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    try:
+        head.decode("utf-8")
+        return path
+    except UnicodeDecodeError as error:
+        if error.start >= len(head) - 3:  # a character cut by the read
+            return path
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+            for block in iter(lambda: source.read(1 << 22), b""):
+                out.write(decoder.decode(block))
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as error:
+        raise UnionKpiError("unknown_encoding") from error
+    return target
+
+
+def _blank_lines(path: Path, first_line: int) -> np.ndarray:
+    found: set[int] = set()
+    line = 1  # the line the current block starts on
+    with path.open("rb") as handle:
+        previous = b""
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            data = previous[-2:] + block
+            start_line = line - previous[-2:].count(b"\n")
+            for mark in (b"\n\n", b"\n\r\n"):
+                at = data.find(mark)
+                while at != -1:
+                    found.add(start_line + data.count(b"\n", 0, at) + 1)
+                    at = data.find(mark, at + 1)
+            line += block.count(b"\n")
+            previous = block
+    return np.array(sorted(b for b in found if b >= first_line), dtype=np.int64)
+
+
+def _reader(plan: Plan) -> str:
+    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(plan.width + EXTRA_COLUMNS))
+    return (
+        f"read_csv($path, skip = $skip, header = false, columns = {{{columns}}}, delim = $delim, quote = '\"', "
+        "escape = '\"', null_padding = true, auto_detect = false, strict_mode = false)"
+    )
+
+
+def _params(plan: Plan) -> dict[str, Any]:
+    return {"path": str(plan.csv), "skip": plan.first_line - 1, "delim": plan.delimiter}
+
+
+def _raw(plan: Plan, name: str) -> str:
+    position = next((p for p, c in plan.header.positions.items() if c.name == name), None)
+    return f"r.c{position}" if position is not None else "null::varchar"
+
+
+def judge_sql(plan: Plan, only_district: str | None) -> str:
+    """One row per record: the typed landing columns, `clean` when every
+    check passed, and the raw cells of the other rows."""
+    typed, cells, joins = [], [], []
+    for column in plan.template.columns:
+        raw, name = _raw(plan, column.name), column.name
+        if column.kind in LOOKED_UP:
+            joins.append(f"left join lookup_{name} as l_{name} on l_{name}.raw = {raw}")
+            typed.append(f"l_{name}.typed as {name}")
+            good = f"coalesce(l_{name}.ok, false)"
+        elif column.kind == "money":
+            scale = plan.header.scales.get(name, 1)
+            value = f"cast(try_cast({raw} as decimal(18, 6)) * {scale} as decimal(18, 2))"
+            typed.append(f"{value} as {name}")
+            good = f"regexp_matches({raw}, $money_{scale}) and coalesce({value} <= $max_amount, false)"
+        elif column.kind == "rate":
+            typed.append(f"try_cast({raw} as decimal(18, 4)) as {name}")
+            good = f"regexp_matches({raw}, $rate)"
+        else:  # free text
+            typed.append(f"{raw} as {name}")
+            good = f"not regexp_matches({raw}, $formula) and not regexp_matches({raw}, $edge_space)"
+        empty_ok = "false" if column.required else "true"
+        cells.append(f"case when {raw} is null then {empty_ok} else coalesce({good}, false) end")
+    checks = ["cells_ok"]
+    names = {c.name for c in plan.template.columns}
+    for later, earlier in validate.LATER_THAN.items():
+        if {later, earlier} <= names:
+            checks.append(f"coalesce({later} >= {earlier}, true)")
+    if plan.template.dataset == "certification":
+        checks.append("not (status = '达标' and certified_date is null)")
+    if only_district:
+        checks.append("district_code = $only_district")
+    raw = ", ".join(f"r.c{i}" for i in range(plan.width))
+    raw_cells = ", ".join(f"case when not clean then c{i} end as c{i}" for i in range(plan.width))
+    return (
+        f"with r as (select row_number() over () - 1 as record, * from {_reader(plan)}), "
+        f"typed as (select r.record, {', '.join(typed)}, {' and '.join(f'({c})' for c in cells)} as cells_ok, "
+        f"{raw} from r {' '.join(joins)}), "
+        f"judged as (select *, {' and '.join(checks)} as clean from typed) "
+        f"select record, {', '.join(c.name for c in plan.template.columns)}, clean, {raw_cells} from judged"
+    )
+
+
+def stream(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    *,
+    load_id: str,
+    seq: int,
+    today: date,
+    only_district: str | None,
+    progress: Callable[[int, int], None],
+) -> tuple[int, validate.Parsed]:
+    """Insert the file's clean rows into the landing table (inside the
+    caller's transaction); return how many, and the other rows as the Python
+    checks judged them (clean rows that turned out to repeat a key among
+    them, quarantined)."""
+    template, header = plan.template, plan.header
+    reader = duckdb.connect()
+    try:
+        total = _register_lookups(reader, plan, today)
+        sql = judge_sql(plan, only_district)
+        offered = {**_params(plan), **PATTERNS, "max_amount": validate.max_amount(), "only_district": only_district}
+        params = {k: v for k, v in offered.items() if re.search(rf"\${k}\b", sql)}
+        rest = validate.Parsed(template, header=header.written)
+        odd: list[tuple[int, dict[str, Any], dict[str, Any], list[validate.RowError]]] = []
+        cache: dict[tuple[str, Any], Any] = {}
+        done = inserted = 0
+        for batch in reader.execute(sql, params).to_arrow_reader(BATCH_ROWS):
+            # joins do not keep the file's order: number rows by record
+            rows = pa.array(plan.source_rows(batch.column("record").to_numpy()).astype(np.int32))
+            clean = pc.fill_null(batch.column("clean"), False)
+            good = pa.Table.from_batches([batch]).select([c.name for c in template.columns]).filter(clean)
+            good = good.append_column("source_row", rows.filter(clean))
+            good = good.append_column("load_id", pa.repeat(load_id, good.num_rows))
+            good = good.append_column("load_seq", pa.repeat(seq, good.num_rows).cast(pa.int32()))
+            con.execute(f"insert into {template.dataset} by name select * from good")
+            others = batch.filter(pc.invert(clean))
+            numbers = rows.filter(pc.invert(clean)).to_pylist()
+            cell_columns = [others.column(f"c{i}").to_pylist() for i in range(plan.width)]
+            for index, number in enumerate(numbers):
+                cells = [column[index] for column in cell_columns]
+                if validate.skipped_row(cells):
+                    continue
+                raw = {c.name: cells[p] for p, c in header.positions.items()}
+                record, errors = validate.check_row(
+                    template, header.written, raw, header.scales, number, today, cache, only_district
+                )
+                odd.append((number, raw, record, errors))
+            inserted += good.num_rows
+            done += batch.num_rows
+            progress(done, total)
+    finally:
+        reader.close()
+    inserted -= _move_duplicates(con, plan, load_id, odd, today)
+    for number, raw, record, errors in sorted(odd, key=lambda o: o[0]):
+        if errors:
+            rest.quarantined.append((number, {k: validate.jsonable(v) for k, v in raw.items()}, errors))
+        else:
+            record["source_row"] = number
+            rest.records.append(record)
+    return inserted, rest
+
+
+def _register_lookups(reader: duckdb.DuckDBPyConnection, plan: Plan, today: date) -> int:
+    """Check each distinct value of the looked-up columns once; the number
+    of records in the file."""
+    looked = [(p, c) for p, c in plan.header.positions.items() if c.kind in LOOKED_UP]
+    lists = ", ".join(f"list(distinct c{p}) filter (where c{p} is not null)" for p, _ in looked)
+    found = reader.execute(f"select count(*) {', ' + lists if lists else ''} from {_reader(plan)}", _params(plan))
+    total, *values = found.fetchone()
+    for column in (c for c in plan.template.columns if c.kind in LOOKED_UP):
+        distinct = next((v for (p, c), v in zip(looked, values, strict=True) if c is column), None) or []
+        scale = plan.header.scales.get(column.name, 1)
+        checked = [validate.check_cell(plan.template, column, v, scale, today) for v in distinct]
+        checked_values = pa.table(  # noqa: F841 (read by duckdb)
+            {
+                "raw": pa.array(distinct, pa.string()),
+                "typed": pa.array([t for t, _ in checked], ARROW_TYPES[column.kind]),
+                "ok": pa.array([t is not None and not problems for t, problems in checked], pa.bool_()),
+            }
+        )
+        reader.execute(f"create temp table lookup_{column.name} as select * from checked_values")
+    return total
+
+
+def _move_duplicates(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    load_id: str,
+    odd: list[tuple[int, dict[str, Any], dict[str, Any], list[validate.RowError]]],
+    today: date,
+) -> int:
+    """A key that appears twice in the file quarantines every row with it,
+    whichever path judged the row; how many clean rows that took back."""
+    template, header = plan.template, plan.header
+    keys = ", ".join(template.key)
+    odd_keys = [k for *_, record, _ in odd if (k := validate.natural_key(template, record)) is not None]
+    others = _key_table(template, odd_keys)  # noqa: F841 (read by duckdb)
+    repeated = con.execute(
+        f"select {keys} from (select {keys} from {template.dataset} where load_id = $load_id "
+        f"union all select {keys} from others) group by all having count(*) > 1",
+        {"load_id": load_id},
+    ).fetchall()
+    if not repeated:
+        return 0
+    repeated_keys = set(repeated)
+    for number, _, record, errors in odd:
+        key = validate.natural_key(template, record)
+        if key in repeated_keys:
+            errors.append(validate.duplicate_error(template, header.written, number, key))
+    repeats = _key_table(template, repeated)  # noqa: F841 (read by duckdb)
+    matches = " and ".join(f"t.{k} = repeats.{k}" for k in template.key)
+    clean_rows = {
+        row
+        for (row,) in con.execute(
+            f"delete from {template.dataset} as t using repeats where t.load_id = $load_id and {matches} "
+            "returning t.source_row",
+            {"load_id": load_id},
+        ).fetchall()
+    }
+    cache: dict[tuple[str, Any], Any] = {}
+    for number, cells in _records(plan, clean_rows):
+        raw = {c.name: cells[p] if p < len(cells) else None for p, c in header.positions.items()}
+        record, errors = validate.check_row(template, header.written, raw, header.scales, number, today, cache)
+        errors.append(
+            validate.duplicate_error(template, header.written, number, validate.natural_key(template, record))
+        )
+        odd.append((number, raw, record, errors))
+    return len(clean_rows)
+
+
+def _key_table(template: Template, keys: list[tuple]) -> pa.Table:
+    return pa.table(
+        {
+            name: pa.array([k[i] for k in keys], ARROW_TYPES.get(template.column(name).kind, pa.string()))
+            for i, name in enumerate(template.key)
+        }
+    )
+
+
+def _records(plan: Plan, wanted: set[int]) -> Iterator[tuple[int, list[str]]]:
+    """The raw cells of the records on the given lines, read again."""
+    with plan.csv.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=plan.delimiter)
+        start = 1
+        for record in reader:
+            if start in wanted:
+                yield start, record
+            start = reader.line_num + 1
