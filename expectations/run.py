@@ -3,12 +3,12 @@ warehouse file and build the Data Docs into the home folder. Each
 expectation carries a severity (blocking or warning) and a Chinese and
 English description in its meta."""
 
+import html
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
-
-import duckdb
 
 from ingest.paths import Home
 
@@ -23,13 +23,15 @@ def load_suites(prefix: str = "") -> list[dict[str, Any]]:
 
 def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[str, Any]]:
     """One result per expectation: suite, type, severity, success, descriptions.
-    The warehouse is only ever opened read-only."""
+    The expectations run as SQL inside DuckDB on whole tables; the warehouse
+    is only ever opened read-only, and closed again before this returns."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
+
+    from expectations.duckdb_source import DuckDBDatasource
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
@@ -42,15 +44,48 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
-    source = context.data_sources.add_pandas("warehouse")
+    # A call validates one part (landing or marts), yet the Data Docs list
+    # every suite's latest result: results are kept with the docs, the
+    # latest per suite.
+    context.add_store(
+        "latest_results",
+        {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(home.data_docs / "results"),
+            },
+        },
+    )
+    context.variables.validation_results_store_name = "latest_results"
+    sources: dict[str, DuckDBDatasource] = {}
+
+    def source(schema: str) -> DuckDBDatasource:
+        """One datasource per schema: GX takes a table's schema from its datasource."""
+        if schema not in sources:
+            sources[schema] = context.data_sources.add_duckdb(
+                f"warehouse_{schema}",
+                connection_string=f"duckdb:///{warehouse}",
+                default_schema=schema,
+                # read-only: a read-write handle would block the dbt build
+                kwargs={"connect_args": {"read_only": True}},
+            )
+        return sources[schema]
+
     results: list[dict[str, Any]] = []
-    # Whole tables are read at once: uniqueness and sums need all the rows.
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
         for spec in load_suites(prefix):
+            for earlier in (home.data_docs / "results" / spec["name"], home.data_docs / "validations" / spec["name"]):
+                shutil.rmtree(earlier, ignore_errors=True)
             meta = spec["meta"]
-            frame = con.execute(meta["query"] if "query" in meta else f"select * from {meta['table']}").df()
-            asset = source.add_dataframe_asset(spec["name"])
-            batch = asset.add_batch_definition_whole_dataframe("whole_table")
+            if "query" in meta:
+                # GX takes only queries that start with `select`; some start with `with`
+                query = f"select * from ({meta['query']})"
+                asset = source("main").add_query_asset(spec["name"], query=query)
+            else:
+                schema, table = meta["table"].split(".")
+                asset = source(schema).add_table_asset(spec["name"], table_name=table)
+            batch = asset.add_batch_definition_whole_table("whole_table")
             suite = context.suites.add(
                 gx.ExpectationSuite(
                     name=spec["name"],
@@ -68,8 +103,7 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
                 gx.Checkpoint(
                     name=f"{spec['name']}_checkpoint",
                     validation_definitions=[definition],
-                    actions=[UpdateDataDocsAction(name="docs", site_names=["unionkpi"])],
-                    # name the offending rows (districts, months), not just values
+                    # name the offending rows (district, load, source row), not just values
                     result_format={
                         "result_format": "COMPLETE",
                         "unexpected_index_column_names": meta.get("index_columns", []),
@@ -78,34 +112,71 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
                     else "SUMMARY",
                 )
             )
-            run = checkpoint.run(batch_parameters={"dataframe": frame})
+            run = checkpoint.run()
             for validation in run.run_results.values():
-                for outcome in validation.results:
-                    config = outcome.expectation_config
-                    column = config.kwargs.get("column")
-                    results.append(
-                        {
-                            "name": f"{spec['name']}.{config.type}" + (f"({column})" if column else ""),
-                            "message": f"{config.meta.get('description_zh', '')} / "
-                            f"{config.meta.get('description_en', '')}",
-                            "suite": spec["name"],
-                            "type": config.type,
-                            "column": config.kwargs.get("column"),
-                            "severity": config.meta.get("severity", "blocking"),
-                            "success": bool(outcome.success),
-                            "description_zh": config.meta.get("description_zh", ""),
-                            "description_en": config.meta.get("description_en", ""),
-                            "unexpected_count": outcome.result.get("unexpected_count"),
-                            "offending": [
-                                {k: str(v) for k, v in row.items()}
-                                for row in (outcome.result.get("unexpected_index_list") or [])[:50]
-                            ],
-                            "partial_unexpected_list": [
-                                str(v) for v in (outcome.result.get("partial_unexpected_list") or [])[:10]
-                            ],
-                        }
-                    )
+                results += [_result(spec["name"], outcome) for outcome in validation.results]
+        # once, after all the suites (an UpdateDataDocsAction per checkpoint
+        # would rebuild the index each time)
+        context.build_data_docs(site_names=["unionkpi"])
+        _list_latest_results(home.data_docs)
+    finally:
+        for opened in sources.values():
+            opened.close()
     return results
+
+
+def _result(suite: str, outcome: Any) -> dict[str, Any]:
+    config = outcome.expectation_config
+    column = config.kwargs.get("column")
+    # pair and compound expectations are named by their columns too, so two
+    # in one suite keep apart
+    columns = [config.kwargs[k] for k in ("column", "column_A", "column_B") if k in config.kwargs]
+    columns = columns or config.kwargs.get("column_list", [])
+    return {
+        "name": f"{suite}.{config.type}" + (f"({', '.join(columns)})" if columns else ""),
+        "message": f"{config.meta.get('description_zh', '')} / {config.meta.get('description_en', '')}",
+        "suite": suite,
+        "type": config.type,
+        "column": column,
+        "severity": config.meta.get("severity", "blocking"),
+        "success": bool(outcome.success),
+        "description_zh": config.meta.get("description_zh", ""),
+        "description_en": config.meta.get("description_en", ""),
+        "unexpected_count": outcome.result.get("unexpected_count"),
+        "offending": [{k: str(v) for k, v in row.items()} for row in _offending_rows(outcome.result)[:50]],
+        "partial_unexpected_list": [str(v) for v in (outcome.result.get("partial_unexpected_list") or [])[:10]],
+    }
+
+
+def _list_latest_results(site: Path) -> None:
+    """GX's index page draws its tables with scripts from CDNs, so on a
+    network without the internet it is blank. A plain list of every suite's
+    latest result, with its status, goes at the top of it."""
+    described = {s["name"]: s["meta"] for s in load_suites()}
+    items = []
+    for stored in sorted((site / "results").glob("*/*/*/*.json")):
+        suite = stored.relative_to(site / "results").parts[0]
+        page = next((site / "validations" / suite).rglob("*.html"), None)
+        if page is None or suite not in described:
+            continue
+        outcomes = json.loads(stored.read_text(encoding="utf-8"))["results"]
+        failed = [o["expectation_config"]["meta"].get("severity", "blocking") for o in outcomes if not o["success"]]
+        status = "✗ 未通过 / failed" if "blocking" in failed else "! 警告 / warning" if failed else "✓ 通过 / passed"
+        meta = described[suite]
+        about = html.escape(f"{meta['description_zh']} / {meta['description_en']}")
+        items.append(f'<li>{status}: <a href="{page.relative_to(site).as_posix()}">{suite}</a> {about}</li>')
+    heading = "<h2>各套检查的最新结果 / Latest result of each suite</h2>"
+    listed = f'<section class="container">{heading}<ul>{"".join(items)}</ul></section>'
+    index = site / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("<body>", f"<body>{listed}", 1), encoding="utf-8")
+
+
+def _offending_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The offending rows by the suite's index columns. On SQL, GX gives no
+    row index for compound uniqueness; its unexpected values (the repeated
+    key with its load) name the rows instead."""
+    values = result.get("partial_unexpected_list") or []
+    return result.get("unexpected_index_list") or [v for v in values if isinstance(v, dict)]
 
 
 def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
