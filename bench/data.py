@@ -230,12 +230,10 @@ def _split(big: Path, folder: Path, limit: int) -> list[str]:
 
 
 def ingest_size_limit() -> int:
-    """The largest file `unionkpi ingest` accepts (its max_bytes default)."""
-    import inspect
+    """The largest file `unionkpi ingest` accepts (UNIONKPI_MAX_FILE_MB)."""
+    from ingest.paths import max_file_bytes
 
-    from ingest import load
-
-    return int(inspect.signature(load.ingest_file).parameters["max_bytes"].default)
+    return max_file_bytes()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -241,6 +241,9 @@ def stream(
     them, quarantined)."""
     template, header = plan.template, plan.header
     reader = duckdb.connect()
+    # The lookups are the hash tables, the file streams past them; left to
+    # itself DuckDB may build on the file (memory growing with its size).
+    reader.execute("set disabled_optimizers = 'build_side_probe_side'")
     try:
         total = _register_lookups(reader, plan, today)
         sql = judge_sql(plan, only_district)
