@@ -244,7 +244,7 @@ def drill_section(
         st.info(t("subject.empty", lang))
         return
 
-    streets = streets.assign(label=[i18n.category_label(key, lang) for key in streets["key"]])
+    streets = streets.assign(label=[subjects.street_label(key, lang) for key in streets["key"]])
     measure = subjects.field(fields, measure_key)
     title = t("subject.streets_of", lang, district=district_name)
     _scale, unit = subjects.screen_scale(measure, lang)

@@ -10,8 +10,10 @@ two can never disagree about what a column holds.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -19,6 +21,7 @@ from dashboards import charts, i18n
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
 from dashboards.queries import UNKNOWN_DISTRICT
+from ingest.paths import REFERENCE
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,20 @@ def district_names(districts: pd.DataFrame, lang: Lang, short: bool = True) -> d
     return names
 
 
+@cache
+def _street_names_en() -> dict[str, str]:
+    """Street and town names in English, from the reference list that also
+    seeds marts.dim_subdistrict."""
+    with (REFERENCE / "subdistricts.csv").open(encoding="utf-8") as handle:
+        return {row["subdistrict_name_zh"]: row["subdistrict_name_en"] for row in csv.DictReader(handle)}
+
+
+def street_label(value: object, lang: Lang) -> str:
+    """A street or town as written in the returns, in English where known."""
+    label = i18n.category_label(value, lang)
+    return _street_names_en().get(label, label) if lang == "en" else label
+
+
 def label_keys(frame: pd.DataFrame, dimension: str, lang: Lang, districts: pd.DataFrame) -> pd.DataFrame:
     """Add ``label`` (what the table shows) and ``short_label`` (what a chart's
     axis shows: 浦东 for 浦东新区) for each ``key``; for districts also
@@ -286,7 +303,8 @@ def label_keys(frame: pd.DataFrame, dimension: str, lang: Lang, districts: pd.Da
         result["label"] = [names.get(str(code), str(code)) for code in result["key"]]
         result["short_label"] = [short.get(str(code), str(code)) for code in result["key"]]
     else:
-        result["label"] = [i18n.category_label(value, lang) for value in result["key"]]
+        label = street_label if dimension == "subdistrict" else i18n.category_label
+        result["label"] = [label(value, lang) for value in result["key"]]
         result["short_label"] = result["label"]
     return result
 
@@ -352,6 +370,8 @@ def records_for_display(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         for column in CATEGORY_COLUMNS:
             if column in result:
                 result[column] = [i18n.category_label(v, lang) if pd.notna(v) else None for v in result[column]]
+        if "subdistrict" in result:
+            result["subdistrict"] = [street_label(v, lang) if pd.notna(v) else None for v in result["subdistrict"]]
     for column in FLAG_COLUMNS:
         if column in result:
             result[column] = [i18n.yes_no(v, lang) for v in result[column]]
