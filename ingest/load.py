@@ -4,6 +4,7 @@ of one file in a single transaction."""
 
 import json
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -226,6 +227,10 @@ def _ingest_bulk(
 ) -> Entry | None:
     """A large CSV through DuckDB's reader, in one transaction; None when
     the small-file path should read it instead."""
+    # This process holds the landing lock: a work folder left by an ingest
+    # killed mid-file is nobody's now.
+    for stale in home.root.glob(".bulk-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=home.root, prefix=".bulk-") as work:
         try:
             plan = bulk.plan(path, Path(work), dataset)

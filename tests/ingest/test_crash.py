@@ -9,16 +9,17 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from ingest import bulk
 from tests.ingest.test_load import LEGAL_AID_HEADER
 
-ROWS = 120_000
 KILL_AFTER_SECONDS = (1.0, 2.0, 3.0)
 
 
-def big_csv(path: Path) -> Path:
+def big_csv(path: Path, rows: int) -> Path:
     lines = [",".join(LEGAL_AID_HEADER)]
-    lines += [f"K-{i},杨浦,2026-03-{i % 28 + 1:02d},,劳动报酬,1,0.5,办理中" for i in range(ROWS)]
+    lines += [f"K-{i},杨浦,2026-03-{i % 28 + 1:02d},,劳动报酬,1,0.5,办理中" for i in range(rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -38,8 +39,11 @@ def consistent(landing: Path) -> tuple[int, int]:
         )
 
 
-def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path):
-    source = big_csv(tmp_path / "杨浦_2026年3月.csv")
+# 120,000 rows (5 MB) take the small-file path, 600,000 (25 MB) DuckDB's reader
+@pytest.mark.parametrize("rows", [120_000, 600_000])
+def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path, rows):
+    source = big_csv(tmp_path / "杨浦_2026年3月.csv", rows)
+    assert bulk.eligible(source) == (rows > 120_000)
     env = {**os.environ, "UNIONKPI_TODAY": "2026-11-22"}
     seen_partial_states = set()
     for attempt, delay in enumerate(KILL_AFTER_SECONDS):
@@ -51,11 +55,12 @@ def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path):
         assert process.wait() == -signal.SIGKILL, "the ingest finished before it could be killed"
         if (home / "landing.duckdb").exists():
             state = consistent(home / "landing.duckdb")
-            assert state in {(0, 0), (1, ROWS)}
+            assert state in {(0, 0), (1, rows)}
             seen_partial_states.add(state)
         rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert rerun.returncode == 0, rerun.stderr
-        assert consistent(home / "landing.duckdb") == (1, ROWS)
+        assert consistent(home / "landing.duckdb") == (1, rows)
+        assert not list(home.glob(".bulk-*"))  # no work folder left behind
     # at least one kill landed mid-file, after the landing database was open
     # and before the commit, and left no trace of the file
     assert (0, 0) in seen_partial_states
