@@ -25,39 +25,9 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
     """One result per expectation: suite, type, severity, success, descriptions.
     The expectations run as SQL inside DuckDB on whole tables; the warehouse
     is only ever opened read-only, and closed again before this returns."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
     from expectations.duckdb_source import DuckDBDatasource
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    context.add_data_docs_site(
-        site_name="unionkpi",
-        site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home.data_docs)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    # A call validates one part (landing or marts), yet the Data Docs list
-    # every suite's latest result: results are kept with the docs, the
-    # latest per suite.
-    context.add_store(
-        "latest_results",
-        {
-            "class_name": "ValidationResultsStore",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(home.data_docs / "results"),
-            },
-        },
-    )
-    context.variables.validation_results_store_name = "latest_results"
+    context = _context(home)
     sources: dict[str, DuckDBDatasource] = {}
 
     def source(schema: str) -> DuckDBDatasource:
@@ -85,34 +55,7 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
             else:
                 schema, table = meta["table"].split(".")
                 asset = source(schema).add_table_asset(spec["name"], table_name=table)
-            batch = asset.add_batch_definition_whole_table("whole_table")
-            suite = context.suites.add(
-                gx.ExpectationSuite(
-                    name=spec["name"],
-                    meta=spec["meta"],
-                    expectations=[
-                        ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"])
-                        for e in spec["expectations"]
-                    ],
-                )
-            )
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=spec["name"], data=batch, suite=suite)
-            )
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"{spec['name']}_checkpoint",
-                    validation_definitions=[definition],
-                    # name the offending rows (district, load, source row), not just values
-                    result_format={
-                        "result_format": "COMPLETE",
-                        "unexpected_index_column_names": meta.get("index_columns", []),
-                    }
-                    if meta.get("index_columns")
-                    else "SUMMARY",
-                )
-            )
-            run = checkpoint.run()
+            run = _checkpoint(context, spec, asset.add_batch_definition_whole_table("whole_table")).run()
             for validation in run.run_results.values():
                 results += [_result(spec["name"], outcome) for outcome in validation.results]
         # once, after all the suites (an UpdateDataDocsAction per checkpoint
@@ -123,6 +66,65 @@ def check_warehouse(warehouse: Path, home: Home, prefix: str = "") -> list[dict[
         for opened in sources.values():
             opened.close()
     return results
+
+
+def _context(home: Home) -> Any:
+    """An ephemeral GX context whose Data Docs and latest results live in
+    the home."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(
+        site_name="unionkpi",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home.data_docs)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    # A call validates one part (landing or marts), yet the Data Docs list
+    # every suite's latest result: results are kept with the docs, the
+    # latest per suite.
+    context.add_store(
+        "latest_results",
+        {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(home.data_docs / "results"),
+            },
+        },
+    )
+    context.variables.validation_results_store_name = "latest_results"
+    return context
+
+
+def _checkpoint(context: Any, spec: dict[str, Any], batch: Any) -> Any:
+    """The suite as GX objects: suite, validation definition, checkpoint."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    expectations = [
+        ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e["meta"]) for e in spec["expectations"]
+    ]
+    suite = context.suites.add(gx.ExpectationSuite(name=spec["name"], meta=spec["meta"], expectations=expectations))
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=spec["name"], data=batch, suite=suite))
+    index_columns = spec["meta"].get("index_columns")
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{spec['name']}_checkpoint",
+            validation_definitions=[definition],
+            # name the offending rows (district, load, source row), not just values
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns}
+            if index_columns
+            else "SUMMARY",
+        )
+    )
 
 
 def _result(suite: str, outcome: Any) -> dict[str, Any]:

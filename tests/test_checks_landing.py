@@ -180,6 +180,14 @@ def _bad_landing(home: Home) -> dict[str, list[dict[str, str]]]:
         for source_row in (2, 3):
             _insert(con, dataset, {"load_id": f"DUP-{dataset}", "load_seq": seq, "source_row": source_row, **good})
         expected[name] = [{"load_id": f"DUP-{dataset}", **{k: str(good[k]) for k in key}}] * 2
+    # a load the steward withdrew is out of the gate, bad rows and all
+    _load(con, "WITHDRAWN", 200, "legal_aid")
+    _insert(
+        con,
+        "legal_aid",
+        {"load_id": "WITHDRAWN", "load_seq": 200, "source_row": 2, **GOOD["legal_aid"], "outcome": "调解"},
+    )
+    con.execute("insert into withdrawals values ('WITHDRAWN', 'steward', '标错 wrong', now())")
     con.close()
     return expected
 
