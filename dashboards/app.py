@@ -98,14 +98,18 @@ downloads.CAN_EXPORT.set(user.may("export"))
 downloads.ON_EXPORT.set(lambda file_name: access.audit(user, "export", file=file_name))
 queries.ON_REFUSAL.set(lambda asked: access.audit(user, "scope_refused", asked=asked, page=st.context.url))
 if user.district_scope is not None:
-    # A link naming other districts (filter or drill-down) is narrowed to
-    # the user's own district by the pages and the data layer; record it.
-    asked = [
-        code
-        for key in (ui.DISTRICTS_KEY, "drill")
-        for code in (st.query_params.get(key) or "").split(",")
-        if code and code != user.district_scope
-    ]
+    # A link, or a filter or drill-down value sent by a doctored browser,
+    # naming other districts is narrowed to the user's own district by the
+    # pages and the data layer; record it.
+    asked = sorted(
+        {
+            str(code).strip()
+            for key in (ui.DISTRICTS_KEY, "drill")
+            for value in (st.query_params.get(key), st.session_state.get(key))
+            for code in (value.split(",") if isinstance(value, str) else value or ())
+            if str(code).strip() and str(code).strip() != user.district_scope
+        }
+    )
     if asked:
         access.audit(user, "scope_refused", asked=asked, page=st.context.url)
 

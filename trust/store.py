@@ -191,6 +191,50 @@ def sign_in(home: Home, username: str, password: str) -> str:
     return token
 
 
+def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | None = None) -> str:
+    """A session token for someone the identity provider signed in (single
+    sign-on): the user whose user name is that e-mail address, compared
+    without regard to case; role and district come from that user. Unknown,
+    unverified and locked identities are refused; every attempt is audited.
+    No password is involved, so failures here do not count towards a
+    lockout (the provider guards its own sign-in)."""
+    address = (email or "").strip()
+    now = _now()
+    with connect(home) as con:
+        row = (
+            con.execute(
+                "select username, locked_until from users where lower(username) = lower(?) order by username limit 1",
+                [address],
+            ).fetchone()
+            if address
+            else None
+        )
+        reason = None
+        if row is None:
+            reason = "unknown_identity"
+        elif email_verified is False:
+            reason = "unverified_identity"
+        elif row[1] and datetime.fromisoformat(row[1]) > now:
+            reason = "locked"
+        if reason is None:
+            token = secrets.token_urlsafe(32)
+            con.execute(
+                "insert into sessions values (?, ?, ?, ?)",
+                [token, row[0], now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
+            )
+    if reason is not None:
+        log(home, row[0] if row else (address or None), "sign_in", ok=False, reason=reason, method="sso", email=address)
+        if reason == "locked":
+            raise UnionKpiError("account_locked")
+        raise UnionKpiError(
+            reason,
+            f"单点登录的身份未获授权：{address or '（无邮箱）'}。请联系数据管理员开通。",
+            f"This single sign-on identity is not authorised: {address or '(no e-mail)'}. Ask a data steward.",
+        )
+    log(home, row[0], "sign_in", ok=True, method="sso", email=address)
+    return token
+
+
 def session_user(home: Home, token: str | None) -> User | None:
     """The user of a live session, or None (unknown or expired)."""
     if not token:
