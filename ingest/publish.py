@@ -2,10 +2,13 @@
 then the blocking Great Expectations checks) and publish it by an atomic
 swap only when everything passes; the last good warehouse stays otherwise."""
 
+import fcntl
 import getpass
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +43,22 @@ class BuildResult:
 
 def build(home: Home, today: date) -> BuildResult:
     home.ensure()
+    with _one_at_a_time(home):
+        return _build(home, today)
+
+
+@contextmanager
+def _one_at_a_time(home: Home) -> Iterator[None]:
+    """Builds and rollbacks wait for each other: builds share the dbt target
+    folder, one build's pruning would delete another's file mid-build, and
+    an older build finishing last would publish older data over newer. The
+    kernel drops the lock when its holder dies, even by kill -9."""
+    with (home.root / "build.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _build(home: Home, today: date) -> BuildResult:
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%dT%H%M%S%f")
     build_path = home.builds / f"warehouse-{stamp}.duckdb"
     result = BuildResult(False, build_path)
@@ -109,23 +128,30 @@ def _blocking_failures(checks: list[dict]) -> list[dict]:
 
 def rollback(home: Home) -> str:
     """Publish again the build before the current one (kept in builds/)."""
-    entries = read_log(home)
-    current = entries[-1]["build"] if entries else None
-    earlier = [e["build"] for e in entries if e["build"] != current and (home.builds / e["build"]).exists()]
-    if not earlier:
-        raise UnionKpiError("no_earlier_publish")
-    previous = earlier[-1]
-    _link_over(home.builds / previous, home.warehouse)
-    _append_log(
-        home, {"at": _now(), "by": getpass.getuser(), "action": "rollback", "build": previous, "replaced": current}
-    )
+    with _one_at_a_time(home):
+        entries = read_log(home)
+        current = entries[-1]["build"] if entries else None
+        earlier = [e["build"] for e in entries if e["build"] != current and (home.builds / e["build"]).exists()]
+        if not earlier:
+            raise UnionKpiError("no_earlier_publish")
+        previous = earlier[-1]
+        _link_over(home.builds / previous, home.warehouse)
+        _append_log(
+            home, {"at": _now(), "by": getpass.getuser(), "action": "rollback", "build": previous, "replaced": current}
+        )
     return previous
 
 
 def read_log(home: Home) -> list[dict]:
     if not home.publish_log.exists():
         return []
-    return [json.loads(line) for line in home.publish_log.read_text(encoding="utf-8").splitlines() if line]
+    entries = []
+    for line in home.publish_log.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # blank, or cut short by a crash mid-append: that entry never completed
+    return entries
 
 
 def _included_loads(build_path: Path) -> list[str]:
@@ -142,8 +168,13 @@ def _now() -> str:
 
 
 def _append_log(home: Home, entry: dict) -> None:
-    with home.publish_log.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    with home.publish_log.open("a+b") as handle:
+        if handle.seek(0, os.SEEK_END):
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                line = b"\n" + line  # after a line a crash cut short, start a new one
+        handle.write(line)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -231,13 +262,16 @@ def _carry_check_history(build_path: Path, home: Home) -> None:
     history = home.root / "check_runs.jsonl"
     with duckdb.connect(str(build_path)) as con:
         con.execute("create schema if not exists quality")
+        # ignore_errors: a check killed mid-append leaves a cut-short line,
+        # which must not stop every later build (its row is all nulls).
         con.execute(
             "create or replace table quality.check_results as "
-            "select * from read_json(?, format = 'newline_delimited', union_by_name = true, "
+            "select * from read_json(?, format = 'newline_delimited', union_by_name = true, ignore_errors = true, "
             "columns = {run_id: 'varchar', \"at\": 'timestamptz', target: 'varchar', name: 'varchar', "
             "suite: 'varchar', type: 'varchar', \"column\": 'varchar', severity: 'varchar', "
             "success: 'boolean', description_zh: 'varchar', description_en: 'varchar', "
-            "unexpected_count: 'bigint', offending: 'json', partial_unexpected_list: 'json', message: 'varchar'})",
+            "unexpected_count: 'bigint', offending: 'json', partial_unexpected_list: 'json', message: 'varchar'}) "
+            "where run_id is not null",
             [str(history)],
         )
 
