@@ -775,7 +775,7 @@ def check_results(home: str | Path | None = None) -> pd.DataFrame:
     """The expectations of the latest checkpoint run on the landing data and
     on the marts (from the published warehouse's quality.check_results),
     failures first."""
-    return _frame(
+    frame = _frame(
         """
         with latest as (
             select run_id from (
@@ -793,6 +793,17 @@ def check_results(home: str | Path | None = None) -> pd.DataFrame:
         """,
         home=home,
     )
+    scope = SCOPE.get()
+    if scope is not None:
+        # a district user sees the checks, and of the offending rows only its own
+        frame["offending"] = [_own_rows(text, scope) for text in frame["offending"]]
+    return frame
+
+
+def _own_rows(offending: str | None, scope: str) -> str | None:
+    rows = json.loads(offending) if offending else []
+    own = [row for row in rows if isinstance(row, dict) and row.get("district_code") == scope]
+    return json.dumps(own, ensure_ascii=False) if own else None
 
 
 def loads(home: str | Path | None = None) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 from dashboards import charts, i18n
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
-from dashboards.queries import UNKNOWN_DISTRICT
+from dashboards.queries import SCOPE, UNKNOWN_DISTRICT
 from ingest.paths import REFERENCE
 
 
@@ -381,7 +381,11 @@ def records_for_display(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
 
 
 def scope_label(codes: Sequence[str], districts: pd.DataFrame, lang: Lang) -> str:
-    """全市, or the chosen districts' names (three at most, then 等N个区)."""
+    """全市, or the chosen districts' names (three at most, then 等N个区); a
+    district user's figures are its district's, whatever was chosen."""
+    scope = SCOPE.get()
+    if scope is not None:
+        codes = [scope]
     if not codes:
         return t("scope.city", lang)
     names = district_names(districts, lang, short=False)

@@ -190,9 +190,12 @@ def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
 
     at = datetime.now(SHANGHAI).isoformat(timespec="seconds")
     run_id = f"{at}-{target}"
+    lines = "".join(
+        json.dumps({"run_id": run_id, "at": at, "target": target, **result}, ensure_ascii=False) + "\n"
+        for result in results
+    )
+    # one write: a crash leaves the whole run or (at worst) one cut-off
+    # line, which readers skip, never a run missing some of its results
     with (home.root / "check_runs.jsonl").open("a", encoding="utf-8") as handle:
-        for result in results:
-            handle.write(
-                json.dumps({"run_id": run_id, "at": at, "target": target, **result}, ensure_ascii=False) + "\n"
-            )
+        handle.write(lines)
     return run_id

@@ -206,11 +206,6 @@ def test_every_page_and_every_export_for_each_role(role, monkeypatch, warehouse_
         assert logged == made  # every file made, and each logged once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="数据管理 page: the latest checks list offending rows of every district (queries.check_results is "
-    "not narrowed to the user's district); a district user sees other districts' figures there",
-)
 def test_a_district_user_sees_no_other_district_on_the_data_page(monkeypatch, warehouse_home):
     app = show(open_as(monkeypatch, warehouse_home, "district"), "data")
     assert not mentions_of_others(shown_text(app), warehouse_home)

@@ -1,5 +1,5 @@
-"""Street and town names read in English on the English pages, with the
-same names the warehouse's dim_subdistrict carries."""
+"""Labels that name places: streets and towns in English on the English
+pages (the names dim_subdistrict carries), and a district user's scope."""
 
 import duckdb
 import pandas as pd
@@ -26,3 +26,17 @@ def test_case_lists_show_streets_in_the_readers_language():
     assert list(shown["subdistrict"][:1]) == ["Waitan Subdistrict"]
     assert shown["subdistrict"].isna().iloc[1]
     assert list(subjects.records_for_display(cases, "zh")["subdistrict"][:1]) == ["外滩街道"]
+
+
+def test_a_district_users_scope_is_named_as_its_district_not_the_city(warehouse_db):
+    from dashboards import queries
+
+    with duckdb.connect(str(warehouse_db), read_only=True) as con:
+        districts = con.execute("select * from marts.dim_district").df()
+    assert subjects.scope_label([], districts, "zh") == "全市"
+    token = queries.SCOPE.set("310112")
+    try:
+        assert subjects.scope_label([], districts, "zh") == "闵行区"
+        assert subjects.scope_label(["310101"], districts, "en") == "Minhang"
+    finally:
+        queries.SCOPE.reset(token)
