@@ -238,6 +238,9 @@ def _ingest_bulk(
             return None
         template = plan.template
         entry = Entry(str(path), None, sha256, dataset=template.dataset)
+        # Finding repeated keys groups every row of the file: past this,
+        # DuckDB spills to disk rather than growing with the file.
+        con.execute("set memory_limit = '1GB'")
         con.begin()
         try:
             seq = _next_seq(con)
