@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboards import access, data, queries, ui
+from dashboards import access, data, downloads, queries, ui
 from dashboards.i18n import t
 from ingest.paths import REPO
 
@@ -197,7 +197,7 @@ def _quarantine(lang) -> None:
     if load_id:
         st.download_button(
             t("data.return_button", lang),
-            data=lambda: _annotated(load_id),
+            data=downloads.audited(lambda: _annotated(load_id), f"退回_{load_id}.xlsx"),
             file_name=f"退回_{load_id}.xlsx",
             on_click="ignore",
             key=f"return-{load_id}",
@@ -253,7 +253,10 @@ def _publishing(user, lang) -> None:
     docs = queries.home_dir() / "dbt" / "target" / "static_index.html"
     if docs.exists():
         st.download_button(
-            t("data.dbt_docs", lang), data=docs.read_bytes(), file_name="dbt_docs.html", on_click="ignore"
+            t("data.dbt_docs", lang),
+            data=downloads.audited(docs.read_bytes, "dbt_docs.html"),
+            file_name="dbt_docs.html",
+            on_click="ignore",
         )
     st.caption(t("data.data_docs", lang, path=str(queries.home_dir() / "data_docs" / "index.html")))
     if user.may("publish") and st.button(t("data.build", lang)):
