@@ -662,7 +662,8 @@ CATEGORY_EN: dict[str, str] = {
 
 def category_label(value: object, lang: Lang) -> str:
     """A stored category value for display; a blank one is named as such.
-    Street names have no English form and stay Chinese."""
+    Values without an English form here stay as written (street names are
+    translated by subjects.street_label)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
         return t("subject.blank", lang)
     text = str(value)
