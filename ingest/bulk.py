@@ -83,6 +83,7 @@ class Plan:
     first_line: int  # the line of the first record after the header
     width: int
     title_texts: list[str]
+    title_period: tuple[str, str] | None
     blank_lines: np.ndarray  # empty lines after the header (DuckDB skips them)
 
     @property
@@ -105,7 +106,7 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
     with source.open("rb") as handle:
         head = handle.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
     text = head[: head.rfind(b"\n") + 1].decode("utf-8", errors="replace")
-    rows = readers._read_csv(text)
+    rows = readers.csv_rows(text)
     header = validate.find_template(readers.Sheet(None, rows[: validate.HEADER_SEARCH_ROWS + 2]), dataset)
     if header.template.dataset == "target" or len(rows) <= header.row_index + 1:
         raise NotForBulk("a target file, or no data in the first lines")
@@ -113,13 +114,15 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
         raise NotForBulk("quoted line breaks")
     first_line = rows[header.row_index + 1][0]
     titles = (normalise.text(c) for _, cells in rows[: header.row_index] for c in cells)
+    title_texts = [t for t in titles if t]
     return Plan(
         csv=source,
-        delimiter=max(",\t;", key="\n".join(text.splitlines()[:20]).count),
+        delimiter=readers.delimiter(text),
         header=header,
         first_line=first_line,
         width=max(len(rows[header.row_index][1]), max(header.positions) + 1),
-        title_texts=[t for t in titles if t],
+        title_texts=title_texts,
+        title_period=validate.title_period([*title_texts, path.name]),
         blank_lines=_blank_lines(source, first_line),
     )
 
@@ -249,7 +252,9 @@ def stream(
         sql = judge_sql(plan, only_district)
         offered = {**_params(plan), **PATTERNS, "max_amount": validate.max_amount(), "only_district": only_district}
         params = {k: v for k, v in offered.items() if re.search(rf"\${k}\b", sql)}
-        rest = validate.Parsed(template, header=header.written)
+        rest = validate.Parsed(
+            template, header=header.written, title_period=plan.title_period, title_texts=plan.title_texts
+        )
         odd: list[tuple[int, dict[str, Any], dict[str, Any], list[validate.RowError]]] = []
         cache: dict[tuple[str, Any], Any] = {}
         done = inserted = 0

@@ -197,18 +197,8 @@ def ingest_file(
             results.append((entry, None))
             continue
         entry.dataset = outcome.template.dataset
-        declared = period or outcome.title_period
-        entry.period = list(declared or _period_from_rows(outcome) or []) or None
-        entry.rows_read = outcome.rows_read
-        entry.rows_loaded = len(outcome.records)
-        entry.rows_quarantined = len(outcome.quarantined)
-        entry.errors = [asdict(e) for e in outcome.errors]
-        if outcome.rows_read == 0 and not declared:
-            entry.errors = [_file_error(UnionKpiError("empty_file"))]
-        else:
-            entry.status = "loaded"
         results.append((entry, outcome))
-    _store(con, kept, results, submitted_by)
+    _store(con, kept, results, submitted_by, period)
     return [entry for entry, _ in results]
 
 
@@ -236,8 +226,7 @@ def _ingest_bulk(
             plan = bulk.plan(path, Path(work), dataset)
         except bulk.NotForBulk:
             return None
-        template = plan.template
-        entry = Entry(str(path), None, sha256, dataset=template.dataset)
+        entry = Entry(str(path), None, sha256, dataset=plan.template.dataset)
         # Finding repeated keys groups every row of the file: past this,
         # DuckDB spills to disk rather than growing with the file.
         con.execute("set memory_limit = '1GB'")
@@ -249,20 +238,7 @@ def _ingest_bulk(
                 con, plan, load_id=entry.load_id, seq=seq, today=today, only_district=only_district, progress=progress
             )
             _insert_rows(con, rest, entry.load_id, seq)
-            entry.rows_loaded = inserted + len(rest.records)
-            entry.rows_quarantined = len(rest.quarantined)
-            entry.rows_read = entry.rows_loaded + entry.rows_quarantined
-            entry.errors = [asdict(e) for e in rest.errors]
-            declared = period or validate.title_period([*plan.title_texts, path.name])
-            entry.period = list(declared or _period_in_landing(con, template, entry.load_id) or []) or None
-            if entry.rows_read == 0 and not declared:
-                entry.errors = [_file_error(UnionKpiError("empty_file"))]
-            else:
-                entry.status = "loaded"
-            codes = con.execute(
-                f"select distinct district_code from {template.dataset} where load_id = ?", [entry.load_id]
-            ).fetchall()
-            districts = _districts({c for (c,) in codes}, path.name, plan.title_texts)
+            districts = _settle(con, entry, rest, period, rows_streamed=inserted)
             _insert_load(con, entry, seq, kept, districts, submitted_by)
             con.commit()
         except duckdb.Error as error:
@@ -276,16 +252,47 @@ def _ingest_bulk(
     return entry
 
 
+def _settle(
+    con: duckdb.DuckDBPyConnection,
+    entry: Entry,
+    parsed: validate.Parsed,
+    period: tuple[str, str] | None,
+    rows_streamed: int = 0,
+) -> list[str]:
+    """A sheet's counts, errors, status and period once its rows are in the
+    landing data (this transaction), the same for both paths; the districts
+    it covers."""
+    entry.rows_loaded = rows_streamed + len(parsed.records)
+    entry.rows_quarantined = len(parsed.quarantined)
+    entry.rows_read = entry.rows_loaded + entry.rows_quarantined
+    entry.errors = [asdict(e) for e in parsed.errors]
+    declared = period or parsed.title_period
+    entry.period = list(declared or _period_in_landing(con, parsed.template, entry.load_id) or []) or None
+    if entry.rows_read == 0 and not declared:
+        entry.errors = [_file_error(UnionKpiError("empty_file"))]
+        return []
+    entry.status = "loaded"
+    codes = con.execute(
+        f"select distinct district_code from {parsed.template.dataset} where load_id = ?", [entry.load_id]
+    ).fetchall()
+    return _districts({c for (c,) in codes}, Path(entry.path).name, parsed.title_texts)
+
+
 def _period_in_landing(con: duckdb.DuckDBPyConnection, template: Template, load_id: str) -> tuple[str, str] | None:
-    """The months a load's rows fall in (for a load without a declared period)."""
-    first, last = con.execute(
-        f"select strftime(min({template.period_column}), '%Y-%m'), strftime(max({template.period_column}), '%Y-%m') "
-        f"from {template.dataset} where load_id = ?",
-        [load_id],
-    ).fetchone()
-    if first is None and template.dataset == "certification":
+    """The months a load's rows fall in (for a load without a declared
+    period): by its dates, else by its years (targets, certifications
+    without a date)."""
+    first = last = None
+    if template.period_column:
         first, last = con.execute(
-            "select min(campaign_year) || '-01', max(campaign_year) || '-12' from certification where load_id = ?",
+            f"select strftime(min({template.period_column}), '%Y-%m'), "
+            f"strftime(max({template.period_column}), '%Y-%m') from {template.dataset} where load_id = ?",
+            [load_id],
+        ).fetchone()
+    if first is None and template.dataset in {"target", "certification"}:
+        year = "year" if template.dataset == "target" else "campaign_year"
+        first, last = con.execute(
+            f"select min({year}) || '-01', max({year}) || '-12' from {template.dataset} where load_id = ?",
             [load_id],
         ).fetchone()
     return (first, last) if first else None
@@ -313,18 +320,6 @@ def _parse_sheets(
 
 def _file_error(error: UnionKpiError) -> dict[str, Any]:
     return {"row": None, "column": None, "code": error.code, "message": error.zh, "message_en": error.en}
-
-
-def _period_from_rows(parsed: validate.Parsed) -> tuple[str, str] | None:
-    template = parsed.template
-    if template.dataset == "target" or template.period_column is None:
-        years = [r["year"] if "year" in r else r["campaign_year"] for r in parsed.records]
-        return (f"{min(years)}-01", f"{max(years)}-12") if years else None
-    dates = [r[template.period_column] for r in parsed.records if r[template.period_column]]
-    if not dates and template.dataset == "certification":
-        years = [r["campaign_year"] for r in parsed.records]
-        return (f"{min(years)}-01", f"{max(years)}-12") if years else None
-    return (min(dates).strftime("%Y-%m"), max(dates).strftime("%Y-%m")) if dates else None
 
 
 def _districts(found: set[str], file_name: str, title_texts: list[str]) -> list[str]:
@@ -375,6 +370,7 @@ def _store(
     kept: Path,
     results: list[tuple[Entry, validate.Parsed | None]],
     submitted_by: str,
+    period: tuple[str, str] | None = None,
 ) -> None:
     """All sheets of one file in one transaction: all of it or nothing."""
     con.begin()
@@ -382,12 +378,11 @@ def _store(
         for entry, parsed in results:
             seq = _next_seq(con)
             entry.load_id = f"L{seq:07d}"
-            stored = parsed if entry.status == "loaded" else None
-            codes = {r["district_code"] for r in stored.records} if stored else set()
-            districts = _districts(codes, Path(entry.path).name, stored.title_texts) if stored else []
+            districts = []
+            if parsed is not None:
+                _insert_rows(con, parsed, entry.load_id, seq)
+                districts = _settle(con, entry, parsed, period)
             _insert_load(con, entry, seq, kept, districts, submitted_by)
-            if stored is not None:
-                _insert_rows(con, stored, entry.load_id, seq)
         con.commit()
     except BaseException:
         con.rollback()

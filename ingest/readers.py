@@ -32,7 +32,7 @@ def read(path: Path) -> list[Sheet]:
         return _read_workbook(path, data)
     if b"\x00" in data[:8192]:
         raise UnionKpiError("unreadable_file")
-    return [Sheet(None, _read_csv(_decode(data)))]
+    return [Sheet(None, csv_rows(_decode(data)))]
 
 
 def _read_workbook(path: Path, data: bytes) -> list[Sheet]:
@@ -65,12 +65,15 @@ def _decode(data: bytes) -> str:
     raise UnionKpiError("unknown_encoding")
 
 
-def _read_csv(text: str) -> list[tuple[int, list[Any]]]:
-    # csv.Sniffer stumbles on a title line above the header; the delimiter
-    # that occurs most in the first lines is a sturdier guess.
-    sample = "\n".join(text.splitlines()[:20])
-    delimiter = max(",\t;", key=sample.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def delimiter(text: str) -> str:
+    """csv.Sniffer stumbles on a title line above the header; the delimiter
+    that occurs most in the first lines is a sturdier guess."""
+    return max(",\t;", key="\n".join(text.splitlines()[:20]).count)
+
+
+def csv_rows(text: str) -> list[tuple[int, list[Any]]]:
+    """(line a person sees, cells) for each record of CSV text."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     rows = []
     start = 1
     for record in reader:

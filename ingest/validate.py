@@ -65,10 +65,6 @@ class Parsed:
     def errors(self) -> list[RowError]:
         return [e for _, _, errs in self.quarantined for e in errs]
 
-    @property
-    def rows_read(self) -> int:
-        return len(self.records) + len(self.quarantined)
-
 
 @dataclass
 class Header:
