@@ -43,6 +43,13 @@ PATTERNS = {
     "rate": r"^[0-9]{1,10}(\.[0-9]{1,4})?$",
     "formula": r"^[=+\-@]",
     "edge_space": f"^{_SPACE}|{_SPACE}$",
+    # a cell that may start a totals row or a footer (validate.skipped_row
+    # decides), in the row's cells joined by chr(31)
+    "not_data": r"(?i)(^|\x{1f})[\s\x{3000}]*(?:"
+    + validate.TOTAL_ROW.pattern[1:]
+    + "|"
+    + validate.FOOTER_ROW.pattern[1:]
+    + ")",
 }
 ARROW_TYPES = {
     "date": pa.date32(),
@@ -208,7 +215,10 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
             good = f"not regexp_matches({raw}, $formula) and not regexp_matches({raw}, $edge_space)"
         empty_ok = "false" if column.required else "true"
         cells.append(f"case when {raw} is null then {empty_ok} else coalesce({good}, false) end")
-    checks = ["cells_ok"]
+    checks = [
+        "cells_ok",
+        f"not regexp_matches(concat_ws(chr(31), {', '.join(f'c{i}' for i in range(plan.width))}), $not_data)",
+    ]
     names = {c.name for c in plan.template.columns}
     for later, earlier in validate.LATER_THAN.items():
         if {later, earlier} <= names:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest import bulk, load
@@ -132,6 +132,21 @@ cells = {
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.fixed_dictionaries(cells), min_size=1, max_size=12))
+# found by hypothesis: a totals row whose other cells are all valid
+@example(
+    [
+        {
+            "case": "合计",
+            "district": "闵行区",
+            "date": "2026-03-01",
+            "type": "劳动报酬",
+            "workers": "1",
+            "flag": "是",
+            "money": "0",
+            "outcome": "办理中",
+        }
+    ]
+)
 def test_any_rows_get_the_same_verdicts_both_ways(tmp_path_factory, monkeypatch, rows):
     tmp_path = tmp_path_factory.mktemp("prop")
     lines = [
