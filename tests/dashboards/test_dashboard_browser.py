@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from dashboards import i18n
@@ -333,8 +334,16 @@ def _upload_as_district(page, app_url: str, credentials, upload: Path) -> None:
         sign_in_page(page, credentials)
         page.get_by_role("link", name="数据管理").click()
         page.get_by_role("heading", name="上传报送文件").wait_for(timeout=PAGE_TIMEOUT_MS)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
-        page.get_by_text(upload.name).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        # A rerun right after the page opens can replace the uploader and
+        # drop a file attached to the old one: attach again if it did.
+        for attempt in range(3):
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+            try:
+                page.get_by_text(upload.name).first.wait_for(timeout=PAGE_TIMEOUT_MS // 3)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
         button = page.get_by_role("button", name="导入")
         expect(button).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
         button.click()
