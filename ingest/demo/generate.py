@@ -368,11 +368,12 @@ class Calendar:
 
     data_date: dt.date
     holidays: dict[dt.date, str]
+    years_back: int = YEARS_BACK  # full years before the data date's year
     _shapes: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
 
     @property
     def first_year(self) -> int:
-        return self.data_date.year - YEARS_BACK
+        return self.data_date.year - self.years_back
 
     @property
     def years(self) -> range:
@@ -1539,6 +1540,16 @@ class DistrictState:
 
 
 @dataclass
+class YearPlan:
+    """One district's year as drawn, before any cut at a data date."""
+
+    legal: Table
+    wage: Table
+    cert: Table
+    targets: list[list[Any]]
+
+
+@dataclass
 class YearRecords:
     """One district's records of one year, as known at the data date."""
 
@@ -1549,20 +1560,18 @@ class YearRecords:
     cert: Table
 
 
-def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> YearRecords:
-    """Draw a district's year, set its targets from the plan, cut at the data date."""
-    district, cal, seed = state.district, run.calendar, ctx.seed
-    nil_month = None
-    if year == cal.data_date.year and district.code == NIL_RETURN_DISTRICT:
-        nil_month = cal.last_month(year)
-    legal_plan = legal_aid_year(
+def plan_year(ctx: Context, state: DistrictState, year: int, nil_month: int | None = None) -> YearPlan:
+    """Draw a district's whole year (the simulation itself): what the year will
+    hold once every case is closed. Years must be drawn in order."""
+    district, seed = state.district, ctx.seed
+    legal = legal_aid_year(
         _rng(seed, STREAM_LEGAL_AID, district.code, year),
         district,
         year,
         ctx,
         state.street_p,
     )
-    wage_plan = wage_year(
+    wage = wage_year(
         _rng(seed, STREAM_WAGE, district.code, year),
         district,
         year,
@@ -1570,7 +1579,7 @@ def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> Ye
         state.employers,
         nil_month,
     )
-    cert_plan = certification_year(
+    cert = certification_year(
         _rng(seed, STREAM_CERT, district.code, year),
         district,
         year,
@@ -1580,13 +1589,23 @@ def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> Ye
     )
     # Targets follow the whole year's plan, also for the current year.
     planned = {
-        "legal_aid_cases": len(legal_plan["seq"]),
-        "wages_recovered_yuan": int(wage_plan["recovered"].sum()) / 100,
-        "certified_enterprises": int(cert_plan["certified"].sum()),
+        "legal_aid_cases": len(legal["seq"]),
+        "wages_recovered_yuan": int(wage["recovered"].sum()) / 100,
+        "certified_enterprises": int(cert["certified"].sum()),
     }
-    run.targets.setdefault(year, []).extend(target_rows(seed, year, district, planned))
+    return YearPlan(legal, wage, cert, target_rows(seed, year, district, planned))
 
-    legal = legal_aid_as_of(legal_plan, cal.last_day)
+
+def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> YearRecords:
+    """Draw a district's year, set its targets from the plan, cut at the data date."""
+    district, cal, seed = state.district, run.calendar, ctx.seed
+    nil_month = None
+    if year == cal.data_date.year and district.code == NIL_RETURN_DISTRICT:
+        nil_month = cal.last_month(year)
+    plan = plan_year(ctx, state, year, nil_month)
+    run.targets.setdefault(year, []).extend(plan.targets)
+
+    legal = legal_aid_as_of(plan.legal, cal.last_day)
     final_legal, corrected = legal, np.zeros(0, dtype=np.int64)
     if year == cal.data_date.year and district.code == CORRECTION_DISTRICT:
         final_legal, corrected = correct_last_month(
@@ -1596,8 +1615,8 @@ def simulate_year(run: Run, ctx: Context, state: DistrictState, year: int) -> Ye
         legal,
         final_legal,
         corrected,
-        wage_as_of(wage_plan, cal.last_day),
-        certification_as_of(cert_plan, cal.last_day),
+        wage_as_of(plan.wage, cal.last_day),
+        certification_as_of(plan.cert, cal.last_day),
     )
 
 
