@@ -3,17 +3,23 @@
     .venv/bin/python -m bench.run [--scales 1 100 300] [--out DIR] [--results DIR]
                                   [--quick] [--keep] [--merge] [--timeout S]
 
-Scale 1 is a city-year of legal-aid cases (30,000 rows); 100 is about 3
-million, 300 about 9 million. For each scale, every stage runs as its own
-subprocess (spawned through bench.measure, so its peak memory is its own)
-and is compared with a bare baseline timed in the same run:
+The data come from the demo simulation's bulk output (ingest/demo/bulk.py):
+at scale 1 a city-year, about 30,000 legal-aid cases, 9,000 wage cases and
+2,500 certification applications; 100 is about 3 million cases, 300 about 9
+million. Twelve months (before the data month) of every dataset and the
+targets fill the home; the data month is the "one more month". For each
+scale, every stage runs as its own subprocess (spawned through
+bench.measure, so its peak memory is its own) and is compared with a bare
+baseline timed in the same run:
 
-1. ingest: `unionkpi ingest` of a generated legal-aid CSV vs DuckDB
-   `create table t as select * from read_csv(...)`;
-2. build: `unionkpi build` vs a bare DuckDB script doing the same dedupe
+1. ingest: `unionkpi ingest` of the twelve months' legal-aid CSV vs DuckDB
+   `create table t as select * from read_csv(...)` of the same file;
+2. build: the wage, certification and target files ingested too, then
+   `unionkpi build` vs a bare DuckDB script doing the same dedupe
    (latest version per natural key) and kpi_district_month; the start-up
    of dbt and Great Expectations (their import) is reported apart;
-3. rebuild: ingest one more month, `unionkpi build` again vs the script again;
+3. rebuild: ingest the data month's files, `unionkpi build` again vs the
+   script again;
 4. check: `unionkpi check` vs one DuckDB query per suite computing the
    aggregates the checks need;
 5. dashboards: server render of each page in dashboards/app_pages/ with
@@ -47,11 +53,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 PYTHON = sys.executable
-ROWS_PER_SCALE = 30_000  # legal-aid cases a year in the city (the demo's calibration)
 DEFAULT_SCALES = (1.0, 100.0, 300.0)
-DEMO_MAX_SCALE = 5  # above this the demo generator's xlsx writing takes too long
-QUICK_DEMO_SCALE = 0.02  # as the test suite's demo home (tests/conftest.py)
 DEMO_SEED = 2024
+MONTHS = 12  # months of data in the home before the data month
 DEFAULT_TODAY = "2026-11-22"
 DEFAULT_TIMEOUT = 5400
 MARK_START = "<!-- bench:results:start -->"
@@ -151,17 +155,6 @@ def compare(subject: dict[str, Any], baseline: dict[str, Any], **extra: Any) -> 
     return stage
 
 
-def month_before(day: dt.date) -> dt.date:
-    """The first day of the month before `day`'s month."""
-    first = day.replace(day=1) - dt.timedelta(days=1)
-    return first.replace(day=1)
-
-
-def months_back(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def scale_name(scale: float) -> str:
     return str(int(scale)) if float(scale).is_integer() else str(scale)
 
@@ -179,52 +172,71 @@ class Scale:
         self.work.mkdir(parents=True, exist_ok=True)
         self.runner = Runner(self.work / "logs", env, args.timeout)
         self.today = today
-        self.rows = round(ROWS_PER_SCALE * scale)
-        # The data month (数据截至) is the last complete month before today: the
-        # big file holds the twelve months before it, and the rebuild adds it.
-        self.extra_month = month_before(today)
-        self.first_month = months_back(self.extra_month, 12)
-        self.last_month = months_back(self.extra_month, 1)
-        self.month_rows = round(self.rows / 12)
+        self.demo = self.work / "demo"
+        self.manifest: dict[str, Any] = {}
         self.entry: dict[str, Any] = {
             "scale": scale,
             "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "rows": self.rows,
+            "rows": None,
             "stages": {},
             "info": {},
             "notes": [],
             "missing": [],
         }
 
-    def generate(self, folder: str, rows: int, first: dt.date, last: dt.date, prefix: str, seed: int) -> dict:
+    def generate(self) -> None:
+        """The demo simulation's bulk output: base/ (the twelve months before
+        the data month: every dataset and the targets) and update/ (the data
+        month), with the rows each holds in manifest.json."""
         result = self.runner.run(
-            f"write_{folder}",
+            "generate",
             [
                 PYTHON,
                 "-m",
-                "bench.data",
-                self.work / folder,
-                "--rows",
-                rows,
-                "--first",
-                first.strftime("%Y-%m"),
-                "--last",
-                last.strftime("%Y-%m"),
-                "--prefix",
-                prefix,
+                "ingest.demo.bulk",
+                self.demo,
                 "--seed",
-                seed,
+                DEMO_SEED,
+                "--today",
+                self.today.isoformat(),
+                "--scale",
+                self.scale,
+                "--months",
+                MONTHS,
             ],
         )
         if not ok(result):
-            raise RuntimeError(f"writing the {folder} file failed:\n{result['stderr_tail']}")
-        summary = last_json(result["stdout"])
-        summary["write_seconds"] = result["seconds"]
-        return summary
+            raise RuntimeError(f"the demo generator failed:\n{result['stderr_tail']}")
+        self.manifest = json.loads((self.demo / "manifest.json").read_text(encoding="utf-8"))
+        self.entry["info"]["generate"] = measured(
+            result,
+            seed=DEMO_SEED,
+            data_date=self.manifest["data_date"],
+            parts=self.manifest["parts"],
+            expected=self.manifest["expected"],
+            files=self.manifest["files"],
+        )
 
-    def ingest_command(self, home: Path, summary: dict) -> list[Any]:
-        paths = [Path(summary["big"]).parent / "parts"] if summary["parts"] else [summary["big"]]
-        return [PYTHON, "-m", "ingest", "--home", home, "ingest", *paths, "--json"]
+    def files(self, part: str, *datasets: str) -> list[Path]:
+        return [self.demo / f["path"] for f in self.manifest["files"] if f["part"] == part and f["dataset"] in datasets]
+
+    def expected(self, part: str, dataset: str) -> int:
+        return self.manifest["expected"][part].get(dataset, {}).get("rows", 0)
+
+    def ingest(self, name: str, home: Path, paths: list[Path], rows: int) -> dict[str, Any]:
+        """`unionkpi ingest` of the files; every row must load."""
+        result = self.runner.run(name, [PYTHON, "-m", "ingest", "--home", home, "ingest", *paths, "--json"])
+        counts = self.ingest_counts(result)
+        self.require_loaded(result, counts, rows)
+        return measured(result, **counts)
+
+    @staticmethod
+    def require_loaded(result: dict[str, Any], counts: dict[str, Any], rows: int) -> None:
+        if not ok(result) or counts["rows_loaded"] != rows:
+            raise RuntimeError(
+                f"unionkpi ingest failed (exit {result.get('returncode')}, {counts['rows_loaded']:,} of "
+                f"{rows:,} rows loaded): {result.get('stderr_tail', '')[-300:].strip()}"
+            )
 
     @staticmethod
     def ingest_counts(result: dict[str, Any]) -> dict[str, Any]:
@@ -246,108 +258,50 @@ class Scale:
     # -- stage 1 ---------------------------------------------------------
 
     def stage_ingest(self) -> Path:
-        say(f"[scale {scale_name(self.scale)}] 1. ingest throughput ({self.rows:,} rows)")
-        big = self.generate("big", self.rows, self.first_month, self.last_month, "FY", 1)
-        self.entry["info"]["big_csv"] = {k: big[k] for k in ("rows", "bytes", "first_date", "last_date", "max_bytes")}
-        self.entry["info"]["big_csv"]["parts"] = len(big["parts"])
-        self.entry["info"]["big_csv"]["write_seconds"] = big["write_seconds"]
-        self.big = big
-        home = self.work / "home-ingest"
-        subject = self.runner.run("ingest", self.ingest_command(home, big))
+        say(f"[scale {scale_name(self.scale)}] 1. ingest throughput")
+        self.generate()
+        rows = self.entry["rows"] = self.expected("base", "legal_aid")
+        paths = self.files("base", "legal_aid")
+        size = sum(p.stat().st_size for p in paths)
+        home = self.work / "home"
+        subject = self.runner.run("ingest", [PYTHON, "-m", "ingest", "--home", home, "ingest", *paths, "--json"])
         counts = self.ingest_counts(subject)
-        baseline = self.runner.run(
-            "ingest_baseline", [PYTHON, "-m", "bench.baselines", "csv", self.work / "baseline-csv.duckdb", big["big"]]
-        )
+        baseline_file = self.work / "baseline-csv.duckdb"
+        baseline = self.runner.run("ingest_baseline", [PYTHON, "-m", "bench.baselines", "csv", baseline_file, *paths])
+        baseline_file.unlink(missing_ok=True)
         baseline_rows = (last_json(baseline["stdout"]) or {}).get("rows", 0) if ok(baseline) else 0
         stage = compare(
             measured(subject, rows=counts["rows_loaded"], **counts),
             measured(baseline, rows=baseline_rows),
-            rows_generated=self.rows,
-            input_bytes=big["bytes"],
+            rows_generated=rows,
+            input_bytes=size,
         )
         for side in ("subject", "baseline"):
             if stage[side].get("seconds") and stage[side]["rows"]:
                 stage[side]["rows_per_second"] = stage[side]["rows"] / stage[side]["seconds"]
-        if big["parts"]:
-            stage["note"] = (
-                f"big.csv is {big['bytes'] / 2**20:,.0f} MB, over ingest's {big['max_bytes'] / 2**20:.0f} MB "
-                f"per-file limit: ingested as {len(big['parts'])} parts of at most "
-                f"{big['max_bytes'] * 0.85 / 2**20:.0f} MB (one `unionkpi ingest` process); the baseline "
-                "reads the single big.csv"
-            )
-            stage["single_file"] = self.probe_single_file(big)
         self.entry["stages"]["ingest"] = stage
-        if not ok(subject) or counts["rows_loaded"] != self.rows:
-            raise RuntimeError(
-                f"unionkpi ingest failed (exit {subject.get('returncode')}, {counts['rows_loaded']:,} of "
-                f"{self.rows:,} rows loaded): {subject.get('stderr_tail', '')[-300:].strip()}"
-            )
-        self.baseline_file = self.work / "baseline-csv.duckdb"
-        self.baseline_file.unlink(missing_ok=True)
+        self.require_loaded(subject, counts, rows)
         return home
-
-    def probe_single_file(self, big: dict) -> dict[str, Any]:
-        """What `unionkpi ingest big.csv` does with the whole file at once."""
-        home = self.work / "home-single-file"
-        result = self.runner.run(
-            "ingest_single_file", [PYTHON, "-m", "ingest", "--home", home, "ingest", big["big"], "--json"]
-        )
-        counts = self.ingest_counts(result)
-        shutil.rmtree(home, ignore_errors=True)
-        return measured(result, **counts)
 
     # -- stage 2 ---------------------------------------------------------
 
-    def populate(self, ingest_home: Path) -> tuple[Path, int | None]:
-        """The home the build stages use, and the legal-aid cases it must show."""
-        demo_scale = QUICK_DEMO_SCALE if self.args.quick else self.scale
-        if self.args.quick or self.scale <= DEMO_MAX_SCALE:
-            home = self.work / "home-demo"
-            demo_dir = self.work / "demo"
-            # Anchored so that the demo's data end the month before the extra month.
-            demo_today = self.extra_month.replace(day=min(self.today.day, 28)).isoformat()
-            code = (
-                "import datetime, json, sys; from pathlib import Path; from ingest.demo import generate; "
-                "m = generate(Path(sys.argv[1]), seed=int(sys.argv[2]), "
-                "today=datetime.date.fromisoformat(sys.argv[3]), scale=float(sys.argv[4])); "
-                "print(json.dumps({k: v['rows'] for k, v in m['expected'].items()}))"
-            )
-            generated = self.runner.run(
-                "generate_demo", [PYTHON, "-c", code, demo_dir, DEMO_SEED, demo_today, demo_scale]
-            )
-            if not ok(generated):
-                raise RuntimeError(f"the demo generator failed:\n{generated['stderr_tail']}")
-            expected = last_json(generated["stdout"])
-            loaded = self.runner.run(
-                "populate_ingest", [PYTHON, "-m", "ingest", "--home", home, "ingest", demo_dir, "--json"]
-            )
-            counts = self.ingest_counts(loaded)
-            if not counts["rows_loaded"]:
-                raise RuntimeError(f"ingesting the demo files failed: {loaded.get('stderr_tail', '')[-300:].strip()}")
-            self.entry["info"]["population"] = {
-                "source": "demo",
-                "demo_scale": demo_scale,
-                "demo_seed": DEMO_SEED,
-                "demo_today": demo_today,
-                "expected_rows": expected,
-                "generate": measured(generated),
-                "ingest": measured(loaded, **counts),
-            }
-            self.entry["notes"].append(
-                f"build stages on a home filled by the demo generator at scale {scale_name(demo_scale)} "
-                f"(seed {DEMO_SEED}, data to {self.extra_month - dt.timedelta(days=1)}"
-                f", {expected['legal_aid']:,} legal-aid, {expected['wage_recovery']:,} wage, "
-                f"{expected['certification']:,} certification rows; xlsx and csv) ingested with `unionkpi ingest`"
-            )
-            return home, expected["legal_aid"]
-        self.entry["info"]["population"] = {"source": "big_csv", "home": "the ingest stage's home"}
+    def populate(self, home: Path) -> None:
+        """The rest of base/ (wage recovery, certification, targets) into the
+        ingest stage's home, so that every page has data."""
+        datasets = ("wage_recovery", "certification", "target")
+        rows = sum(self.expected("base", d) for d in datasets)
+        loaded = self.ingest("populate_ingest", home, self.files("base", *datasets), rows)
+        self.entry["info"]["population"] = loaded
+        parts, base = self.manifest["parts"], self.manifest["expected"]["base"]
         self.entry["notes"].append(
-            f"build stages on the ingest stage's home: the big CSV's {self.rows:,} legal-aid rows only "
-            f"(the demo generator writes xlsx and would take too long above scale {DEMO_MAX_SCALE})"
+            f"data from the demo simulation (`ingest.demo.bulk`, seed {DEMO_SEED}, scale {scale_name(self.scale)}; "
+            f"one UTF-8 CSV per dataset and period): {parts['base']['first_date']} to "
+            f"{parts['base']['last_date']}: {base['legal_aid']['rows']:,} legal-aid, "
+            f"{base['wage_recovery']['rows']:,} wage and {base['certification']['rows']:,} certification rows "
+            f"and the targets; the rebuild adds {parts['update']['first_date'][:7]}"
         )
-        return ingest_home, self.rows
 
-    def build(self, name: str, home: Path, expected_cases: int | None) -> dict[str, Any]:
+    def build(self, name: str, home: Path, expected_cases: int) -> dict[str, Any]:
         subject = self.runner.run(name, [PYTHON, "-m", "ingest", "--home", home, "build"])
         extra: dict[str, Any] = {}
         log = home / "publish_log.jsonl"
@@ -374,35 +328,34 @@ class Scale:
             figures_agree=agree,
         )
 
-    def stage_build(self, ingest_home: Path) -> Path:
+    def stage_build(self, home: Path) -> None:
         say(f"[scale {scale_name(self.scale)}] 2. full build")
-        home, expected = self.populate(ingest_home)
+        self.populate(home)
+        expected = self.expected("base", "legal_aid")
         startup = self.runner.run("startup", [PYTHON, "-c", "import dbt.cli.main, great_expectations"])
         cli_startup = self.runner.run("cli_startup", [PYTHON, "-m", "ingest", "--help"])
         stage = self.build("build", home, expected)
         stage["startup"] = measured(startup)
         stage["cli_startup"] = measured(cli_startup)
         self.entry["stages"]["build"] = stage
-        self.expected_cases = expected
         if not ok(stage["subject"]):
             raise RuntimeError(
                 f"unionkpi build failed (exit {stage['subject'].get('returncode')}): "
                 f"{(stage['subject'].get('error') or '')[-300:].strip()}"
             )
-        return home
 
     # -- stage 3 ---------------------------------------------------------
 
     def stage_rebuild(self, home: Path) -> None:
         say(f"[scale {scale_name(self.scale)}] 3. rebuild after one more month")
-        month = self.generate("month", self.month_rows, self.extra_month, self.extra_month, "YM", 2)
-        loaded = self.runner.run("ingest_month", self.ingest_command(home, month))
-        counts = self.ingest_counts(loaded)
-        expected = None if self.expected_cases is None else self.expected_cases + self.month_rows
-        stage = self.build("rebuild", home, expected)
-        stage["month"] = self.extra_month.strftime("%Y-%m")
-        stage["month_rows_generated"] = self.month_rows
-        stage["ingest_month"] = measured(loaded, **counts)
+        datasets = ("legal_aid", "wage_recovery", "certification")
+        rows = sum(self.expected("update", d) for d in datasets)
+        loaded = self.ingest("ingest_month", home, self.files("update", *datasets), rows)
+        month_cases = self.expected("update", "legal_aid")
+        stage = self.build("rebuild", home, self.expected("base", "legal_aid") + month_cases)
+        stage["month"] = self.manifest["parts"]["update"]["first_date"][:7]
+        stage["month_rows_generated"] = month_cases
+        stage["ingest_month"] = loaded
         self.entry["stages"]["rebuild"] = stage
 
     # -- stage 4 ---------------------------------------------------------
@@ -443,10 +396,7 @@ class Scale:
                 env=env,
             )
             self.entry["stages"][f"dashboard_{page.stem}"] = compare(
-                self.render_result(result),
-                dict(baseline),
-                page=page.name,
-                legal_aid_only=self.entry["info"]["population"]["source"] == "big_csv",
+                self.render_result(result), dict(baseline), page=page.name
             )
 
     @staticmethod
@@ -474,9 +424,9 @@ class Scale:
 
     def run(self, save: Any) -> dict[str, Any]:
         try:
-            ingest_home = self.stage_ingest()
+            home = self.stage_ingest()
             save()
-            home = self.stage_build(ingest_home)
+            self.stage_build(home)
             save()
             self.stage_rebuild(home)
             save()
@@ -556,15 +506,8 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
             f"{stage['rows_generated']:,} rows, {stage['input_bytes'] / 2**20:,.0f} MB: "
             f"{subject.get('rows_per_second', 0):,.0f} vs {baseline.get('rows_per_second', 0):,.0f} rows/s"
         )
-        single = stage.get("single_file")
-        if single:
-            codes = ", ".join(single.get("error_codes") or []) or "no error"
-            part_mb = stage["input_bytes"] / (subject.get("files") or 1) / 2**20
-            text += (
-                f"; {subject.get('files')} files of about {part_mb:,.0f} MB "
-                f"(the single {stage['input_bytes'] / 2**20:,.0f} MB file: {'/'.join(single['statuses'])} "
-                f"`{codes}` in {fmt_seconds(single.get('seconds'))} s)"
-            )
+        if (subject.get("files") or 0) > 1:
+            text += f"; {subject['files']} files (cut under ingest's size limit)"
         return text
     if name in ("build", "rebuild"):
         timings = subject.get("timings") or {}
@@ -590,7 +533,7 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
         return text
     if name.startswith("dashboard_"):
         empty = ""
-        if stage.get("legal_aid_only") and (subject.get("elements") or {}).get("info"):
+        if stage.get("legal_aid_only") and (subject.get("elements") or {}).get("info"):  # older runs: legal aid only
             empty = " (parts of the page show “no data”: this home holds legal-aid rows only)"
         return (
             f"median of 3 renders, caches cleared; cached {fmt_seconds(subject.get('cached_seconds'))} s vs "
@@ -710,7 +653,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scales", type=float, nargs="+", default=None, help="default: 1 100 300")
     parser.add_argument("--out", type=Path, default=None, help="working files (default: a new folder in /tmp)")
     parser.add_argument("--results", type=Path, default=BENCH, help="where results.json and README.md go")
-    parser.add_argument("--quick", action="store_true", help="CI smoke: scale 1 only, a small demo home")
+    parser.add_argument("--quick", action="store_true", help="CI smoke: scale 1 only")
     parser.add_argument("--keep", action="store_true", help="keep the working files")
     parser.add_argument("--merge", action="store_true", help="keep the other scales already in results.json")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed per command")

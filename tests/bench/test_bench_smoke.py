@@ -58,29 +58,44 @@ def test_every_stage_has_a_subject_and_a_baseline(quick_run: tuple[dict, Path, s
             renders = stage["subject"]["renders"]
             assert len(renders) == 3 and stage["subject"]["seconds"] == sorted(renders)[1]
             assert stage["subject"]["elements"]["title"], name
+            # The home holds every dataset: no page says “no data” (所选条件下没有数据).
+            assert stage["subject"]["elements"]["info"] == [], name
 
 
 def test_row_counts_are_what_was_generated(quick_run: tuple[dict, Path, subprocess.CompletedProcess]) -> None:
     results, _, _ = quick_run
     entry = results["scales"]["1"]
+    expected = entry["info"]["generate"]["expected"]
+    base, update = expected["base"], expected["update"]
+    # A city-year of the demo's calibration, every dataset and the targets.
+    assert 25_000 < base["legal_aid"]["rows"] < 36_000
+    assert base["wage_recovery"]["rows"] > 0 and base["certification"]["rows"] > 0 and base["target"]["rows"] > 0
+
     ingest = entry["stages"]["ingest"]
-    assert ingest["rows_generated"] == entry["rows"] == 30_000
-    assert ingest["subject"]["rows"] == ingest["baseline"]["rows"] == 30_000
+    assert ingest["rows_generated"] == entry["rows"] == base["legal_aid"]["rows"]
+    assert ingest["subject"]["rows"] == ingest["baseline"]["rows"] == entry["rows"]
     assert ingest["subject"]["rows_quarantined"] == 0
     assert ingest["subject"]["statuses"] == {"loaded": ingest["subject"]["files"]}
     for side in ("subject", "baseline"):
         run = ingest[side]
         assert math.isclose(run["rows_per_second"], run["rows"] / run["seconds"])
+    population = entry["info"]["population"]
+    assert population["rows_loaded"] == sum(base[d]["rows"] for d in ("wage_recovery", "certification", "target"))
+    assert population["rows_quarantined"] == 0
 
     build, rebuild = entry["stages"]["build"], entry["stages"]["rebuild"]
+    assert build["expected_legal_aid_cases"] == base["legal_aid"]["rows"]
     for stage in (build, rebuild):
         assert stage["figures_agree"] is True
         assert stage["subject"]["figures"]["legal_aid_fact_rows"] == stage["expected_legal_aid_cases"]
         assert stage["baseline"]["figures"]["legal_aid_fact_rows"] == stage["expected_legal_aid_cases"]
-    # One more month adds exactly the rows written for it.
+    # One more month adds exactly the cases written for it.
     month = rebuild["month_rows_generated"]
-    assert rebuild["ingest_month"]["rows_loaded"] == month > 0
+    assert month == update["legal_aid"]["rows"] > 0
+    assert rebuild["ingest_month"]["rows_loaded"] == sum(update[d]["rows"] for d in update)
+    assert rebuild["ingest_month"]["rows_quarantined"] == 0
     assert rebuild["expected_legal_aid_cases"] == build["expected_legal_aid_cases"] + month
+    assert build["subject"]["figures"]["last_month"] < rebuild["subject"]["figures"]["last_month"]
     assert rebuild["subject"]["figures"]["last_month"] == f"{rebuild['month']}-01"
     assert build["startup"]["seconds"] > 0
 
