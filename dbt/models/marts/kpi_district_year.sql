@@ -148,8 +148,10 @@ districts as (
     where is_district
 ),
 
+-- every metric the metrics file defines, so one without a single row in any
+-- year shows 0 (or, for a ratio, null) rather than disappearing
 metrics as (
-    select distinct metric from long
+    select metric from {{ ref('metrics') }}
 ),
 
 first_year as (
