@@ -306,7 +306,9 @@ class Scale:
         extra: dict[str, Any] = {}
         log = home / "publish_log.jsonl"
         if ok(subject) and log.exists():
-            extra["timings"] = json.loads(log.read_text(encoding="utf-8").splitlines()[-1]).get("timings")
+            published = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+            extra["timings"] = published.get("timings")
+            extra["mode"] = published.get("mode")  # full, or incremental (only the loads since the last publish)
         figures = self.runner.run(
             f"{name}_figures", [PYTHON, "-m", "bench.baselines", "counts", home / "warehouse.duckdb"]
         )
@@ -512,7 +514,8 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
     if name in ("build", "rebuild"):
         timings = subject.get("timings") or {}
         parts = ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
-        text = f"inside: {parts}" if parts else ""
+        text = f"{subject['mode']} build; " if subject.get("mode") else ""
+        text += f"inside: {parts}" if parts else ""
         if name == "build":
             text += f"; start-up (import dbt + GX) {fmt_seconds(stage['startup'].get('seconds'))} s apart"
         else:

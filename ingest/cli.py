@@ -71,11 +71,17 @@ def _ingest_all(home: Home, given: list[Path], **options: Any) -> list[Any]:
     return entries
 
 
-def _build_and_report(home: Home) -> None:
+def _build_and_report(home: Home, full: bool = False) -> None:
     """Build, say what failed, exit 1 when nothing was published."""
     from ingest.publish import build as run_build
 
-    result = run_build(home, paths.today())
+    result = run_build(home, paths.today(), full=full)
+    for table, judged in result.freshness.items():
+        if judged["status"] != "pass":
+            err.print(
+                f"[yellow]报送不及时 / source freshness[/yellow] {table}: {judged['status']}"
+                f" (最近导入 / latest load {judged['max_loaded_at'] or '无 / none'})"
+            )
     for failure in result.failures:
         err.print(f"[red]未通过 / failed[/red] {failure['name']}: {failure.get('message', '')}")
     if not result.published:
@@ -184,13 +190,16 @@ def template(
 
 @app.command()
 def build(
-    full: Annotated[bool, typer.Option("--full", help="完全重建 / rebuild from scratch")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="从落地数据完全重建 / rebuild everything from the landing data")
+    ] = False,
 ) -> None:
-    """构建并在检查通过后发布数据仓库 / Build, check and publish the warehouse."""
-    # Every build starts from the landing data, so --full and the default
-    # are the same today; the flag is kept for the public contract.
-    del full
-    _build_and_report(_home())
+    """构建并在检查通过后发布数据仓库 / Build, check and publish the warehouse.
+
+    默认只处理上次发布以来的新批次（有撤回、项目或参考数据变化时自动完全重建）。
+    / By default only the loads since the last publish are added (a withdrawal,
+    or a changed project or reference data, makes it a full rebuild)."""
+    _build_and_report(_home(), full)
 
 
 @app.command()

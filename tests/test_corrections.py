@@ -2,6 +2,7 @@
 out stays, and withdrawing the correction brings the earlier figures back;
 every version stays in the landing data."""
 
+import json
 from decimal import Decimal
 
 import duckdb
@@ -34,6 +35,9 @@ def test_correct_then_withdraw(tmp_path):
     load_id = marts(home, "select load_id from raw.loads where path like '%更正%'")[0][0]
     run_cli(home, "withdraw", load_id, "--reason", "重复报送 duplicate", "--by", "steward")
     run_cli(home, "build")
+    # only a build from the landing data can bring an earlier version back
+    modes = [json.loads(line)["mode"] for line in (home / "publish_log.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert modes == ["full", "full"]
     assert marts(home, cases) == [("C-1", Decimal("100.00")), ("C-2", Decimal("0.00"))]
     assert marts(home, "select withdrawn_by, reason from raw.withdrawals") == [("steward", "重复报送 duplicate")]
     again = run_cli(home, "withdraw", load_id, "--reason", "x", check=False)

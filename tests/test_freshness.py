@@ -1,15 +1,12 @@
 """Freshness of the district returns: marts.fct_submission_freshness in the
-demo warehouse agrees with the load log it summarises, `dbt source freshness`
-works on the landing tables with the same thresholds, and the data page
+demo warehouse agrees with the load log it summarises, the build's own
+`dbt source freshness` judges the landing tables with the same thresholds,
+and the data page
 shows the table, narrowed to a district user's own rows."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -104,25 +101,15 @@ def test_months_behind_counts_the_missing_latest_months(demo_home, freshness):
     assert yearly["months_behind"].isna().all()
 
 
-def test_dbt_source_freshness_on_the_landing_tables(demo_home, tmp_path):
-    """`dbt source freshness` on a copy of the published warehouse (which
-    holds the landing tables in its raw schema): every table with a
-    threshold is judged, on the latest Shanghai load time taken as UTC+8."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_home / "warehouse.duckdb", copy)
-    dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run(
-        [
-            str(dbt), "source", "freshness",
-            "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-            "--output", str(tmp_path / "sources.json"), "--no-use-colors",
-        ],
-        capture_output=True, text=True, check=False, env={**os.environ, "UNIONKPI_BUILD_PATH": str(copy)},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:]
-    results = {r["unique_id"].split(".")[-1]: r for r in json.loads((tmp_path / "sources.json").read_text())["results"]}
-    assert set(results) == {"loads", "legal_aid", "wage_recovery", "certification", "target"}
+def test_the_build_judges_source_freshness_on_the_landing_tables(demo_home):
+    """`unionkpi build` runs `dbt source freshness` on the landing tables in
+    the new file: every table with a threshold is judged, on the latest
+    Shanghai load time taken as UTC+8; the verdicts go to the publish log
+    and dbt's sources.json."""
+    entry = json.loads((demo_home / "publish_log.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    sources = json.loads((demo_home / "dbt" / "target" / "sources.json").read_text(encoding="utf-8"))
+    results = {r["unique_id"].split(".")[-1]: r for r in sources["results"]}
+    assert set(results) == set(entry["freshness"]) == {"loads", "legal_aid", "wage_recovery", "certification", "target"}
     warn, error = _thresholds()
     assert results["legal_aid"]["criteria"]["warn_after"] == {"count": warn["monthly"], "period": "day"}
     assert results["target"]["criteria"]["error_after"] == {"count": error["target"], "period": "day"}
@@ -132,8 +119,10 @@ def test_dbt_source_freshness_on_the_landing_tables(demo_home, tmp_path):
     for dataset in ("legal_aid", "wage_recovery", "certification", "target"):
         expected = latest[dataset].to_pydatetime().replace(tzinfo=SHANGHAI)
         assert datetime.fromisoformat(results[dataset]["max_loaded_at"]) == expected, dataset
+        assert datetime.fromisoformat(entry["freshness"][dataset]["max_loaded_at"]) == expected, dataset
     # the demo's loads were made minutes ago, by the wall clock dbt uses
     assert {r["status"] for r in results.values()} == {"pass"}
+    assert {v["status"] for v in entry["freshness"].values()} == {"pass"}
 
 
 def _data_page(monkeypatch, home: Path, credentials: tuple[str, str]) -> AppTest:

@@ -40,6 +40,7 @@ def test_failed_check_holds_back_then_publish_and_rollback(tmp_path):
     assert cases(home) == ["G-1"]  # the last good warehouse stays
     held = json.loads((home / "held_back.json").read_text(encoding="utf-8"))
     assert [f["suite"] for f in held["failures"]] == ["landing_rows_in_declared_period"]
+    assert held["mode"] == "incremental"  # only the new load's rows were checked, and that was enough
 
     load_id = json.loads(run_cli(home, "ingest", "--json", str(mislabelled)).stdout)["files"][0]
     assert load_id["status"] == "unchanged"

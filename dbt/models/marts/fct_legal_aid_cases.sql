@@ -1,5 +1,19 @@
+-- Incremental, like its staging model: only versions newer than any here.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['district_code', 'case_id'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with cases as (
     select * from {{ ref('int_legal_aid_cases_timed') }}
+    {% if is_incremental() %}
+        where load_seq > (
+                select coalesce(max(built.load_seq), 0) from {{ this }} as built
+            )
+    {% endif %}
 ),
 
 industries as (
@@ -28,7 +42,8 @@ final as (
         cases.outcome = '调解成功' as is_mediated,
         cases.days_to_close,
         cases.workdays_to_close,
-        cases.load_id
+        cases.load_id,
+        cases.load_seq
     from cases
     left join industries on cases.industry = industries.industry_name
 )

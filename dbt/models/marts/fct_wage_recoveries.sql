@@ -1,5 +1,19 @@
+-- Incremental, like its staging model: only versions newer than any here.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['district_code', 'record_id'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with records as (
     select * from {{ ref('stg_landing__wage_recoveries') }}
+    {% if is_incremental() %}
+        where load_seq > (
+                select coalesce(max(built.load_seq), 0) from {{ this }} as built
+            )
+    {% endif %}
 ),
 
 industries as (
@@ -22,7 +36,8 @@ final as (
         records.amount_owed_yuan,
         records.amount_recovered_yuan,
         records.status,
-        records.load_id
+        records.load_id,
+        records.load_seq
     from records
     left join industries on records.industry = industries.industry_name
 )

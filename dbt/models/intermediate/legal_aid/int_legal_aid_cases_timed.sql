@@ -2,7 +2,10 @@
 -- calendar days and in working days (receipt day excluded, closing day
 -- included), from the shipped holiday calendar. Working days come from a
 -- running count over the calendar, so each case costs two lookups rather
--- than a join to every day it was open.
+-- than a join to every day it was open. A view: only fct_legal_aid_cases
+-- reads it, and writing every case twice would double the build's cost.
+{{ config(materialized='view') }}
+
 with cases as (
     select * from {{ ref('stg_landing__legal_aid_cases') }}
 ),

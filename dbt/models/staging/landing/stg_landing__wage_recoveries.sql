@@ -1,5 +1,22 @@
+-- Incremental: a build that starts from the last published warehouse
+-- (ingest/publish.py decides when that is safe: no withdrawal, no changed
+-- load, the same project) takes only the loads after the newest one here;
+-- their rows are newer than every version kept, so they replace them.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['district_code', 'record_id'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with records as (
     select * from {{ source('landing', 'wage_recovery') }}
+    {% if is_incremental() %}
+        where load_seq > (
+                select coalesce(max(built.load_seq), 0) from {{ this }} as built
+            )
+    {% endif %}
 ),
 
 withdrawals as (

@@ -1,0 +1,147 @@
+"""A build after new loads starts from the published warehouse and adds only
+them; it must give exactly what a full build from the landing data gives,
+and fall back to a full build whenever that could differ."""
+
+import json
+import os
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import publish
+from ingest.paths import Home
+from tests.conftest import run_cli
+
+HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
+BUILD_STAMPED = {"warehouse_meta"}  # holds the build time
+
+
+def log(home: Path) -> list[dict]:
+    return [json.loads(line) for line in (home / "publish_log.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def copied_home(demo_home: Path, tmp_path: Path) -> Path:
+    """The session's demo home, copied as it is: the published warehouse a
+    hard link to its kept build file, as a build leaves it."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    published = home / "builds" / log(home)[-1]["build"]
+    (home / "warehouse.duckdb").unlink()
+    os.link(published, home / "warehouse.duckdb")
+    return home
+
+
+def differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
+    """Rows in one build and not the other, per model table."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first}' as a (read_only)")
+        con.execute(f"attach '{second}' as b (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'a' "
+            f"and schema_name in {COMPARED_SCHEMAS} order by all"
+        ).fetchall()
+        assert len(tables) > 20
+        found = {}
+        for schema, table in tables:
+            if table in BUILD_STAMPED:
+                continue
+            name = f"{schema}.{table}"
+            only_a = con.execute(f"select count(*) from (from a.{name} except all from b.{name})").fetchone()[0]
+            only_b = con.execute(f"select count(*) from (from b.{name} except all from a.{name})").fetchone()[0]
+            if only_a or only_b:
+                found[name] = (only_a, only_b)
+        return found
+    finally:
+        con.close()
+
+
+def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(copied_home: Path, tmp_path: Path):
+    home = copied_home
+    before = query(
+        home / "warehouse.duckdb",
+        "select case_id, received_date, amount_recovered_yuan from marts.fct_legal_aid_cases "
+        "where district_code = '310105' and received_date >= date '2026-10-01' order by case_id limit 1",
+    )
+    case_id, received, amount = before[0]
+    cases_before = query(home / "warehouse.duckdb", "select count(*) from marts.fct_legal_aid_cases")[0][0]
+    correction = tmp_path / "长宁_2026年10月_更正.csv"
+    correction.write_text(
+        "2026年10月长宁区法律援助案件明细表\n"
+        + HEADER
+        + f"{case_id},长宁,{received},2026-10-30,劳动报酬,3,{amount + Decimal('1000.25')},调解成功\n"
+        + "INC-NEW-1,长宁,2026-10-20,,工伤,1,,办理中\n",
+        encoding="utf-8",
+    )
+    run_cli(home, "ingest", str(correction))
+
+    run_cli(home, "build")
+    incremental = log(home)[-1]
+    assert incremental["mode"] == "incremental"
+    published = home / "warehouse.duckdb"
+    fact = "select case_id, workers, amount_recovered_yuan, outcome from marts.fct_legal_aid_cases "
+    assert query(published, fact + f"where case_id in ('{case_id}', 'INC-NEW-1') order by 1") == sorted(
+        [(case_id, 3, amount + Decimal("1000.25"), "调解成功"), ("INC-NEW-1", 1, Decimal("0.00"), "办理中")]
+    )
+    assert query(published, "select count(*) from marts.fct_legal_aid_cases")[0][0] == cases_before + 1
+    newest = query(published, "select max(load_seq) from raw.loads")[0][0]
+    assert query(published, "select mode, after_load_seq from build.basis") == [("incremental", newest - 1)]
+
+    run_cli(home, "build", "--full")
+    full = log(home)[-1]
+    assert full["mode"] == "full"
+    assert differences(home / "builds" / incremental["build"], home / "builds" / full["build"]) == {}
+
+
+def test_a_build_made_from_another_project_is_not_built_upon(copied_home: Path, monkeypatch):
+    home = Home(copied_home)
+    assert publish._published_build(home) == home.builds / log(copied_home)[-1]["build"]
+    monkeypatch.setattr(publish, "fingerprint", lambda: "a changed model")
+    assert publish._published_build(home) is None
+
+
+def test_a_wider_calendar_makes_a_full_build(tmp_path: Path):
+    """(A withdrawal making a full build: tests/test_corrections.py.)"""
+    home = tmp_path / "home"
+    first = tmp_path / "01_黄浦_2026年10月.csv"
+    first.write_text(HEADER + "W-1,黄浦,2026-10-02,2026-10-09,劳动报酬,1,100.00,调解成功\n", encoding="utf-8")
+    run_cli(home, "ingest", str(first))
+    run_cli(home, "build")
+    assert log(home)[-1]["mode"] == "full"
+
+    # A return from an earlier year widens the working-day calendar, which
+    # the rows built before were counted over: built again from scratch.
+    earlier = tmp_path / "02_黄浦_2024年3月.csv"
+    earlier.write_text(HEADER + "W-0,黄浦,2024-03-04,2024-03-08,劳动报酬,1,80.00,调解成功\n", encoding="utf-8")
+    run_cli(home, "ingest", str(earlier))
+    run_cli(home, "build")
+    assert [e["mode"] for e in log(home)] == ["full", "full"]
+    span = "select min(date_day), max(date_day) from intermediate.int_dates_classified"
+    assert query(home / "warehouse.duckdb", span) == [(date(2024, 1, 1), date(2026, 12, 31))]
+    # receipt day not counted, closing day counted; 3-7 October 2026 are the
+    # National Day holiday (data/reference/cn_holidays.csv)
+    workdays = "select case_id, workdays_to_close from marts.fct_legal_aid_cases order by 1"
+    assert query(home / "warehouse.duckdb", workdays) == [("W-0", 4), ("W-1", 2)]
+
+
+def test_every_view_in_the_published_warehouse_can_be_read(warehouse_home: Path):
+    """dbt names a view's catalog; the build file is attached as `warehouse`,
+    the name it is published under, so the views resolve there."""
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() where not internal and schema_name != 'main'"
+        ).fetchall()
+        assert ("staging", "stg_landing__targets") in views
+        for schema, view in views:
+            con.execute(f'select count(*) from "{schema}"."{view}"').fetchone()
