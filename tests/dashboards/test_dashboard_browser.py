@@ -335,13 +335,17 @@ def _upload_as_district(page, app_url: str, credentials, upload: Path) -> None:
         page.get_by_role("link", name="数据管理").click()
         page.get_by_role("heading", name="上传报送文件").wait_for(timeout=PAGE_TIMEOUT_MS)
         # A rerun right after the page opens can replace the uploader and
-        # drop a file attached to the old one: attach again if it did.
+        # drop a file attached to the old one: attach again if it did, as a
+        # person would, through the uploader's own file chooser.
         for attempt in range(3):
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+            with page.expect_file_chooser(timeout=PAGE_TIMEOUT_MS) as chooser:
+                page.locator('[data-testid="stFileUploaderDropzone"] button').first.click()
+            chooser.value.set_files(str(upload))
             try:
                 page.get_by_text(upload.name).first.wait_for(timeout=PAGE_TIMEOUT_MS // 3)
                 break
             except PlaywrightTimeout:
+                page.screenshot(path=str(upload.with_name(f"attach-{attempt}.png")), full_page=True)
                 if attempt == 2:
                     raise
         button = page.get_by_role("button", name="导入")

@@ -67,8 +67,9 @@ def kill_after(process: subprocess.Popen, delay: float) -> bool:
         return False
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        assert process.wait() == -signal.SIGKILL
-        return True
+        # False if it ended on its own between the timeout and the kill (seen
+        # once in a clean-clone run: exit 0 with the kill already sent)
+        return process.wait() == -signal.SIGKILL
 
 
 def published(home: Path, prefix: str) -> tuple[int, int, int]:
