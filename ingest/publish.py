@@ -58,9 +58,10 @@ class BuildResult:
 def build(home: Home, today: date, full: bool = False) -> BuildResult:
     home.ensure()
     with _one_at_a_time(home):
-        result = _build(home, today, None if full else _published_build(home))
+        basis = fingerprint()
+        result = _build(home, today, basis, None if full else _published_build(home, basis))
         if result.mode == "calendar_changed":
-            result = _build(home, today, None)
+            result = _build(home, today, basis, None)
         return result
 
 
@@ -75,7 +76,7 @@ def _one_at_a_time(home: Home) -> Iterator[None]:
         yield
 
 
-def _build(home: Home, today: date, previous: Path | None) -> BuildResult:
+def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildResult:
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%dT%H%M%S%f")
     build_path = home.builds / f"warehouse-{stamp}.duckdb"
     result = BuildResult(False, build_path)
@@ -85,7 +86,7 @@ def _build(home: Home, today: date, previous: Path | None) -> BuildResult:
         copy_landing(home, build_path)
     else:
         result.mode = "incremental"
-    _record_basis(build_path, result.mode, after_load_seq)
+    _record_basis(build_path, basis, result.mode, after_load_seq)
     result.timings["copy_landing"] = time.perf_counter() - started
 
     from expectations.run import check_warehouse, record_run
@@ -102,7 +103,7 @@ def _build(home: Home, today: date, previous: Path | None) -> BuildResult:
         started = time.perf_counter()
         result.failures += run_dbt(build_path, home, today)
         result.timings["dbt_build"] = time.perf_counter() - started
-        if previous and result.mode == "incremental" and not _same_calendar(previous, build_path):
+        if result.mode == "incremental" and not result.failures and not _same_calendar(previous, build_path):
             # Working days to close are counted over the calendar; a new span
             # could change rows built before, so build again from scratch.
             build_path.unlink(missing_ok=True)
@@ -241,9 +242,9 @@ def copy_landing(home: Home, build_path: Path) -> None:
         con.close()
 
 
-def _published_build(home: Home) -> Path | None:
-    """The kept build file the published warehouse is, if it was built by
-    this very project and reference data (else a build starts from scratch)."""
+def _published_build(home: Home, basis: str) -> Path | None:
+    """The kept build file the published warehouse is, if it was built from
+    the same basis (fingerprint()); else a build starts from scratch."""
     entries = read_log(home)
     if not entries or not home.warehouse.exists():
         return None
@@ -255,7 +256,7 @@ def _published_build(home: Home) -> Path | None:
             recorded = con.execute("select fingerprint from build.basis").fetchone()
     except duckdb.Error:
         return None  # built before builds recorded their basis
-    return previous if recorded and recorded[0] == fingerprint() else None
+    return previous if recorded and recorded[0] == basis else None
 
 
 def fingerprint() -> str:
@@ -271,12 +272,12 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _record_basis(build_path: Path, mode: str, after_load_seq: int | None) -> None:
+def _record_basis(build_path: Path, basis: str, mode: str, after_load_seq: int | None) -> None:
     with duckdb.connect(str(build_path)) as con:
         con.execute("create schema if not exists build")
         con.execute(
             "create or replace table build.basis as select ? as fingerprint, ? as mode, ? as after_load_seq",
-            [fingerprint(), mode, after_load_seq],
+            [basis, mode, after_load_seq],
         )
 
 

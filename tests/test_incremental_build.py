@@ -104,17 +104,16 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     assert differences(home / "builds" / incremental["build"], home / "builds" / full["build"]) == {}
 
 
-def test_a_build_made_from_another_project_is_not_built_upon(copied_home: Path, monkeypatch):
+def test_a_build_made_from_another_project_is_not_built_upon(copied_home: Path):
     home = Home(copied_home)
-    assert publish._published_build(home) == home.builds / log(copied_home)[-1]["build"]
-    monkeypatch.setattr(publish, "fingerprint", lambda: "a changed model")
-    assert publish._published_build(home) is None
+    assert publish._published_build(home, publish.fingerprint()) == home.builds / log(copied_home)[-1]["build"]
+    assert publish._published_build(home, "a changed model") is None
 
 
 def test_a_wider_calendar_makes_a_full_build(copied_home: Path, tmp_path: Path):
     """(A withdrawal making a full build: tests/test_corrections.py.)"""
     home = copied_home
-    assert publish._published_build(Home(home)) is not None  # else it would be full anyway
+    assert publish._published_build(Home(home), publish.fingerprint()) is not None  # else it would be full anyway
     span = "select min(date_day) from intermediate.int_dates_classified"
     assert query(home / "warehouse.duckdb", span) == [(date(2022, 1, 1),)]
 

@@ -1,4 +1,4 @@
--- Incremental, like its staging model: only versions newer than any here.
+-- Incremental: see macros/only_newer_loads.sql.
 {{
     config(
         materialized='incremental',
@@ -9,11 +9,7 @@
 
 with cases as (
     select * from {{ ref('int_legal_aid_cases_timed') }}
-    {% if is_incremental() %}
-        where load_seq > (
-                select coalesce(max(built.load_seq), 0) from {{ this }} as built
-            )
-    {% endif %}
+    {{ only_newer_loads() }}
 ),
 
 industries as (

@@ -1,7 +1,4 @@
--- Incremental: a build that starts from the last published warehouse
--- (ingest/publish.py decides when that is safe: no withdrawal, no changed
--- load, the same project) takes only the loads after the newest one here;
--- their rows are newer than every version kept, so they replace them.
+-- Incremental: see macros/only_newer_loads.sql.
 {{
     config(
         materialized='incremental',
@@ -12,11 +9,7 @@
 
 with cases as (
     select * from {{ source('landing', 'legal_aid') }}
-    {% if is_incremental() %}
-        where load_seq > (
-                select coalesce(max(built.load_seq), 0) from {{ this }} as built
-            )
-    {% endif %}
+    {{ only_newer_loads() }}
 ),
 
 withdrawals as (

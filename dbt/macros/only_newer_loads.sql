@@ -1,0 +1,11 @@
+{#- On an incremental run (a build that starts from the published warehouse;
+    ingest/publish.py decides when that is safe), only the rows of loads
+    newer than every row already in the model: they supersede the versions
+    kept, by the model's unique key. A full build takes every row. -#}
+{% macro only_newer_loads() -%}
+    {%- if is_incremental() %}
+        where load_seq > (
+            select coalesce(max(built.load_seq), 0) from {{ this }} as built
+        )
+    {%- endif %}
+{%- endmacro %}
