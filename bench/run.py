@@ -535,13 +535,10 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
             text += f"; warnings (non-blocking) not met: {len(subject['failed_warnings'])}"
         return text
     if name.startswith("dashboard_"):
-        empty = ""
-        if stage.get("legal_aid_only") and (subject.get("elements") or {}).get("info"):  # older runs: legal aid only
-            empty = " (parts of the page show “no data”: this home holds legal-aid rows only)"
         return (
             f"median of 3 renders, caches cleared; cached {fmt_seconds(subject.get('cached_seconds'))} s vs "
             f"{fmt_seconds(baseline.get('cached_seconds'))} s; app's first run in a fresh process "
-            f"{fmt_seconds(subject.get('boot_seconds'))} s vs {fmt_seconds(baseline.get('boot_seconds'))} s{empty}"
+            f"{fmt_seconds(subject.get('boot_seconds'))} s vs {fmt_seconds(baseline.get('boot_seconds'))} s"
         )
     return ""
 

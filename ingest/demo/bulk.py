@@ -71,10 +71,10 @@ from ingest.demo.generate import (
 )
 from ingest.paths import max_file_bytes
 from ingest.paths import today as default_today
+from ingest.templates import TEMPLATES
 
 PARTS = ("base", "update")
 SLICE_ROWS = 200_000  # rows serialised at a time (about 35 MB of legal-aid CSV)
-TARGET_HEADER = ("年度", "区", "指标", "目标值")
 
 
 # ---------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def generate_bulk(
     target_path = out_dir / "base" / "target.csv"
     with target_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(TARGET_HEADER)
+        writer.writerow([column.zh for column in TEMPLATES["target"].columns])
         writer.writerows(targets)
     files.append({"part": "base", "dataset": "target", "path": target_path, "rows": len(targets)})
     figures["base"].add("target", rows=len(targets))

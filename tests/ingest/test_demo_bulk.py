@@ -18,7 +18,7 @@ import pytest
 
 from ingest.demo import generate
 from ingest.demo.bulk import generate_bulk
-from ingest.paths import REPO
+from ingest.demo.generate import CORRECTION_DISTRICT, NIL_RETURN_DISTRICT, load_districts
 from ingest.templates import TEMPLATES
 from tests.conftest import run_cli
 
@@ -27,8 +27,7 @@ SEED = 11
 SCALE = 0.1  # about 3,000 legal-aid cases a year
 MAX_BYTES = 300_000  # the legal-aid file (about 500 kB) is cut in two
 DATE_COLUMN = {"legal_aid": "受理日期", "wage_recovery": "受理日期"}
-with open(REPO / "data" / "reference" / "districts.csv", encoding="utf-8") as _f:
-    DISTRICT_CODES = {r["district_name_zh"]: r["district_code"] for r in csv.DictReader(_f)}
+DISTRICT_CODES = {d.name_zh: d.code for d in load_districts()}
 
 
 @pytest.fixture(scope="module")
@@ -167,20 +166,19 @@ def test_it_is_the_demo_simulation(tmp_path: Path) -> None:
     months = 12 * 4 + 9  # 2022-01 .. 2026-09
     bulk = generate_bulk(tmp_path / "bulk", seed=SEED, today=TODAY, scale=scale, months=months)
     assert bulk["parts"]["base"] == {"first_date": "2022-01-01", "last_date": "2026-09-30"}
-    names = DISTRICT_CODES
     for dataset, recovered in (("legal_aid", "挽回经济损失"), ("wage_recovery", "追回金额")):
         rows = rows_of(tmp_path / "bulk", bulk, "base", dataset)
         by_district: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
-            by_district.setdefault(names[r["区"]], []).append(r)
+            by_district.setdefault(DISTRICT_CODES[r["区"]], []).append(r)
         expected = demo["expected"][dataset]["by_district"]
-        special = {"310112", "310151"}  # the correction; the nil return
+        special = {CORRECTION_DISTRICT, NIL_RETURN_DISTRICT}
         for code, figures in expected.items():
             if code in special:
                 continue
             got = by_district[code]
             assert (len(got), yuan(got, recovered)) == (figures["rows"], figures["amount_recovered_yuan"]), code
-    certs = Counter(names[r["区"]] for r in rows_of(tmp_path / "bulk", bulk, "base", "certification"))
+    certs = Counter(DISTRICT_CODES[r["区"]] for r in rows_of(tmp_path / "bulk", bulk, "base", "certification"))
     for code, figures in demo["expected"]["certification"]["by_district"].items():
         assert certs[code] == figures["rows"], code
 
