@@ -59,6 +59,10 @@ CODES: dict[str, tuple[str, str]] = {
     "no_such_load": ("没有这个已入库的批次", "no loaded load has that id"),
     "already_withdrawn": ("该批次已撤回", "that load was already withdrawn"),
     "no_earlier_publish": ("没有可回退的较早发布版本", "there is no earlier published warehouse to roll back to"),
+    "checks_failed_to_run": (
+        "数据质量检查进程意外结束（详见上方错误输出），本次构建未发布",
+        "the data-quality checks' process ended unexpectedly (see the errors above); this build was not published",
+    ),
     "unknown_role": ("未知角色", "unknown role"),
     "user_exists": ("用户已存在", "user exists"),
     "no_such_user": ("没有该用户", "no such user"),

@@ -15,6 +15,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +42,8 @@ LANDING_TABLES = (
     "withdrawals",
 )
 KEEP_BUILDS = 3
+WORK_NAME = "building.duckdb"  # the file a build writes until it is done
+LANDING_CHECKS_NAME = "landing-checks.duckdb"  # the landing checks' copy of the landing data
 # Whatever a built row depends on besides the landing rows themselves.
 BUILT_FROM = (DBT_PROJECT, REPO / "data" / "reference")
 SKIPPED_IN_FINGERPRINT = {"target", "logs", "dbt_packages", "__pycache__"}
@@ -78,67 +82,72 @@ def _one_at_a_time(home: Home) -> Iterator[None]:
 
 def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildResult:
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%dT%H%M%S%f")
-    build_path = home.builds / f"warehouse-{stamp}.duckdb"
-    result = BuildResult(False, build_path)
-    started = time.perf_counter()
-    after_load_seq = _add_new_loads(home, previous, build_path) if previous else None
-    if after_load_seq is None:
-        copy_landing(home, build_path)
-    else:
-        result.mode = "incremental"
-    _record_basis(build_path, basis, result.mode, after_load_seq)
-    result.timings["copy_landing"] = time.perf_counter() - started
-
-    from expectations.run import check_warehouse, record_run
-
-    # What arrived is checked first; the model and its tests next; the
-    # figures it produced last.
-    started = time.perf_counter()
-    checks = check_warehouse(build_path, home, prefix="landing_", after_load_seq=after_load_seq)
-    record_run(home, checks, f"build {build_path.name} landing")
-    result.failures += _blocking_failures(checks)
-    result.timings["landing_checks"] = time.perf_counter() - started
-
-    if not result.failures:
+    result = BuildResult(False, home.builds / f"warehouse-{stamp}.duckdb")
+    # Built under one fixed name, the path dbt's profile attaches, so that
+    # dbt can reuse its parse of the project from build to build; renamed to
+    # its stamped name once it is done. A killed build's leftovers go first.
+    work, landing = home.builds / WORK_NAME, home.builds / LANDING_CHECKS_NAME
+    _remove(work)
+    _remove(landing)
+    with _Checks(home) as checks:
         started = time.perf_counter()
-        result.failures += run_dbt(build_path, home, today)
+        after_load_seq = _add_new_loads(home, previous, work, landing) if previous else None
+        if after_load_seq is None:
+            copy_landing(home, work, landing)
+        else:
+            result.mode = "incremental"
+        _record_basis(work, basis, result.mode, after_load_seq)
+        result.timings["copy_landing"] = time.perf_counter() - started
+
+        # What arrived is checked (on its own copy of the landing data, in
+        # the checks' process) while dbt builds the model and runs its tests;
+        # the figures it produced are checked last.
+        started = time.perf_counter()
+        checks.ask(landing, "landing_", f"build {result.build_path.name} landing", after_load_seq)
+        dbt_failures = run_dbt(work, home, today)
         result.timings["dbt_build"] = time.perf_counter() - started
-        if result.mode == "incremental" and not result.failures and not _same_calendar(previous, build_path):
+        started = time.perf_counter()
+        # What arrived first: a bad load is the cause of what dbt's tests say.
+        result.failures += _blocking_failures(checks.answer()) + dbt_failures
+        _remove(landing)
+        result.timings["landing_checks"] = time.perf_counter() - started
+        if result.mode == "incremental" and not result.failures and not _same_calendar(previous, work):
             # Working days to close are counted over the calendar; a new span
             # could change rows built before, so build again from scratch.
-            build_path.unlink(missing_ok=True)
+            _remove(work)
             result.mode = "calendar_changed"
             return result
 
-    if not result.failures:
-        started = time.perf_counter()
-        result.freshness = source_freshness(build_path, home)
-        result.timings["source_freshness"] = time.perf_counter() - started
+        if not result.failures:
+            started = time.perf_counter()
+            result.freshness = source_freshness(work, home, today)
+            result.timings["source_freshness"] = time.perf_counter() - started
 
-    if not result.failures:
-        started = time.perf_counter()
-        checks = check_warehouse(build_path, home, prefix="marts_")
-        record_run(home, checks, f"build {build_path.name} marts")
-        result.failures += _blocking_failures(checks)
-        result.timings["mart_checks"] = time.perf_counter() - started
+        if not result.failures:
+            started = time.perf_counter()
+            checks.ask(work, "marts_", f"build {result.build_path.name} marts")
+            result.failures += _blocking_failures(checks.answer())
+            result.timings["mart_checks"] = time.perf_counter() - started
 
     if result.failures:
+        _settle(work, result.build_path)
         _write_atomically(
             home.held_back,
             {
                 "at": _now(),
-                "build": build_path.name,
+                "build": result.build_path.name,
                 "mode": result.mode,
                 "failures": result.failures,
             },
         )
         return result
     started = time.perf_counter()
-    _generate_docs(build_path, home)
+    _generate_docs(work, home, today)
     result.timings["dbt_docs"] = time.perf_counter() - started
-    included = _included_loads(build_path)
-    _carry_check_history(build_path, home)
-    _publish(build_path, home.warehouse)
+    _carry_check_history(work, home)
+    _settle(work, result.build_path)
+    included = _included_loads(result.build_path)
+    _link_over(result.build_path, home.warehouse)
     result.published = True
     home.held_back.unlink(missing_ok=True)
     _append_log(
@@ -147,7 +156,7 @@ def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildR
             "at": _now(),
             "by": getpass.getuser(),
             "action": "publish",
-            "build": build_path.name,
+            "build": result.build_path.name,
             "loads": included,
             "checks_passed": True,
             "mode": result.mode,
@@ -157,6 +166,55 @@ def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildR
     )
     _prune(home)
     return result
+
+
+class _Checks:
+    """The Great Expectations checks of a build, in a process of their own
+    (expectations/worker.py), started first so that their import and the
+    landing checks run on the second core while dbt builds."""
+
+    def __init__(self, home: Home) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "expectations.worker", str(home.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=REPO,
+        )
+
+    def __enter__(self) -> "_Checks":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+        self.process.stdout.close()
+
+    def ask(self, warehouse: Path, prefix: str, target: str, after_load_seq: int | None = None) -> None:
+        asked = {"warehouse": str(warehouse), "prefix": prefix, "after_load_seq": after_load_seq, "target": target}
+        self.process.stdin.write(json.dumps(asked) + "\n")
+        self.process.stdin.flush()
+
+    def answer(self) -> list[dict]:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            raise UnionKpiError("checks_failed_to_run")
+        return json.loads(line)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def _settle(work: Path, build_path: Path) -> None:
+    """Fold any write-ahead log into the finished file and give it its
+    stamped name; readers only ever open a settled file."""
+    with duckdb.connect(str(work)) as con:
+        con.execute("checkpoint")
+    os.replace(work, build_path)
 
 
 def _blocking_failures(checks: list[dict]) -> list[dict]:
@@ -222,24 +280,41 @@ def _write_atomically(path: Path, content: dict) -> None:
     os.replace(partial, path)
 
 
-def copy_landing(home: Home, build_path: Path) -> None:
-    """Snapshot the landing tables into the new file's raw schema, so dbt and
-    the checks never hold a lock on the landing database an ingest needs."""
-    con = duckdb.connect(str(build_path))
-    try:
-        con.execute("create schema raw")
-        if not home.landing.exists():
+def copy_landing(home: Home, *paths: Path) -> None:
+    """Snapshot the landing database into new files, so dbt and the checks
+    never hold a lock on the landing database an ingest needs. Each is a
+    byte copy of the file, taken while a read-only attach keeps writers out,
+    so it holds whole loads only. The landing tables keep the landing file's
+    schema (main); the views raw.* over them are what dbt's sources, the
+    checks and the dashboards read."""
+    if home.landing.exists():
+        with duckdb.connect() as con:
+            _attach_landing(con, home)
+            for path in paths:
+                _copy_landing_file(home, path)
+    for path in paths:
+        _add_raw_views(path, home.landing.exists())
+
+
+def _copy_landing_file(home: Home, path: Path) -> None:
+    """The landing file, and its write-ahead log when its last writer died
+    before folding it in; the caller holds the landing database read-only."""
+    shutil.copyfile(home.landing, path)
+    log = home.landing.with_name(home.landing.name + ".wal")
+    if log.exists():
+        shutil.copyfile(log, path.with_name(path.name + ".wal"))
+
+
+def _add_raw_views(path: Path, has_landing: bool) -> None:
+    with duckdb.connect(str(path)) as con:
+        if not has_landing:
             from ingest.load import landing_schema
 
             for statement in landing_schema():
-                con.execute(statement.replace("if not exists ", "if not exists raw."))
-            return
-        _attach_landing(con, home)
+                con.execute(statement)
+        con.execute("create schema raw")
         for table in LANDING_TABLES:
-            con.execute(f"create table raw.{table} as select * from landing.{table}")
-        con.execute("detach landing")
-    finally:
-        con.close()
+            con.execute(f"create view raw.{table} as select * from main.{table}")
 
 
 def _published_build(home: Home, basis: str) -> Path | None:
@@ -276,40 +351,54 @@ def _record_basis(build_path: Path, basis: str, mode: str, after_load_seq: int |
     with duckdb.connect(str(build_path)) as con:
         con.execute("create schema if not exists build")
         con.execute(
-            "create or replace table build.basis as select ? as fingerprint, ? as mode, ? as after_load_seq",
-            [basis, mode, after_load_seq],
+            f"create or replace table build.basis as select {_literal(basis)} as fingerprint, "
+            f"{_literal(mode)} as mode, cast({_literal(after_load_seq)} as integer) as after_load_seq"
         )
 
 
-def _add_new_loads(home: Home, previous: Path, build_path: Path) -> int | None:
+def _literal(value: str | int | None) -> str:
+    """A value written into SQL: DuckDB's parameter binding imports pandas,
+    a second's start-up this process otherwise never pays."""
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _add_new_loads(home: Home, previous: Path, build_path: Path, landing: Path) -> int | None:
     """Start the new file as a copy of the published build and append the
-    landing rows of every load since; the newest load sequence it held, or
-    None (and no file) when a load it holds was withdrawn or changed since."""
+    landing rows of every load since (and copy the landing data as it is
+    then to `landing`, for the checks); the newest load sequence the
+    published build held, or None (and no files) when a load it holds was
+    withdrawn or changed since."""
     shutil.copyfile(previous, build_path)
     con = duckdb.connect(str(build_path))
     try:
         _attach_landing(con, home)
         after = con.execute("select coalesce(max(load_seq), 0) from raw.loads").fetchone()[0]
+        con.execute(f"set variable after = {_literal(after)}")
         unchanged = con.execute(
             "select not exists (select load_id, load_seq, status from raw.loads "
-            "  except all select load_id, load_seq, status from landing.loads where load_seq <= $after) "
-            "and (select count(*) from raw.loads) = (select count(*) from landing.loads where load_seq <= $after) "
+            "  except all select load_id, load_seq, status from landing.loads where load_seq <= getvariable('after')) "
+            "and (select count(*) from raw.loads) = "
+            "(select count(*) from landing.loads where load_seq <= getvariable('after')) "
             "and not exists (select * from raw.withdrawals except all select * from landing.withdrawals) "
-            "and (select count(*) from raw.withdrawals) = (select count(*) from landing.withdrawals)",
-            {"after": after},
+            "and (select count(*) from raw.withdrawals) = (select count(*) from landing.withdrawals)"
         ).fetchone()[0]
         if unchanged:
-            new = "load_id in (select load_id from landing.loads where load_seq > $after)"
+            new = "load_id in (select load_id from landing.loads where load_seq > getvariable('after'))"
             for table in LANDING_TABLES:
                 if table != "withdrawals":
-                    con.execute(f"insert into raw.{table} select * from landing.{table} where {new}", {"after": after})
+                    con.execute(f"insert into main.{table} select * from landing.{table} where {new}")
+            _copy_landing_file(home, landing)
         con.execute("detach landing")
     finally:
         con.close()
     if unchanged:
+        _add_raw_views(landing, True)
         return after
-    build_path.unlink()
-    build_path.with_name(build_path.name + ".wal").unlink(missing_ok=True)
+    _remove(build_path)
     return None
 
 
@@ -361,13 +450,15 @@ def _dbt_failure(name: str, status: str, message: str) -> dict:
     return {"name": name, "kind": "dbt", "severity": "blocking", "success": False, "status": status, "message": message}
 
 
+def _vars(today: date) -> tuple[str, str]:
+    """The same vars for every dbt command of a build: dbt parses the whole
+    project again whenever they differ from its last command's."""
+    return "--vars", json.dumps({"today": today.isoformat()})
+
+
 def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
     """`dbt build` in this process; the failures of models and tests."""
-    variables = {
-        "today": today.isoformat(),
-        "built_at": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    outcome = _dbt(build_path, home, "build", "--vars", json.dumps(variables))
+    outcome = _dbt(build_path, home, "build", *_vars(today))
     failures = [
         _dbt_failure(node.node.name, str(node.status), node.message or "")
         for node in (outcome.result.results if outcome.result is not None else [])
@@ -378,12 +469,12 @@ def run_dbt(build_path: Path, home: Home, today: date) -> list[dict]:
     return failures
 
 
-def source_freshness(build_path: Path, home: Home) -> dict[str, dict]:
+def source_freshness(build_path: Path, home: Home, today: date) -> dict[str, dict]:
     """`dbt source freshness` on the landing tables in the new file: pass,
     warn or error per table, with its latest load (also in the target
     folder's sources.json). A late return is reported, never held back: the
     other districts' figures still publish, and the overview flags it."""
-    outcome = _dbt(build_path, home, "source", "freshness")
+    outcome = _dbt(build_path, home, "source", "freshness", *_vars(today))
     judged = {}
     for source in outcome.result.results if outcome.result is not None else []:
         latest = getattr(source, "max_loaded_at", None)
@@ -404,20 +495,20 @@ def _carry_check_history(build_path: Path, home: Home) -> None:
         # which must not stop every later build (its row is all nulls).
         con.execute(
             "create or replace table quality.check_results as "
-            "select * from read_json(?, format = 'newline_delimited', union_by_name = true, ignore_errors = true, "
+            f"select * from read_json({_literal(str(history))}, format = 'newline_delimited', "
+            "union_by_name = true, ignore_errors = true, "
             "columns = {run_id: 'varchar', \"at\": 'timestamptz', target: 'varchar', name: 'varchar', "
             "suite: 'varchar', type: 'varchar', \"column\": 'varchar', severity: 'varchar', "
             "success: 'boolean', description_zh: 'varchar', description_en: 'varchar', "
             "unexpected_count: 'bigint', offending: 'json', partial_unexpected_list: 'json', message: 'varchar'}) "
-            "where run_id is not null",
-            [str(history)],
+            "where run_id is not null"
         )
 
 
-def _generate_docs(build_path: Path, home: Home) -> None:
+def _generate_docs(build_path: Path, home: Home, today: date) -> None:
     """The dbt docs site (lineage to the dashboards' exposures) as one
     static HTML file in the home folder, for the dashboards' data page."""
-    _dbt(build_path, home, "docs", "generate", "--static")
+    _dbt(build_path, home, "docs", "generate", "--static", *_vars(today))
 
 
 def _release_dbt_handles() -> None:
@@ -430,15 +521,6 @@ def _release_dbt_handles() -> None:
         if DuckDBConnectionManager._ENV is not None:
             DuckDBConnectionManager._ENV.close()
             DuckDBConnectionManager._ENV = None
-
-
-def _publish(build_path: Path, published: Path) -> None:
-    """Swap the new file in: readers holding the old file keep it, new
-    connections open the new one; nobody sees half of either."""
-    # Fold any write-ahead log into the file before it is linked.
-    with duckdb.connect(str(build_path)) as con:
-        con.execute("checkpoint")
-    _link_over(build_path, published)
 
 
 def _link_over(build_path: Path, published: Path) -> None:

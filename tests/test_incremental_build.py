@@ -98,9 +98,19 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     newest = query(published, "select max(load_seq) from raw.loads")[0][0]
     assert query(published, "select mode, after_load_seq from build.basis") == [("incremental", newest - 1)]
 
+    dbt_log = home / "dbt" / "logs" / "dbt.log"
+    logged_before = dbt_log.stat().st_size
     run_cli(home, "build", "--full")
     full = log(home)[-1]
     assert full["mode"] == "full"
+    # The same profile (the build file's fixed working name) and the same
+    # vars as the build before: dbt reuses its parse in all three commands
+    # (build, source freshness, docs generate) rather than parse again.
+    with dbt_log.open(encoding="utf-8") as handle:
+        handle.seek(logged_before)
+        logged = handle.read()
+    assert logged.count("Nothing changed, skipping partial parsing") == 3
+    assert "Unable to do partial parsing" not in logged
     assert differences(home / "builds" / incremental["build"], home / "builds" / full["build"]) == {}
 
 

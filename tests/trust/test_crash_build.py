@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import publish
+from ingest.errors import UnionKpiError
 from ingest.paths import Home
 from ingest.publish import read_log
 from tests.conftest import TODAY, run_cli
@@ -202,3 +204,41 @@ def test_a_build_waits_for_the_one_running_and_dies_cleanly_while_waiting(demo_h
     assert published(home, "X") == figures and sorted((home / "builds").iterdir()) == builds
     with (home / "build.lock").open("a") as lock:  # the kernel let go of the dead one's turn
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_snapshot_keeps_what_a_dead_writer_left_in_the_landing_log(tmp_path: Path) -> None:
+    """A build's snapshot is a byte copy of the landing file: rows a writer
+    committed but, killed, never folded into the file (they are only in
+    landing.duckdb.wal) must be in the snapshot too."""
+    home = Home(tmp_path / "home")
+    home.ensure()
+    writer = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from ingest.load import connect, landing_schema\n"
+        "from ingest.paths import Home\n"
+        "con = connect(Home(Path(sys.argv[1])))\n"
+        "for statement in landing_schema():\n"
+        "    con.execute(statement)\n"
+        'con.execute("checkpoint")\n'
+        "con.execute(\"insert into withdrawals values ('L1', 'steward', '重复 duplicate', now()::timestamp)\")\n"
+        "os._exit(0)  # killed before closing: the row is in the write-ahead log only\n"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(home.root)], check=True, cwd=Path(__file__).parents[2])
+    assert home.landing.with_name("landing.duckdb.wal").stat().st_size > 0
+
+    snapshot = tmp_path / "snapshot.duckdb"
+    publish.copy_landing(home, snapshot)
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        assert con.execute("select load_id, reason from raw.withdrawals").fetchall() == [("L1", "重复 duplicate")]
+
+
+def test_a_checks_process_that_dies_stops_the_build_with_a_clear_error(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home")
+    home.ensure()
+    with publish._Checks(home) as checks:
+        checks.process.kill()
+        with pytest.raises(UnionKpiError) as raised:
+            checks.answer()
+    assert raised.value.code == "checks_failed_to_run"
+    assert "数据质量检查进程" in raised.value.zh and "checks' process ended" in raised.value.en

@@ -7,7 +7,11 @@ final as (
         data_date,
         first_month,
         cast('{{ var("today") }}' as date) as today,
-        cast('{{ var("built_at") }}' as timestamp) as built_at
+        -- dbt's own start time (UTC), in Shanghai time; not a var, which
+        -- changing every build would make dbt parse the project again
+        timezone(
+            'Asia/Shanghai', cast('{{ run_started_at }}' as timestamptz)
+        ) as built_at
     from window_
 )
 
