@@ -1,5 +1,5 @@
 """Build a new warehouse file from the landing data (dbt models and tests,
-then the blocking Great Expectations checks) and publish it by an atomic
+with the blocking Great Expectations checks beside them) and publish it by an atomic
 swap only when everything passes; the last good warehouse stays otherwise.
 
 A build starts either from nothing (full) or from a copy of the published
@@ -293,7 +293,7 @@ def copy_landing(home: Home, *paths: Path) -> None:
             for path in paths:
                 _copy_landing_file(home, path)
     for path in paths:
-        _add_raw_views(path, home.landing.exists())
+        _add_raw_views(path)
 
 
 def _copy_landing_file(home: Home, path: Path) -> None:
@@ -305,13 +305,14 @@ def _copy_landing_file(home: Home, path: Path) -> None:
         shutil.copyfile(log, path.with_name(path.name + ".wal"))
 
 
-def _add_raw_views(path: Path, has_landing: bool) -> None:
-    with duckdb.connect(str(path)) as con:
-        if not has_landing:
-            from ingest.load import landing_schema
+def _add_raw_views(path: Path) -> None:
+    """The views raw.* over the landing tables (created empty where a home
+    has no landing data yet: the landing schema is `create if not exists`)."""
+    from ingest.load import landing_schema
 
-            for statement in landing_schema():
-                con.execute(statement)
+    with duckdb.connect(str(path)) as con:
+        for statement in landing_schema():
+            con.execute(statement)
         con.execute("create schema raw")
         for table in LANDING_TABLES:
             con.execute(f"create view raw.{table} as select * from main.{table}")
@@ -396,7 +397,7 @@ def _add_new_loads(home: Home, previous: Path, build_path: Path, landing: Path) 
     finally:
         con.close()
     if unchanged:
-        _add_raw_views(landing, True)
+        _add_raw_views(landing)
         return after
     _remove(build_path)
     return None
