@@ -84,7 +84,22 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
         + "INC-NEW-1,长宁,2026-10-20,,工伤,1,,办理中\n",
         encoding="utf-8",
     )
-    run_cli(home, "ingest", str(correction))
+    # and a certification that passed its assessment, plus a new one: the
+    # first key's history gains a version, the second's begins
+    uscc, name, district, year, employees = query(
+        home / "warehouse.duckdb",
+        "select enterprise_uscc, enterprise_name, district_name_zh, campaign_year, employees "
+        "from marts.fct_certifications join marts.dim_district using (district_code) "
+        "where status = '测评中' order by enterprise_uscc limit 1",
+    )[0]
+    certified = tmp_path / "认定_2026年10月.csv"
+    certified.write_text(
+        "企业名称,统一社会信用代码,区,创建年度,状态,认定日期,职工人数\n"
+        f"{name},{uscc},{district},{year},达标,2026-10-15,{employees}\n"
+        f"上海某某餐饮管理有限公司,91350100M000100Y43,{district},{year},申报,,80\n",
+        encoding="utf-8",
+    )
+    run_cli(home, "ingest", str(correction), str(certified))
 
     run_cli(home, "build")
     incremental = log(home)[-1]
@@ -95,8 +110,15 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
         [(case_id, 3, amount + Decimal("1000.25"), "调解成功"), ("INC-NEW-1", 1, Decimal("0.00"), "办理中")]
     )
     assert query(published, "select count(*) from marts.fct_legal_aid_cases")[0][0] == cases_before + 1
+    history = "select enterprise_uscc, status, is_current from marts.fct_certification_history "
+    history += f"where enterprise_uscc in ('{uscc}', '91350100M000100Y43') order by all"
+    assert query(published, history) == sorted(
+        [(uscc, "测评中", False), (uscc, "达标", True), ("91350100M000100Y43", "申报", True)]
+    )
+    certifications = "select status, certified_date from marts.fct_certifications "
+    assert query(published, certifications + f"where enterprise_uscc = '{uscc}'") == [("达标", date(2026, 10, 15))]
     newest = query(published, "select max(load_seq) from raw.loads")[0][0]
-    assert query(published, "select mode, after_load_seq from build.basis") == [("incremental", newest - 1)]
+    assert query(published, "select mode, after_load_seq from build.basis") == [("incremental", newest - 2)]
 
     dbt_log = home / "dbt" / "logs" / "dbt.log"
     logged_before = dbt_log.stat().st_size

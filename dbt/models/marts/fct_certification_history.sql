@@ -2,9 +2,28 @@
 -- load arrived until the next version arrived (or a withdrawal), derived
 -- from the landing data at each build: "certified and in force on
 -- 31 December as we knew it on 10 January" has one answer after later
--- corrections.
+-- corrections. Incremental: a build after new loads derives again the whole
+-- history of the keys they bring (see macros/only_newer_loads.sql) and
+-- replaces theirs; every other key's history stands.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['enterprise_uscc', 'campaign_year'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with certifications as (
     select * from {{ source('landing', 'certification') }}
+    {%- if is_incremental() %}
+        where (enterprise_uscc, campaign_year) in (
+                select
+                    newer.enterprise_uscc,
+                    newer.campaign_year
+                from {{ source('landing', 'certification') }} as newer
+                {{ only_newer_loads() }}
+            )
+    {%- endif %}
 ),
 
 loads as (

@@ -1,5 +1,15 @@
+-- Incremental: see macros/only_newer_loads.sql.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['enterprise_uscc', 'campaign_year'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with certifications as (
     select * from {{ ref('stg_landing__certifications') }}
+    {{ only_newer_loads() }}
 ),
 
 industries as (
@@ -21,7 +31,8 @@ final as (
         certifications.certified_date,
         certifications.valid_until,
         certifications.revoked_date,
-        certifications.load_id
+        certifications.load_id,
+        certifications.load_seq
     from certifications
     left join industries on certifications.industry = industries.industry_name
 )
