@@ -54,8 +54,7 @@ def check_warehouse(
     results: list[dict[str, Any]] = []
     try:
         for spec in load_suites(prefix):
-            for earlier in (home.data_docs / "results" / spec["name"], home.data_docs / "validations" / spec["name"]):
-                shutil.rmtree(earlier, ignore_errors=True)
+            _forget_results(home, spec["name"])
             meta = spec["meta"]
             if after_load_seq is not None:
                 rows = meta.get("query") or f"select * from {meta['table']}"
@@ -76,6 +75,7 @@ def check_warehouse(
                 # Only a suite that failed, or lets some rows fail (`mostly`),
                 # is run again to count and name its offending rows: that
                 # costs a scan per expectation, passed or not.
+                _forget_results(home, spec["name"])  # the Data Docs list the detailed run only
                 checkpoint.result_format = _detailed(spec)
                 checkpoint.save()
                 outcomes = _outcomes(checkpoint.run())
@@ -88,6 +88,12 @@ def check_warehouse(
         for opened in sources.values():
             opened.close()
     return results
+
+
+def _forget_results(home: Home, suite: str) -> None:
+    """A suite's stored result and its Data Docs page, before it runs again."""
+    for earlier in (home.data_docs / "results" / suite, home.data_docs / "validations" / suite):
+        shutil.rmtree(earlier, ignore_errors=True)
 
 
 def _context(home: Home) -> Any:
