@@ -68,13 +68,15 @@ def check_warehouse(
             else:
                 schema, table = meta["table"].split(".")
                 asset = source(schema).add_table_asset(spec["name"], table_name=table)
-            checkpoint = _checkpoint(context, spec, asset.add_batch_definition_whole_table("whole_table"))
-            outcomes = _outcomes(checkpoint.run())
+            # Counting and naming the offending rows costs a scan per
+            # expectation, passed or not: a suite runs pass-or-fail first and
+            # again in detail only if it failed. A suite that lets some rows
+            # fail (`mostly`) is counted in detail from the start.
             tolerant = any("mostly" in e["kwargs"] for e in spec["expectations"])
-            if tolerant or not all(outcome.success for outcome in outcomes):
-                # Only a suite that failed, or lets some rows fail (`mostly`),
-                # is run again to count and name its offending rows: that
-                # costs a scan per expectation, passed or not.
+            batch = asset.add_batch_definition_whole_table("whole_table")
+            checkpoint = _checkpoint(context, spec, batch, _detailed(spec) if tolerant else "BOOLEAN_ONLY")
+            outcomes = _outcomes(checkpoint.run())
+            if not tolerant and not all(outcome.success for outcome in outcomes):
                 _forget_results(home, spec["name"])  # the Data Docs list the detailed run only
                 checkpoint.result_format = _detailed(spec)
                 checkpoint.save()
@@ -130,7 +132,7 @@ def _context(home: Home) -> Any:
     return context
 
 
-def _checkpoint(context: Any, spec: dict[str, Any], batch: Any) -> Any:
+def _checkpoint(context: Any, spec: dict[str, Any], batch: Any, result_format: Any) -> Any:
     """The suite as GX objects: suite, validation definition, checkpoint."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
@@ -146,9 +148,7 @@ def _checkpoint(context: Any, spec: dict[str, Any], batch: Any) -> Any:
         gx.Checkpoint(
             name=f"{spec['name']}_checkpoint",
             validation_definitions=[definition],
-            # pass or fail, and how many rows failed: one aggregate query per
-            # table for most expectations
-            result_format="BOOLEAN_ONLY",
+            result_format=result_format,
         )
     )
 

@@ -33,8 +33,8 @@ def test_check_on_the_demo(demo_home):
     behaviour = [r for r in results if r["suite"] == "marts_district_behaviour"]
     assert behaviour and all(r["success"] for r in behaviour)
     assert (demo_home / "data_docs" / "index.html").exists()
-    # one stored result per suite, even for a suite run twice (the detailed
-    # second run of a `mostly` suite replaces the first)
+    # one stored result per suite, even for a suite run twice (a failed
+    # suite's detailed second run replaces the first)
     stored = [
         path.relative_to(demo_home / "data_docs" / "results").parts[0]
         for path in (demo_home / "data_docs" / "results").glob("*/*/*/*.json")
@@ -47,7 +47,7 @@ def test_check_on_the_demo(demo_home):
 
 def test_an_expectation_that_lets_some_rows_fail_counts_them(tmp_path):
     """`mostly`: a suite that passes with a few offending rows still says
-    how many, from its second, detailed run."""
+    how many: it runs in detail from the start."""
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
