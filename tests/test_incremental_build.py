@@ -4,6 +4,7 @@ and fall back to a full build whenever that could differ."""
 
 import json
 import os
+import re
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -40,6 +41,16 @@ def copied_home(demo_home: Path, tmp_path: Path) -> Path:
     (home / "warehouse.duckdb").unlink()
     os.link(published, home / "warehouse.duckdb")
     return home
+
+
+def what_dbt_build_ran(dbt_log: Path, since: int) -> str:
+    """dbt's summary of the `dbt build` logged after byte `since` ("Finished
+    running 6 incremental models, 68 data tests, …")."""
+    with dbt_log.open(encoding="utf-8") as handle:
+        handle.seek(since)
+        summaries = re.findall(r"\]: Finished running (\d.*models.*)", handle.read())
+    assert len(summaries) == 1, summaries
+    return summaries[0]
 
 
 def differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
@@ -101,9 +112,16 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     )
     run_cli(home, "ingest", str(correction), str(certified))
 
+    dbt_log = home / "dbt" / "logs" / "dbt.log"
+    logged_before = dbt_log.stat().st_size
     run_cli(home, "build")
     incremental = log(home)[-1]
     assert incremental["mode"] == "incremental"
+    # only what the landing data flows into: no seed, no unit test (the
+    # published build, from the same project, made and tested those)
+    ran = what_dbt_build_ran(dbt_log, logged_before)
+    assert "incremental models" in ran and "data tests" in ran
+    assert "seed" not in ran and "unit test" not in ran
     published = home / "warehouse.duckdb"
     fact = "select case_id, workers, amount_recovered_yuan, outcome from marts.fct_legal_aid_cases "
     assert query(published, fact + f"where case_id in ('{case_id}', 'INC-NEW-1') order by 1") == sorted(
@@ -120,11 +138,12 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     newest = query(published, "select max(load_seq) from raw.loads")[0][0]
     assert query(published, "select mode, after_load_seq from build.basis") == [("incremental", newest - 2)]
 
-    dbt_log = home / "dbt" / "logs" / "dbt.log"
     logged_before = dbt_log.stat().st_size
     run_cli(home, "build", "--full")
     full = log(home)[-1]
     assert full["mode"] == "full"
+    ran = what_dbt_build_ran(dbt_log, logged_before)
+    assert "seeds" in ran and "unit tests" in ran
     # The same profile (the build file's fixed working name) and the same
     # vars as the build before: dbt reuses its parse in all three commands
     # (build, source freshness, docs generate) rather than parse again.
