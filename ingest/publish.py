@@ -142,7 +142,7 @@ def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildR
         )
         return result
     started = time.perf_counter()
-    _generate_docs(work, home, today)
+    _generate_docs(work, home, today, basis)
     result.timings["dbt_docs"] = time.perf_counter() - started
     _carry_check_history(work, home)
     _settle(work, result.build_path)
@@ -425,12 +425,17 @@ def _attach_landing(con: duckdb.DuckDBPyConnection, home: Home) -> None:
             time.sleep(0.2)
 
 
-def _dbt(build_path: Path, home: Home, *command: str):
+def _dbt(build_path: Path, home: Home, today: date, *command: str):
     """One dbt command on the new file, in this process, with its target and
-    logs in the home folder; dbt's handle on the file is released after."""
+    logs in the home folder; dbt's handle on the file is released after.
+    The file and the build's today reach the project as environment
+    variables, not dbt vars: a var that differs from the last command's
+    makes dbt parse the whole project again (2 s), a changed env_var only
+    the files that read it."""
     from dbt.cli.main import dbtRunner
 
     os.environ["UNIONKPI_BUILD_PATH"] = str(build_path)
+    os.environ["UNIONKPI_BUILD_TODAY"] = today.isoformat()
     try:
         return dbtRunner().invoke(
             [
@@ -451,12 +456,6 @@ def _dbt_failure(name: str, status: str, message: str) -> dict:
     return {"name": name, "kind": "dbt", "severity": "blocking", "success": False, "status": status, "message": message}
 
 
-def _vars(today: date) -> tuple[str, str]:
-    """The same vars for every dbt command of a build: dbt parses the whole
-    project again whenever they differ from its last command's."""
-    return "--vars", json.dumps({"today": today.isoformat()})
-
-
 def run_dbt(build_path: Path, home: Home, today: date, incremental: bool = False) -> list[dict]:
     """`dbt build` in this process; the failures of models and tests. An
     incremental build runs only what the landing data flows into: the seeds,
@@ -464,7 +463,7 @@ def run_dbt(build_path: Path, home: Home, today: date, incremental: bool = False
     depend on nothing but the project, which is the published build's
     (fingerprint()), so they stand as that build made and tested them."""
     selection = ("--select", "source:*+", "--exclude", "resource_type:unit_test") if incremental else ()
-    outcome = _dbt(build_path, home, "build", *selection, *_vars(today))
+    outcome = _dbt(build_path, home, today, "build", *selection)
     failures = [
         _dbt_failure(node.node.name, str(node.status), node.message or "")
         for node in (outcome.result.results if outcome.result is not None else [])
@@ -480,7 +479,7 @@ def source_freshness(build_path: Path, home: Home, today: date) -> dict[str, dic
     warn or error per table, with its latest load (also in the target
     folder's sources.json). A late return is reported, never held back: the
     other districts' figures still publish, and the overview flags it."""
-    outcome = _dbt(build_path, home, "source", "freshness", *_vars(today))
+    outcome = _dbt(build_path, home, today, "source", "freshness")
     judged = {}
     for source in outcome.result.results if outcome.result is not None else []:
         latest = getattr(source, "max_loaded_at", None)
@@ -511,10 +510,19 @@ def _carry_check_history(build_path: Path, home: Home) -> None:
         )
 
 
-def _generate_docs(build_path: Path, home: Home, today: date) -> None:
+def _generate_docs(build_path: Path, home: Home, today: date, basis: str) -> None:
     """The dbt docs site (lineage to the dashboards' exposures) as one
-    static HTML file in the home folder, for the dashboards' data page."""
-    _dbt(build_path, home, "docs", "generate", "--static", *_vars(today))
+    static HTML file in the home folder, for the dashboards' data page. It
+    shows the project and the SQL compiled for the build's today, nothing of
+    the data (DuckDB's catalog has no table statistics), so a site already
+    made from the same project and today stands."""
+    site, made_from = home.dbt_target / "static_index.html", home.dbt_target / "static_index.basis"
+    wanted = f"{basis} {today.isoformat()}"
+    if site.exists() and made_from.exists() and made_from.read_text(encoding="utf-8") == wanted:
+        return
+    made_from.unlink(missing_ok=True)
+    if _dbt(build_path, home, today, "docs", "generate", "--static").success:
+        made_from.write_text(wanted, encoding="utf-8")
 
 
 def _release_dbt_handles() -> None:

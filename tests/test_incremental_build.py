@@ -114,6 +114,8 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
 
     dbt_log = home / "dbt" / "logs" / "dbt.log"
     logged_before = dbt_log.stat().st_size
+    docs_site = home / "dbt" / "target" / "static_index.html"
+    docs_made = docs_site.stat().st_mtime_ns
     run_cli(home, "build")
     incremental = log(home)[-1]
     assert incremental["mode"] == "incremental"
@@ -145,14 +147,31 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     ran = what_dbt_build_ran(dbt_log, logged_before)
     assert "seeds" in ran and "unit tests" in ran
     # The same profile (the build file's fixed working name) and the same
-    # vars as the build before: dbt reuses its parse in all three commands
-    # (build, source freshness, docs generate) rather than parse again.
+    # today as the build before: dbt reuses its parse in both commands
+    # (build, source freshness) rather than parse again; the docs site made
+    # from the same project the same day stands.
     with dbt_log.open(encoding="utf-8") as handle:
         handle.seek(logged_before)
         logged = handle.read()
-    assert logged.count("Nothing changed, skipping partial parsing") == 3
+    assert logged.count("Nothing changed, skipping partial parsing") == 2
     assert "Unable to do partial parsing" not in logged
     assert differences(home / "builds" / incremental["build"], home / "builds" / full["build"]) == {}
+    assert docs_site.stat().st_mtime_ns == docs_made
+
+    # The next day: "today" reaches dbt as an environment variable, so only
+    # the models that read it are parsed again, not the whole project.
+    logged_before = dbt_log.stat().st_size
+    run_cli(home, "build", today="2026-11-23")
+    with dbt_log.open(encoding="utf-8") as handle:
+        handle.seek(logged_before)
+        logged = handle.read()
+    assert "Unable to do partial parsing" not in logged
+    assert "0 files added, 3 files changed" in logged
+    assert "updated file: unionkpi://models/marts/warehouse_meta.sql" in logged
+    assert query(published, "select today from marts.warehouse_meta") == [(date(2026, 11, 23),)]
+    # The docs site shows the SQL compiled for the build's today: made again.
+    assert docs_site.stat().st_mtime_ns != docs_made
+    assert "cast('2026-11-23' as date)" in docs_site.read_text(encoding="utf-8")
 
 
 def test_a_build_made_from_another_project_is_not_built_upon(copied_home: Path):

@@ -83,7 +83,7 @@ measured as (
         date_diff(
             'day',
             cast(latest.last_loaded_at as date),
-            cast('{{ var("today") }}' as date)
+            cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date)
         ) as days_to_today,
         date_diff(
             'month',

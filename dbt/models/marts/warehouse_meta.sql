@@ -6,7 +6,7 @@ final as (
     select
         data_date,
         first_month,
-        cast('{{ var("today") }}' as date) as today,
+        cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date) as today,
         -- dbt's own start time (UTC), in Shanghai time; not a var, which
         -- changing every build would make dbt parse the project again
         timezone(

@@ -39,7 +39,7 @@ final as (
             as first_month,
         least(
             any_value(reported.last_period_end),
-            cast('{{ var("today") }}' as date)
+            cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date)
         ) as data_date
     from first_dates
     cross join reported
