@@ -358,6 +358,14 @@ class Scale:
         stage["month"] = self.manifest["parts"]["update"]["first_date"][:7]
         stage["month_rows_generated"] = month_cases
         stage["ingest_month"] = loaded
+        # The same build once more with nothing new: what any build costs
+        # whatever it adds (imports, the dbt commands over every node, the
+        # checks, the copy of the warehouse), so that what the month itself
+        # costs shows apart.
+        again = self.runner.run("build_nothing_new", [PYTHON, "-m", "ingest", "--home", home, "build"])
+        log = home / "publish_log.jsonl"
+        published = json.loads(log.read_text(encoding="utf-8").splitlines()[-1]) if ok(again) else {}
+        stage["nothing_new"] = measured(again, timings=published.get("timings"), mode=published.get("mode"))
         self.entry["stages"]["rebuild"] = stage
 
     # -- stage 4 ---------------------------------------------------------
@@ -524,6 +532,9 @@ def stage_note(name: str, stage: dict[str, Any]) -> str:
                 f"; after ingesting {stage['month']} ({stage['month_rows_generated']:,} rows) in "
                 f"{fmt_seconds(ingest.get('seconds'))} s"
             )
+            again = stage.get("nothing_new") or {}
+            if again.get("seconds") is not None:
+                text += f"; the same build again with nothing new: {fmt_seconds(again['seconds'])} s"
         if not stage.get("figures_agree"):
             text += "; **figures differ from the baseline's**"
         return text.strip("; ")

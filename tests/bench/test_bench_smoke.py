@@ -63,7 +63,7 @@ def test_every_stage_has_a_subject_and_a_baseline(quick_run: tuple[dict, Path, s
 
 
 def test_row_counts_are_what_was_generated(quick_run: tuple[dict, Path, subprocess.CompletedProcess]) -> None:
-    results, _, _ = quick_run
+    results, folder, _ = quick_run
     entry = results["scales"]["1"]
     expected = entry["info"]["generate"]["expected"]
     base, update = expected["base"], expected["update"]
@@ -97,6 +97,10 @@ def test_row_counts_are_what_was_generated(quick_run: tuple[dict, Path, subproce
     assert rebuild["expected_legal_aid_cases"] == build["expected_legal_aid_cases"] + month
     assert build["subject"]["figures"]["last_month"] < rebuild["subject"]["figures"]["last_month"]
     assert rebuild["subject"]["figures"]["last_month"] == f"{rebuild['month']}-01"
+    assert (build["subject"]["mode"], rebuild["subject"]["mode"]) == ("full", "incremental")
+    # and the same build with nothing new, the floor every build pays
+    assert rebuild["nothing_new"]["mode"] == "incremental" and rebuild["nothing_new"]["seconds"] > 0
+    assert "the same build again with nothing new" in (folder / "README.md").read_text(encoding="utf-8")
     assert build["startup"]["seconds"] > 0
 
     check = entry["stages"]["check"]
