@@ -134,6 +134,12 @@ def last_json(text: str) -> Any:
     return None
 
 
+def last_published(home: Path) -> dict[str, Any]:
+    """The publish log's newest entry (its mode and timings), or {}."""
+    log = home / "publish_log.jsonl"
+    return json.loads(log.read_text(encoding="utf-8").splitlines()[-1]) if log.exists() else {}
+
+
 def measured(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """What results.json keeps of a run."""
     kept = {
@@ -304,9 +310,8 @@ class Scale:
     def build(self, name: str, home: Path, expected_cases: int) -> dict[str, Any]:
         subject = self.runner.run(name, [PYTHON, "-m", "ingest", "--home", home, "build"])
         extra: dict[str, Any] = {}
-        log = home / "publish_log.jsonl"
-        if ok(subject) and log.exists():
-            published = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+        if ok(subject):
+            published = last_published(home)
             extra["timings"] = published.get("timings")
             extra["mode"] = published.get("mode")  # full, or incremental (only the loads since the last publish)
         figures = self.runner.run(
@@ -363,8 +368,7 @@ class Scale:
         # checks, the copy of the warehouse), so that what the month itself
         # costs shows apart.
         again = self.runner.run("build_nothing_new", [PYTHON, "-m", "ingest", "--home", home, "build"])
-        log = home / "publish_log.jsonl"
-        published = json.loads(log.read_text(encoding="utf-8").splitlines()[-1]) if ok(again) else {}
+        published = last_published(home) if ok(again) else {}
         stage["nothing_new"] = measured(again, timings=published.get("timings"), mode=published.get("mode"))
         self.entry["stages"]["rebuild"] = stage
 

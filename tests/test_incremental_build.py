@@ -43,12 +43,17 @@ def copied_home(demo_home: Path, tmp_path: Path) -> Path:
     return home
 
 
+def logged_since(dbt_log: Path, since: int) -> str:
+    """What dbt logged after byte `since`."""
+    with dbt_log.open(encoding="utf-8") as handle:
+        handle.seek(since)
+        return handle.read()
+
+
 def what_dbt_build_ran(dbt_log: Path, since: int) -> str:
     """dbt's summary of the `dbt build` logged after byte `since` ("Finished
     running 6 incremental models, 68 data tests, …")."""
-    with dbt_log.open(encoding="utf-8") as handle:
-        handle.seek(since)
-        summaries = re.findall(r"\]: Finished running (\d.*models.*)", handle.read())
+    summaries = re.findall(r"\]: Finished running (\d.*models.*)", logged_since(dbt_log, since))
     assert len(summaries) == 1, summaries
     return summaries[0]
 
@@ -150,9 +155,7 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     # today as the build before: dbt reuses its parse in both commands
     # (build, source freshness) rather than parse again; the docs site made
     # from the same project the same day stands.
-    with dbt_log.open(encoding="utf-8") as handle:
-        handle.seek(logged_before)
-        logged = handle.read()
+    logged = logged_since(dbt_log, logged_before)
     assert logged.count("Nothing changed, skipping partial parsing") == 2
     assert "Unable to do partial parsing" not in logged
     assert differences(home / "builds" / incremental["build"], home / "builds" / full["build"]) == {}
@@ -162,9 +165,7 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     # the models that read it are parsed again, not the whole project.
     logged_before = dbt_log.stat().st_size
     run_cli(home, "build", today="2026-11-23")
-    with dbt_log.open(encoding="utf-8") as handle:
-        handle.seek(logged_before)
-        logged = handle.read()
+    logged = logged_since(dbt_log, logged_before)
     assert "Unable to do partial parsing" not in logged
     assert "0 files added, 3 files changed" in logged
     assert "updated file: unionkpi://models/marts/warehouse_meta.sql" in logged
