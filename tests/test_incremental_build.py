@@ -202,6 +202,40 @@ def test_a_wider_calendar_makes_a_full_build(copied_home: Path, tmp_path: Path):
     assert query(home / "warehouse.duckdb", workdays) == [(4,)]
 
 
+def test_a_key_repeated_by_the_new_rows_holds_an_incremental_build_back(copied_home: Path, tmp_path: Path):
+    """An incremental build checks the uniqueness of an incremental model's
+    keys only where a newer load brought them (dbt/tests/generic/
+    unique_combination.sql): a repeat there is still caught."""
+    home = copied_home
+    # An industry name listed twice in the published build, in a table built
+    # from the seeds alone, which an incremental build keeps: a new case
+    # naming that industry joins it twice.
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute(
+            "insert into intermediate.int_industry_names_listed "
+            "from intermediate.int_industry_names_listed where industry_name = '制造业'"
+        )
+    new_case = tmp_path / "长宁_2026年10月_补报.csv"
+    new_case.write_text(
+        "2026年10月长宁区法律援助案件明细表\n"
+        + HEADER.rstrip("\n")
+        + ",行业\nDUP-1,长宁,2026-10-21,,劳动报酬,2,,办理中,制造业\n",
+        encoding="utf-8",
+    )
+    run_cli(home, "ingest", str(new_case))
+    assert run_cli(home, "build", check=False).returncode != 0
+
+    held_back = json.loads((home / "held_back.json").read_text(encoding="utf-8"))
+    assert held_back["mode"] == "incremental"
+    test = "unique_combination_fct_legal_aid_cases_district_code__case_id"
+    repeats = [failure for failure in held_back["failures"] if failure["name"] == test]
+    assert len(repeats) == 1 and "Got 1 result" in repeats[0]["message"]
+    # the check looked at the new loads' keys only
+    after = query(home / "builds" / held_back["build"], "select after_load_seq from build.basis")[0][0]
+    compiled = next((home / "dbt" / "target" / "compiled").rglob(test + ".sql"))
+    assert f"where load_seq > {after}" in compiled.read_text(encoding="utf-8")
+
+
 def test_every_view_in_the_published_warehouse_can_be_read(warehouse_home: Path):
     """dbt names a view's catalog; the build file is attached as `warehouse`,
     the name it is published under, so the views resolve there."""

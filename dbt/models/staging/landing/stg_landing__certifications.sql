@@ -1,5 +1,15 @@
+-- Incremental: see macros/only_newer_loads.sql.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['enterprise_uscc', 'campaign_year'],
+        incremental_strategy='delete+insert',
+    )
+}}
+
 with certifications as (
     select * from {{ source('landing', 'certification') }}
+    {{ only_newer_loads() }}
 ),
 
 withdrawals as (
