@@ -3,10 +3,10 @@
     On an incremental model, an incremental build checks only the rows that
     share a key (the columns here that are in the model's unique_key) with a
     row from a load newer than the published build's newest (build.basis,
-    which ingest/publish.py writes into the build file before dbt runs). Any
-    repeat now has such a row, or a row delete+insert rewrote, in it: every
-    other row is the published build's, which passed this test, and
-    delete+insert rewrites only keys that came in a newer load. -#}
+    which ingest/publish.py writes into the build file before dbt runs).
+    delete+insert rewrote exactly those keys' rows; every other row is the
+    published build's, which passed this test, so a repeat can only be
+    among the rows checked. -#}
 {% test unique_combination(model, columns) %}
     {%- set key = [] -%}
     {%- if execute -%}
