@@ -13,9 +13,9 @@
         {%- set tested = graph.nodes.values()
             | selectattr("relation_name", "equalto", model | string)
             | first -%}
-        {%- if tested and tested.config.materialized == "incremental" -%}
-            {%- set unique_key = tested.config.unique_key -%}
-            {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
+        {%- set unique_key = tested.config.unique_key or [] -%}
+        {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
+        {%- if tested.config.materialized == "incremental" -%}
             {%- set after = run_query(
                 "select after_load_seq from " ~ model.database ~ ".build.basis"
             ).columns[0].values()[0] -%}
