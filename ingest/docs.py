@@ -3,7 +3,7 @@ them, so the docs cannot drift (a test compares them): `python -m ingest.docs`."
 
 from pathlib import Path
 
-from ingest.errors import CODES
+from ingest.errors import CODES, NOTES
 from ingest.paths import REPO
 from ingest.templates import TEMPLATES, synonyms_for
 
@@ -12,6 +12,9 @@ FILE_CODES = {
     "empty_file",
     "unreadable_file",
     "encrypted_workbook",
+    "workbook_too_large",
+    "conflicting_units",
+    "ingest_failed",
     "unknown_encoding",
     "unknown_template",
     "ambiguous_template",
@@ -56,6 +59,14 @@ def error_codes() -> str:
         "| --- | --- | --- |",
     ]
     lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in CODES.items() if code in FILE_CODES]
+    lines += [
+        "",
+        "## Notes (nothing blocked; a sheet `skipped` or a remark) / 提示（不影响导入）",
+        "",
+        "| code | 中文 | English |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{code}` | {zh} | {en} |" for code, (zh, en) in NOTES.items()]
     lines += [
         "",
         "## Users, sign-in, publishing and backup / 用户、登录、发布与备份",

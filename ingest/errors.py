@@ -42,10 +42,28 @@ CODES: dict[str, tuple[str, str]] = {
     "missing_certified_date": ("达标企业缺少认定日期", "a certified enterprise needs a certified date"),
     "district_out_of_scope": ("只能报送本区的数据", "you may submit rows of your own district only"),
     "invalid_rate": ("比率应在0到1之间", "a rate must be between 0 and 1"),
+    "number_out_of_range": ("数值超出该列可保存的范围", "the number is too large for this column"),
+    "text_too_long": ("文字过长（超过500字）", "the text is too long (over 500 characters)"),
+    "formula_not_calculated": (
+        "公式从未计算过结果：请用Excel或WPS打开该文件并重新保存",
+        "the formula was never calculated: open the file in Excel or WPS and save it again",
+    ),
     # whole-file rejections
     "file_too_large": ("文件超过大小上限", "file is larger than the limit"),
     "empty_file": ("文件为空或没有数据行", "the file is empty or has no data rows"),
     "unreadable_file": ("文件无法读取", "the file cannot be read"),
+    "workbook_too_large": (
+        "工作簿解压后超过上限，数据量大时请另存为CSV提交",
+        "the workbook unpacks to more than the limit; submit large data as CSV",
+    ),
+    "conflicting_units": (
+        "同一列写明了两种金额单位",
+        "two different money units are stated for the same column",
+    ),
+    "ingest_failed": (
+        "导入时出现意外错误，文件已存档，请联系数据管理员",
+        "an unexpected error stopped this file's ingest; the file is archived, please tell the data steward",
+    ),
     "encrypted_workbook": (
         "工作簿已加密，请去除密码后重新提交",
         "the workbook is password-protected; remove the password and resubmit",
@@ -72,6 +90,17 @@ CODES: dict[str, tuple[str, str]] = {
     "not_a_backup": ("不是备份目录", "not a backup folder"),
     "backup_corrupt": ("备份文件已损坏", "backup file is damaged"),
     "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
+}
+
+# Remarks that block nothing (an entry's `notes`), with their messages.
+NOTES: dict[str, tuple[str, str]] = {
+    "hidden_sheet": ("隐藏的工作表未导入", "a hidden sheet was passed over"),
+    "summary_sheet": (
+        "汇总表未作为明细导入，已与明细核对",
+        "a summary sheet is not loaded as detail; it was checked against the detail",
+    ),
+    "summary_totals_differ": ("汇总表合计与明细不符", "the summary sheet's totals differ from the detail rows"),
+    "summary_not_checked": ("汇总表无法与明细核对", "the summary sheet could not be checked against the detail"),
 }
 
 

@@ -41,7 +41,8 @@ def write_errors_xlsx(entries: list[Entry], out: Path) -> int:
             sheet.write_number(out_row, 0, number)
             for position, value in enumerate(cells):
                 shown = "" if value is None else str(value)
-                marked = header[position] is not None and str(header[position]).strip() in bad_columns
+                named = header[position] if position < len(header) else None
+                marked = named is not None and str(named).strip() in bad_columns
                 # Written as text so that a cell starting with = stays inert.
                 sheet.write_string(out_row, position + 1, shown, bad_format if marked else None)
             reasons = "；".join(f"{e['column']}：{e['message']}" for e in row_errors[number])

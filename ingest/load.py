@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import archive, bulk, normalise, readers, validate
+from ingest import archive, bulk, normalise, readers, summary, validate
 from ingest.errors import UnionKpiError
 from ingest.paths import SHANGHAI, Home, max_file_bytes
 from ingest.templates import TEMPLATES, Template
@@ -65,6 +66,7 @@ class Entry:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def landing_schema() -> list[str]:
@@ -157,9 +159,46 @@ def ingest_file(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[Entry]:
     """Archive the file, then load it: one entry per sheet that follows a
-    template. Text files above bulk.BULK_BYTES go through DuckDB's reader;
-    progress(records done, records in all) is called as they load."""
+    template (and one per sheet passed over on purpose). Text files above
+    bulk.BULK_BYTES go through DuckDB's reader; progress(records done,
+    records in all) is called as they load. Whatever the file holds, it gets
+    entries: an error this code did not foresee rejects the file
+    (`ingest_failed`, the traceback logged in the home), never the batch."""
     sha256 = archive.sha256_of(path)
+    try:
+        return _ingest_file(
+            con, home, path, sha256, today, dataset, period, max_bytes, submitted_by, only_district, progress
+        )
+    except Exception:  # the boundary: one file's failure is that file's verdict
+        _log_failure(home, path)
+        entry = Entry(str(path), None, sha256, dataset=dataset)
+        entry.errors = [_file_error(UnionKpiError("ingest_failed"))]
+        try:
+            _store(con, archive.keep(path, home.archive, sha256), [(entry, None)], submitted_by)
+        except Exception:
+            _log_failure(home, path)
+        return [entry]
+
+
+def _log_failure(home: Home, path: Path) -> None:
+    """The traceback, for the steward: in the home, never on the user's screen."""
+    with (home.root / "ingest_failures.log").open("a", encoding="utf-8") as log:
+        log.write(f"{datetime.now(SHANGHAI).isoformat()} {path}\n{traceback.format_exc()}\n")
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    path: Path,
+    sha256: str,
+    today: date,
+    dataset: str | None,
+    period: tuple[str, str] | None,
+    max_bytes: int | None,
+    submitted_by: str,
+    only_district: str | None,
+    progress: Callable[[int, int], None],
+) -> list[Entry]:
     kept = archive.keep(path, home.archive, sha256)
     earlier = con.execute(
         "select sheet, dataset from loads where sha256 = ? and status = 'loaded' order by load_seq",
@@ -189,8 +228,13 @@ def ingest_file(
         _store(con, kept, [(entry, None)], submitted_by)
         return [entry]
     results = []
+    entries = []
     for sheet_name, outcome in parsed:
         entry = Entry(str(path), sheet_name, sha256)
+        entries.append(entry)
+        if isinstance(outcome, list):  # passed over on purpose: not stored
+            entry.status, entry.notes = "skipped", outcome
+            continue
         if isinstance(outcome, UnionKpiError):
             entry.dataset = dataset
             entry.errors = [_file_error(outcome)]
@@ -199,7 +243,7 @@ def ingest_file(
         entry.dataset = outcome.template.dataset
         results.append((entry, outcome))
     _store(con, kept, results, submitted_by, period)
-    return [entry for entry, _ in results]
+    return entries
 
 
 def _ingest_bulk(
@@ -300,22 +344,47 @@ def _period_in_landing(con: duckdb.DuckDBPyConnection, template: Template, load_
 
 def _parse_sheets(
     sheets: list[readers.Sheet], dataset: str | None, today: date, file_name: str, only_district: str | None = None
-) -> list[tuple[str | None, validate.Parsed | UnionKpiError]]:
-    """Every sheet that follows a template; a workbook's other sheets (notes,
-    pivots) are passed over, but a file where none matches is rejected."""
-    parsed: list[tuple[str | None, validate.Parsed | UnionKpiError]] = []
+) -> list[tuple[str | None, validate.Parsed | UnionKpiError | list[dict[str, str]]]]:
+    """Every sheet that follows a template; hidden sheets of data and summary
+    sheets are passed over with notes (the summary checked against the detail); a
+    workbook's other sheets (notes, pivots) are passed over silently, but a
+    file where no sheet matches is rejected."""
+    outcomes: list[tuple[str | None, validate.Parsed | UnionKpiError | list[dict[str, str]]]] = []
     unmatched: list[UnionKpiError] = []
+    summaries = []
     for sheet in sheets:
+        if sheet.hidden:  # noted when it holds data; lists for drop-downs are passed over silently
+            if _follows_a_template(sheet, dataset):
+                outcomes.append((sheet.name, [summary.note("hidden_sheet", sheet.name or "", sheet.name or "")]))
+            continue
+        if summary.named_as_summary(sheet):
+            summaries.append((len(outcomes), sheet))
+            outcomes.append((sheet.name, []))
+            continue
         try:
-            parsed.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name, only_district)))
+            outcomes.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name, only_district)))
         except UnionKpiError as error:
-            if error.code in {"unknown_template", "dataset_mismatch"}:
+            if error.code in {"unknown_template", "missing_required_column"} and summary.titled_as_summary(sheet):
+                summaries.append((len(outcomes), sheet))
+                outcomes.append((sheet.name, []))
+            elif error.code in {"unknown_template", "dataset_mismatch"}:
                 unmatched.append(error)
             else:
-                parsed.append((sheet.name, error))
-    if not parsed:
+                outcomes.append((sheet.name, error))
+    details = [o for _, o in outcomes if isinstance(o, validate.Parsed)]
+    for at, sheet in summaries:
+        outcomes[at] = (sheet.name, summary.check(sheet, details))
+    if not any(not isinstance(o, list) for _, o in outcomes):
         raise unmatched[0] if unmatched else UnionKpiError("empty_file")
-    return parsed
+    return outcomes
+
+
+def _follows_a_template(sheet: readers.Sheet, dataset: str | None) -> bool:
+    try:
+        validate.find_template(sheet, dataset)
+    except UnionKpiError as error:
+        return error.code == "missing_required_column"
+    return True
 
 
 def _file_error(error: UnionKpiError) -> dict[str, Any]:

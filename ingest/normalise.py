@@ -38,13 +38,34 @@ def half_width(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip()
 
 
-def header_key(value: Any) -> tuple[str, int]:
-    """A header cell as a lookup key, and the money scale its unit implies."""
-    raw = half_width(text(value) or "")
-    scale = 10000 if "万元" in raw else 1
-    key = re.sub(r"\(.*?\)|\[.*?\]|[*\s:：]", "", raw).lower()
-    return key, scale
+UNITS = {"元": 1, "千元": 1000, "万元": 10000, "亿元": 100000000}
+_UNIT = re.compile(r"[千万亿]?元")
 
+
+def unit_scale(value: Any) -> int | None:
+    """The money scale a cell's text states (万元 -> 10000), or None."""
+    found = _UNIT.search(half_width(text(value) or ""))
+    return UNITS[found.group(0)] if found else None
+
+
+def header_key(value: Any) -> tuple[str, int | None]:
+    """A header cell as a lookup key, and the money scale its unit states."""
+    raw = half_width(text(value) or "")
+    key = re.sub(r"\(.*?\)|\[.*?\]|[*\s:：]", "", raw).lower()
+    return key, unit_scale(raw)
+
+
+# A weekday written after a date: 星期二, 周三, 礼拜五, (周四), Tue, Tuesday.
+_WEEKDAY = re.compile(
+    r"\s*[(（]?\s*(?:(?:星期|周|礼拜)[一二三四五六日天]|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)\s*[)）]?\s*$",
+    re.IGNORECASE,
+)
+# The widest numbers the landing columns hold: integer (int32), money
+# DECIMAL(18,2) and rates DECIMAL(18,4). Checked on the exponent before any
+# arithmetic, so 1e999999999 is refused at once instead of being expanded.
+INT_MAX = 2**31 - 1
+MONEY_DIGITS = 16
+RATE_DIGITS = 14
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
@@ -60,7 +81,8 @@ def parse_date(value: Any) -> date:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _excel_serial(float(value))
-    raw = re.sub(r"\s*([年月日/.-])\s*", r"\1", half_width(str(value)))
+    raw = _WEEKDAY.sub("", half_width(str(value)))
+    raw = re.sub(r"\s*([年月日/.-])\s*", r"\1", raw)
     for pattern in _DATE_PATTERNS:
         match = pattern.match(raw)
         if match:
@@ -90,20 +112,14 @@ def _number_text(value: Any) -> str:
 
 
 def parse_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise CellError("invalid_number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise CellError("not_positive_integer")
-        return int(value)
-    try:
-        number = Decimal(_number_text(value))
-    except InvalidOperation as exc:
-        raise CellError("invalid_number") from exc
-    if number != number.to_integral_value():
+    """A whole number the landing's integer column holds."""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else parse_decimal(value)
+    if isinstance(number, Decimal) and number.adjusted() > len(str(INT_MAX)):
+        raise CellError("number_out_of_range")
+    if number != int(number):
         raise CellError("not_positive_integer")
+    if abs(int(number)) > INT_MAX:
+        raise CellError("number_out_of_range")
     return int(number)
 
 
@@ -113,21 +129,36 @@ def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, (int, float)):
         # repr of a float is the shortest string that round-trips: what the
         # person typed into Excel, not a binary expansion.
-        return Decimal(repr(value))
-    raw = _number_text(value)
-    percent = raw.endswith("%")
+        raw, percent = repr(value), False
+    else:
+        raw = _number_text(value)
+        percent = raw.endswith("%")
+        raw = raw.removesuffix("%")
     try:
-        number = Decimal(raw.rstrip("%"))
+        number = Decimal(raw)
     except InvalidOperation as exc:
         raise CellError("invalid_number") from exc
-    if not number.is_finite():
+    if not number.is_finite():  # Infinity, NaN, sNaN
         raise CellError("invalid_number")
-    return number / 100 if percent else number
+    return number.scaleb(-2) if percent else number
+
+
+def _bounded(number: Decimal, digits: int, code: str) -> Decimal:
+    """The number, if its whole part has at most `digits` digits."""
+    if number.adjusted() >= digits:
+        raise CellError(code)
+    return number
 
 
 def parse_money(value: Any, scale: int) -> Decimal:
     """Yuan, rounded half-up to the fen; `scale` is 10000 for 万元 columns."""
-    return (parse_decimal(value) * scale).quantize(CENT, rounding=ROUND_HALF_UP)
+    number = _bounded(parse_decimal(value), MONEY_DIGITS, "amount_too_large") * scale
+    return _bounded(number, MONEY_DIGITS, "amount_too_large").quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_rate(value: Any) -> Decimal:
+    """A rate or score, as the landing's DECIMAL(18,4) holds it."""
+    return _bounded(parse_decimal(value), RATE_DIGITS, "number_out_of_range")
 
 
 _FLAGS = {

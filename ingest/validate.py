@@ -12,7 +12,7 @@ from typing import Any
 
 from ingest import normalise as n
 from ingest.errors import CODES, UnionKpiError
-from ingest.readers import Sheet
+from ingest.readers import Sheet, Uncalculated
 from ingest.templates import TEMPLATES, Column, Template, synonyms_for
 
 HEADER_SEARCH_ROWS = 30
@@ -21,6 +21,7 @@ FOOTER_ROW = re.compile(r"^(填报单位|填报人|填表人|审核人|制表|�
 SPANNING_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月?\s*[-—–~至到]\s*(\d{4})\s*年\s*(\d{1,2})\s*月")
 TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})?\s*(?:[-—–~至到]\s*(\d{1,2}))?\s*月?")
 FORMULA_START = ("=", "+", "-", "@")
+MAX_TEXT_CHARS = 500  # a name or an id; anything longer is not what the column holds
 EARLIEST = date(2000, 1, 1)
 # Dates that may lie in the future (a certificate's expiry).
 FUTURE_ALLOWED = {"valid_until"}
@@ -71,36 +72,38 @@ class Header:
     template: Template
     row_index: int  # index into sheet.rows of the last header row
     positions: dict[int, Column]  # cell position -> column
-    scales: dict[str, int]  # column name -> money scale (10000 for 万元)
+    scales: dict[str, int]  # money column name -> scale (10000 for 万元)
     written: dict[str, str]  # column name -> the header as written
 
 
 def find_template(sheet: Sheet, dataset: str | None) -> Header:
-    """The template a sheet follows and where its header is."""
+    """The template a sheet follows, where its header is, and the money
+    unit of each column."""
     candidates = [TEMPLATES[dataset]] if dataset else list(TEMPLATES.values())
-    best: list[tuple[float, int, int, Template, dict[int, Column], dict[int, int]]] = []
-    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+    head = [(number, _keys(cells)) for number, cells in sheet.rows[:HEADER_SEARCH_ROWS]]
+    best: list[tuple[float, int, int, Template, dict[int, Column]]] = []
+    for index, (_, keys) in enumerate(head):
         for template in candidates:
-            positions, scales = _match_header(template, cells)
+            positions = _match_header(template, keys)
             if not positions:
                 continue
             names = {c.name for c in positions.values()}
             share = sum(c.name in names for c in template.required) / len(template.required)
-            best.append((share, len(positions), index, template, positions, scales))
+            best.append((share, len(positions), index, template, positions))
     best.sort(key=lambda b: (b[0], b[1]), reverse=True)
     if not best or best[0][1] < 2:
         raise UnionKpiError("unknown_template" if not dataset else "dataset_mismatch")
-    share, count, index, template, positions, scales = best[0]
+    share, count, index, template, positions = best[0]
     rivals = [b for b in best[1:] if b[2] == index and (b[0], b[1]) == (share, count)]
     if rivals and not dataset:
         raise UnionKpiError("ambiguous_template")
+    first = index
     # A header whose cells were merged over two rows: the row below names
     # the columns the upper row left blank or grouped.
     if index + 1 < len(sheet.rows):
-        lower, lower_scales = _match_header(template, sheet.rows[index + 1][1])
+        lower = _match_header(template, _keys(sheet.rows[index + 1][1]))
         if lower and not set(lower.values()) & set(positions.values()):
             positions.update(lower)
-            scales.update(lower_scales)
             index += 1
     names = {c.name for c in positions.values()}
     missing = [c for c in template.required if c.name not in names]
@@ -112,42 +115,91 @@ def find_template(sheet: Sheet, dataset: str | None) -> Header:
             f"缺少必填列：{listed}",
             f"required column missing: {listed_en}",
         )
-    header_rows = [cells for _, cells in sheet.rows[max(0, index - 1) : index + 1]]
+    header_rows = [cells for _, cells in sheet.rows[first : index + 1]]
     written = {}
     for position, column in positions.items():
         for cells in header_rows:
             if position < len(cells) and n.header_key(cells[position])[0] in _names(template):
                 written[column.name] = str(cells[position]).strip()
-    return Header(
-        template,
-        index,
-        positions,
-        {c.name: scales[p] for p, c in positions.items()},
-        written,
-    )
+    return Header(template, index, positions, _money_scales(sheet, index, template, positions, written), written)
+
+
+def _keys(cells: list[Any]) -> list[tuple[int, str]]:
+    """(position, lookup key) of each cell that is not blank."""
+    return [(p, n.header_key(c)[0]) for p, c in enumerate(cells) if c is not None and c != ""]
+
+
+def _money_scales(
+    sheet: Sheet, index: int, template: Template, positions: dict[int, Column], written: dict[str, str]
+) -> dict[str, int]:
+    """Each column's money scale, from every place a unit can be stated: the
+    column's own header cell, a group header above it (merged over the
+    columns it spans, or followed by blank cells up to the next label), and
+    a units line in the title block (单位：万元, 金额单位：万元), which covers
+    every money column. Two different units for one column reject the file."""
+    stated: dict[int, set[int]] = {p: set() for p, c in positions.items() if c.kind == "money"}
+    for position, column in positions.items():
+        unit = n.unit_scale(written.get(column.name))
+        if position in stated and unit:
+            stated[position].add(unit)
+    for number, cells in sheet.rows[:index]:
+        labelled = [p for p, c in enumerate(cells) if n.text(c) is not None]
+        for order, position in enumerate(labelled):
+            label = n.half_width(n.text(cells[position]) or "")
+            unit = n.unit_scale(label)
+            if unit is None or n.header_key(label)[0] in _names(template):
+                continue  # a column's own header: its unit was read above
+            if "单位" in label:
+                covered = set(stated)
+            else:
+                spans = [
+                    (a[1], b[1]) for a, b in sheet.merged if a[0] <= number - 1 <= b[0] and a[1] <= position <= b[1]
+                ]
+                if spans:
+                    covered = set(range(spans[0][0], spans[0][1] + 1))
+                else:
+                    end = labelled[order + 1] if order + 1 < len(labelled) else max(positions) + 1
+                    covered = set(range(position, end))
+            for covered_position in covered & set(stated):
+                stated[covered_position].add(unit)
+    scales = {}
+    for position, units in stated.items():
+        column = positions[position]
+        if len(units) > 1:
+            named = "、".join(sorted((k for k, v in n.UNITS.items() if v in units), key=len))
+            raise UnionKpiError(
+                "conflicting_units",
+                f"“{written.get(column.name, column.zh)}”列写明了两种金额单位：{named}",
+                f"two money units are stated for column {column.name}: {named}",
+            )
+        scales[column.name] = units.pop() if units else 1
+    return scales
 
 
 def _names(template: Template) -> dict[str, Column]:
-    names: dict[str, Column] = {}
-    for column in template.columns:
-        for alias in (column.zh, column.name, *column.aliases):
-            names[n.header_key(alias)[0]] = column
-    return names
+    return _NAMES[template.dataset]
 
 
-def _match_header(template: Template, cells: list[Any]) -> tuple[dict[int, Column], dict[int, int]]:
+def _match_header(template: Template, keys: list[tuple[int, str]]) -> dict[int, Column]:
     names = _names(template)
     positions: dict[int, Column] = {}
-    scales: dict[int, int] = {}
     seen: set[str] = set()
-    for position, cell in enumerate(cells):
-        key, scale = n.header_key(cell)
+    for position, key in keys:
         column = names.get(key)
         if column and column.name not in seen:
             seen.add(column.name)
             positions[position] = column
-            scales[position] = scale
-    return positions, scales
+    return positions
+
+
+_NAMES = {
+    template.dataset: {
+        n.header_key(alias)[0]: column
+        for column in template.columns
+        for alias in (column.zh, column.name, *column.aliases)
+    }
+    for template in TEMPLATES.values()
+}
 
 
 def title_period(texts: list[str]) -> tuple[str, str] | None:
@@ -217,11 +269,15 @@ def check_cell(
     template: Template, column: Column, value: Any, scale: int, today: date
 ) -> tuple[Any, list[tuple[str, str]]]:
     """One cell: its typed value and the (code, detail) of everything wrong with it."""
+    if isinstance(value, Uncalculated):
+        return None, [("formula_not_calculated", value[:30])]
     shown = n.text(value)
     if shown is None:
         return None, [("required_missing", "")] if column.required else []
     if column.kind == "text" and shown.startswith(FORMULA_START):
         return None, [("formula_text", shown[:30])]
+    if column.kind == "text" and len(shown) > MAX_TEXT_CHARS:
+        return None, [("text_too_long", shown[:30])]
     try:
         typed = _parse(template, column, value, scale)
     except n.CellError as error:
@@ -247,7 +303,7 @@ def check_row(
 
     for column in template.columns:
         value = raw.get(column.name)
-        key = (column.name, value)
+        key = (column.name, type(value), value)  # 1, 1.0 and True are equal keys
         if key not in cache:
             cache[key] = check_cell(template, column, value, scales.get(column.name, 1), today)
         record[column.name], problems = cache[key]
@@ -278,7 +334,7 @@ def _parse(template: Template, column: Column, value: Any, scale: int) -> Any:
         case "money":
             return n.parse_money(value, scale)
         case "rate":
-            return n.parse_decimal(value)
+            return n.parse_rate(value)
         case "flag":
             return n.parse_flag(value)
         case "district":

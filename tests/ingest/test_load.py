@@ -217,7 +217,9 @@ def test_cli_json_report_and_exit_codes(home, tmp_path):
         "rows_loaded",
         "rows_quarantined",
         "errors",
+        "notes",
     }
+    assert report["files"][0]["notes"] == []
     assert set(report["files"][0]["errors"][0]) == {"row", "column", "code", "message", "message_en"}
     rejected = subprocess.run([*command, str(bad)], capture_output=True, text=True, env=env, check=False)
     assert rejected.returncode == 1

@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import msoffcrypto
 import openpyxl
 import pytest
 
@@ -165,12 +166,16 @@ def test_credit_codes_in_wage_returns(home, tmp_path):
 
 
 def test_encrypted_workbook_is_rejected(home, tmp_path):
-    # What Excel writes for a password-protected workbook: an OLE compound
-    # file holding an EncryptedPackage stream.
-    ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1016)
-    ole += "EncryptedPackage".encode("utf-16-le") + b"\x00" * 512
+    # What Excel writes for a password-protected xlsx: an OLE compound file
+    # holding the EncryptedPackage (here encrypted by msoffcrypto-tool).
+    workbook = openpyxl.Workbook()
+    workbook.active.append(LEGAL_AID_HEADER)
+    plain = io.BytesIO()
+    workbook.save(plain)
+    plain.seek(0)
     path = tmp_path / "secret.xlsx"
-    path.write_bytes(bytes(ole))
+    with path.open("wb") as out:
+        msoffcrypto.OfficeFile(plain).encrypt("secret", out)
     [entry] = ingest(home, path)
     assert (entry.status, entry.errors[0]["code"]) == ("rejected", "encrypted_workbook")
 

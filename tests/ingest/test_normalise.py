@@ -79,7 +79,8 @@ def test_unknown_district():
 def test_header_key_reads_units_and_brackets():
     assert n.header_key("挽回经济损失（万元）") == ("挽回经济损失", 10000)
     assert n.header_key("追回金额(元)") == ("追回金额", 1)
-    assert n.header_key(" *案件编号 ") == ("案件编号", 1)
+    assert n.header_key(" *案件编号 ") == ("案件编号", None)
+    assert n.header_key("金额（千元）") == ("金额", 1000)
 
 
 def test_flags():
