@@ -26,11 +26,14 @@ import pyarrow.compute as pc
 
 from ingest import normalise, readers, validate
 from ingest.errors import UnionKpiError
-from ingest.templates import Template
+from ingest.templates import KINDS, Template
 
 BULK_BYTES = 16 * 1024 * 1024  # text files larger than this take this path
 HEAD_BYTES = 256 * 1024  # enough for the title rows and the header
 BATCH_ROWS = 250_000
+# A record may be this long (DuckDB's default is 2 MB); a longer one rejects
+# the file as unreadable, never the batch.
+MAX_LINE_BYTES = 64 * 1024 * 1024
 EXTRA_COLUMNS = 16  # cells beyond the header's width are read and ignored
 # Kinds whose distinct values are few: each is checked once, in Python.
 LOOKED_UP = {"date", "int", "year", "flag", "district", "category", "uscc"}
@@ -38,10 +41,14 @@ LOOKED_UP = {"date", "int", "year", "flag", "district", "category", "uscc"}
 # such cells are left to the Python checks.
 _SPACE = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
 PATTERNS = {
-    "money_1": r"^[0-9]{1,13}(\.[0-9]{1,2})?$",
-    "money_10000": r"^[0-9]{1,9}(\.[0-9]{1,6})?$",
+    # an amount SQL converts exactly (at most 13 whole digits of yuan and no
+    # fraction of a fen after the unit's scale); others go to Python
+    **{
+        f"money_{scale}": rf"^[0-9]{{1,{13 - digits}}}(\.[0-9]{{1,{2 + digits}}})?$"
+        for scale, digits in ((s, len(str(s)) - 1) for s in normalise.UNITS.values())
+    },
     "rate": r"^[0-9]{1,10}(\.[0-9]{1,4})?$",
-    "formula": r"^[=+\-@]",
+    "formula": "^[" + re.escape("".join(validate.FORMULA_START)) + "]",
     "edge_space": f"^{_SPACE}|{_SPACE}$",
     # a cell that may start a totals row or a footer (validate.skipped_row
     # decides), in the row's cells joined by chr(31)
@@ -51,19 +58,17 @@ PATTERNS = {
     + validate.FOOTER_ROW.pattern[1:]
     + ")",
 }
-ARROW_TYPES = {
-    "date": pa.date32(),
-    "int": pa.int32(),
-    "year": pa.int32(),
-    "flag": pa.bool_(),
-    "district": pa.string(),
-    "category": pa.string(),
-    "uscc": pa.string(),
-}
-
-
 class NotForBulk(Exception):
     """This file is better read by the small-file path."""
+
+
+def unreadable(error: duckdb.Error) -> UnionKpiError | None:
+    """DuckDB's reader refused the file itself (a record past MAX_LINE_BYTES,
+    say): the file's verdict, with DuckDB's first line as the detail."""
+    if not isinstance(error, (duckdb.InvalidInputException, duckdb.NotImplementedException)):
+        return None
+    detail = str(error).strip().splitlines()[0][:200]
+    return UnionKpiError("unreadable_file", f"文件无法读取：{detail}", f"the file cannot be read: {detail}")
 
 
 def read_elsewhere(error: duckdb.Error) -> bool:
@@ -135,25 +140,21 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
 
 
 def _as_utf8(path: Path, target: Path) -> Path:
-    """The file itself when its head reads as UTF-8 (DuckDB checks the
-    rest), else a UTF-8 copy of it from GB18030; neither: unknown_encoding,
-    as for small files."""
+    """The file itself when it is UTF-8 (DuckDB checks past the head), else
+    a UTF-8 copy of it, from UTF-16 or GB18030, judged as for small files
+    (readers.text_encoding)."""
     with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
-    try:
-        head.decode("utf-8")
+        encoding = readers.text_encoding(handle.read(HEAD_BYTES))
+    if encoding in {"utf-8", "utf-8-sig"}:
         return path
-    except UnicodeDecodeError as error:
-        if error.start >= len(head) - 3:  # a character cut by the read
-            return path
-    decoder = codecs.getincrementaldecoder("gb18030")()
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
             for block in iter(lambda: source.read(1 << 22), b""):
                 out.write(decoder.decode(block))
             out.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as error:
-        raise UnionKpiError("unknown_encoding") from error
+        raise UnionKpiError("unknown_encoding" if encoding == "gb18030" else "unreadable_file") from error
     return target
 
 
@@ -179,7 +180,8 @@ def _reader(plan: Plan) -> str:
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(plan.width + EXTRA_COLUMNS))
     return (
         f"read_csv($path, skip = $skip, header = false, columns = {{{columns}}}, delim = $delim, quote = '\"', "
-        "escape = '\"', null_padding = true, auto_detect = false, strict_mode = false)"
+        "escape = '\"', null_padding = true, auto_detect = false, strict_mode = false, "
+        f"max_line_size = {MAX_LINE_BYTES})"
     )
 
 
@@ -204,7 +206,7 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
             good = f"coalesce(l_{name}.ok, false)"
         elif column.kind == "money":
             scale = plan.header.scales.get(name, 1)
-            value = f"cast(try_cast({raw} as decimal(18, 6)) * {scale} as decimal(18, 2))"
+            value = f"cast(try_cast({raw} as decimal(38, 10)) * {scale} as decimal(18, 2))"
             typed.append(f"{value} as {name}")
             good = f"regexp_matches({raw}, $money_{scale}) and coalesce({value} <= $max_amount, false)"
         elif column.kind == "rate":
@@ -212,7 +214,10 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
             good = f"regexp_matches({raw}, $rate)"
         else:  # free text
             typed.append(f"{raw} as {name}")
-            good = f"not regexp_matches({raw}, $formula) and not regexp_matches({raw}, $edge_space)"
+            good = (
+                f"not regexp_matches({raw}, $formula) and not regexp_matches({raw}, $edge_space) "
+                f"and length({raw}) <= {validate.MAX_TEXT_CHARS}"
+            )
         empty_ok = "false" if column.required else "true"
         cells.append(f"case when {raw} is null then {empty_ok} else coalesce({good}, false) end")
     checks = [
@@ -223,8 +228,9 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
     for later, earlier in validate.LATER_THAN.items():
         if {later, earlier} <= names:
             checks.append(f"coalesce({later} >= {earlier}, true)")
-    if plan.template.dataset == "certification":
-        checks.append("not (status = '达标' and certified_date is null)")
+    for (dataset, column, value), (needed, _) in validate.REQUIRED_WHEN.items():
+        if plan.template.dataset == dataset:
+            checks.append(f"not ({column} = '{value}' and {needed} is null)")
     if only_district:
         checks.append("district_code = $only_district")
     raw = ", ".join(f"r.c{i}" for i in range(plan.width))
@@ -318,7 +324,7 @@ def _register_lookups(reader: duckdb.DuckDBPyConnection, plan: Plan, today: date
         checked_values = pa.table(  # noqa: F841 (read by duckdb)
             {
                 "raw": pa.array(distinct, pa.string()),
-                "typed": pa.array([t for t, _ in checked], ARROW_TYPES[column.kind]),
+                "typed": pa.array([t for t, _ in checked], KINDS[column.kind][1]),
                 "ok": pa.array([t is not None and not problems for t, problems in checked], pa.bool_()),
             }
         )
@@ -375,7 +381,7 @@ def _move_duplicates(
 def _key_table(template: Template, keys: list[tuple]) -> pa.Table:
     return pa.table(
         {
-            name: pa.array([k[i] for k in keys], ARROW_TYPES.get(template.column(name).kind, pa.string()))
+            name: pa.array([k[i] for k in keys], KINDS[template.column(name).kind][1])
             for i, name in enumerate(template.key)
         }
     )

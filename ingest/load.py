@@ -20,36 +20,10 @@ import pyarrow as pa
 from ingest import archive, bulk, normalise, readers, summary, validate
 from ingest.errors import UnionKpiError
 from ingest.paths import SHANGHAI, Home, max_file_bytes
-from ingest.templates import TEMPLATES, Template
+from ingest.templates import KINDS, TEMPLATES, Template
 
 SKIPPED_NAMES = {"manifest.json"}
 LOCK_WAIT_SECONDS = 60
-
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "district": pa.string(),
-    "category": pa.string(),
-    "uscc": pa.string(),
-    "date": pa.date32(),
-    "int": pa.int32(),
-    "year": pa.int32(),
-    "money": pa.decimal128(18, 2),
-    "rate": pa.decimal128(18, 4),
-    "flag": pa.bool_(),
-}
-_SQL_TYPES = {
-    "text": "varchar",
-    "district": "varchar",
-    "category": "varchar",
-    "uscc": "varchar",
-    "date": "date",
-    "int": "integer",
-    "year": "integer",
-    "money": "decimal(18, 2)",
-    "rate": "decimal(18, 4)",
-    "flag": "boolean",
-}
-
 
 @dataclass
 class Entry:
@@ -89,7 +63,7 @@ def landing_schema() -> list[str]:
             code varchar not null, message varchar, message_en varchar)""",
     ]
     for template in TEMPLATES.values():
-        columns = ", ".join(f"{c.name} {_SQL_TYPES[c.kind]}" for c in template.columns)
+        columns = ", ".join(f"{c.name} {KINDS[c.kind][0]}" for c in template.columns)
         statements.append(
             f"create table if not exists {template.dataset} ("
             f"load_id varchar not null, load_seq integer not null, "
@@ -289,6 +263,9 @@ def _ingest_bulk(
             con.rollback()
             if bulk.read_elsewhere(error):
                 return None
+            refused = bulk.unreadable(error)
+            if refused is not None:
+                raise refused from error
             raise
         except BaseException:
             con.rollback()
@@ -463,7 +440,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, parsed: validate.Parsed, load_i
     if parsed.records:
         schema = pa.schema(
             [("load_id", pa.string()), ("load_seq", pa.int32()), ("source_row", pa.int32())]
-            + [(c.name, _ARROW_TYPES[c.kind]) for c in template.columns]
+            + [(c.name, KINDS[c.kind][1]) for c in template.columns]
         )
         rows = [{"load_id": load_id, "load_seq": seq, **r} for r in parsed.records]
         batch = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by duckdb)

@@ -3,6 +3,22 @@ their columns, types, aliases, natural keys and accepted category values."""
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
+# Each kind of column: its landing SQL type and the Arrow type rows travel in.
+KINDS: dict[str, tuple[str, pa.DataType]] = {
+    "text": ("varchar", pa.string()),
+    "district": ("varchar", pa.string()),
+    "category": ("varchar", pa.string()),
+    "uscc": ("varchar", pa.string()),
+    "date": ("date", pa.date32()),
+    "int": ("integer", pa.int32()),
+    "year": ("integer", pa.int32()),
+    "money": ("decimal(18, 2)", pa.decimal128(18, 2)),
+    "rate": ("decimal(18, 4)", pa.decimal128(18, 4)),
+    "flag": ("boolean", pa.bool_()),
+}
+
 
 @dataclass(frozen=True)
 class Column:

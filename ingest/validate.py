@@ -25,6 +25,8 @@ MAX_TEXT_CHARS = 500  # a name or an id; anything longer is not what the column 
 EARLIEST = date(2000, 1, 1)
 # Dates that may lie in the future (a certificate's expiry).
 FUTURE_ALLOWED = {"valid_until"}
+# (dataset, column, value) -> (the column that value requires, the code when it is blank)
+REQUIRED_WHEN = {("certification", "status", "达标"): ("certified_date", "missing_certified_date")}
 LATER_THAN = {  # column -> the column it must not precede
     "closed_date": "received_date",
     "resolved_date": "opened_date",
@@ -313,8 +315,9 @@ def check_row(
         if record.get(later) and record.get(earlier) and record[later] < record[earlier]:
             fail(template.column(later), "closed_before_received")
     dataset = template.dataset
-    if dataset == "certification" and record["status"] == "达标" and n.text(raw.get("certified_date")) is None:
-        fail(template.column("certified_date"), "missing_certified_date")
+    for (required_in, column_name, value), (needed, code) in REQUIRED_WHEN.items():
+        if dataset == required_in and record.get(column_name) == value and n.text(raw.get(needed)) is None:
+            fail(template.column(needed), code)
     rate = record.get("target") if record.get("metric") == "mediation_rate" else None
     if dataset == "target" and rate is not None and not 0 <= rate <= 1:
         fail(template.column("target"), "invalid_rate")
