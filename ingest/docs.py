@@ -13,6 +13,7 @@ FILE_CODES = {
     "unreadable_file",
     "encrypted_workbook",
     "workbook_too_large",
+    "sheet_too_sparse",
     "conflicting_units",
     "ingest_failed",
     "unknown_encoding",

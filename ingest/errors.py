@@ -56,6 +56,10 @@ CODES: dict[str, tuple[str, str]] = {
         "工作簿解压后超过上限，数据量大时请另存为CSV提交",
         "the workbook unpacks to more than the limit; submit large data as CSV",
     ),
+    "sheet_too_sparse": (
+        "工作表的使用区域远超表格本身，请删除表格以外的内容后重新提交",
+        "the sheet's used area reaches far beyond the table; delete what lies outside it and submit again",
+    ),
     "conflicting_units": (
         "同一列写明了两种金额单位",
         "two different money units are stated for the same column",

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import msoffcrypto
+import olefile
 import python_calamine
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -108,7 +109,12 @@ def text_encoding(head: bytes) -> str:
 def _read_workbook(data: bytes) -> list[Sheet]:
     if data.startswith(OLE_MAGIC) and _ole_encrypted(data):
         raise UnionKpiError("encrypted_workbook")
-    extents = _zip_extents(data) if data.startswith(ZIP_MAGIC) else {}
+    extents = _zip_extents(data) if data.startswith(ZIP_MAGIC) else _xls_extents(data)
+    sparse = [e for e in extents.values() if e.dense_cells > DENSE_CELLS and not e.cell_by_cell]
+    if sparse:
+        # calamine lays out every sheet of an .xls or .ods as it opens it,
+        # and no reader here takes their cells one by one
+        raise _too_sparse(sparse[0])
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -118,8 +124,7 @@ def _read_workbook(data: bytes) -> list[Sheet]:
             hidden = meta.visible != SheetVisibleEnum.Visible
             extent = extents.get(meta.name)
             if extent is not None and extent.dense_cells > DENSE_CELLS:
-                rows = _sparse_rows(data, meta.name, extent)
-                sheets.append(Sheet(meta.name, rows, hidden))
+                sheets.append(Sheet(meta.name, _sparse_rows(data, meta.name, extent), hidden))
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
             top, left = sheet.start or (0, 0)
@@ -181,6 +186,7 @@ class Extent:
     last_row: int = 0
     last_column: int = 0
     uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)
+    cell_by_cell: bool = False  # an xlsx sheet, which openpyxl can stream
 
     @property
     def dense_cells(self) -> int:
@@ -219,6 +225,8 @@ def _zip_extents(data: bytes) -> dict[str, Extent]:
     names = {m.filename for m in members}
     if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
         raise UnionKpiError("encrypted_workbook")  # an OpenDocument file saved with a password
+    if "content.xml" in names:
+        return _ods_extents(archive.read("content.xml"))
     if "xl/workbook.xml" not in names:
         return {}
     workbook = archive.read("xl/workbook.xml")
@@ -244,8 +252,47 @@ def _zip_extents(data: bytes) -> dict[str, Extent]:
     return extents
 
 
-def _scan_sheet(xml: bytes, calculate_on_load: bool) -> Extent:
+_ODS = re.compile(
+    rb"<table:table(?=[\s>])([^>]*)>|<table:table-row(?=[\s/>])([^>]*?)(/?)>|(</table:table-row>)"
+    rb"|<table:(?:covered-)?table-cell(?=[\s/>])([^>]*?)/?>"
+)
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'\btable:number-rows-repeated="(\d+)"')
+_ODS_COLUMNS = re.compile(rb'\btable:number-columns-repeated="(\d+)"')
+
+
+def _ods_extents(xml: bytes) -> dict[str, Extent]:
+    """Each sheet's extent in an OpenDocument spreadsheet's content.xml:
+    the furthest cell with a value, counting repeated rows and columns."""
+    extents: dict[str, Extent] = {}
     extent = Extent()
+    row = column = 0
+    repeat = 1
+    for match in _ODS.finditer(xml):
+        table, row_attributes, empty_row, row_end, cell_attributes = match.groups()
+        if table is not None:
+            name = _ODS_NAME.search(table)
+            extent = extents.setdefault(_xml_text(name.group(1)) if name else "", Extent())
+            row = 0
+        elif row_attributes is not None:
+            found = _ODS_ROWS.search(row_attributes)
+            repeat, column = int(found.group(1)) if found else 1, 0
+            if empty_row:
+                row += repeat
+        elif row_end is not None:
+            row += repeat
+        elif cell_attributes is not None:
+            found = _ODS_COLUMNS.search(cell_attributes)
+            width = int(found.group(1)) if found else 1
+            if b"value-type=" in cell_attributes:
+                extent.last_row = max(extent.last_row, row + repeat)
+                extent.last_column = max(extent.last_column, column + width - 1)
+            column += width
+    return extents
+
+
+def _scan_sheet(xml: bytes, calculate_on_load: bool) -> Extent:
+    extent = Extent(cell_by_cell=True)
     row, column = 0, -1
     for match in _CELL_OR_ROW.finditer(xml):
         row_attributes, cell_attributes, content = match.groups()
@@ -271,6 +318,76 @@ def _scan_sheet(xml: bytes, calculate_on_load: bool) -> Extent:
         extent.last_row = max(extent.last_row, row)
         extent.last_column = max(extent.last_column, column)
     return extent
+
+
+# BIFF records that hold a cell's value (BIFF2-4 and BIFF5/8): the row and
+# the column are their first two 16-bit fields. MULRK holds a run of cells.
+_XLS_CELLS = {0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0406, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E}
+_XLS_MULRK = 0x00BD
+_XLS_SHEET = 0x0085  # BOUNDSHEET: where a sheet's records start, and its name
+_XLS_EOF = 0x000A
+
+
+def _xls_extents(data: bytes) -> dict[str, Extent]:
+    """Each sheet's extent in a BIFF8 .xls, from its cell records, read
+    before calamine lays the sheet out densely (65,536 x 256 cells of a
+    sheet with one cell in each corner cost it a gigabyte)."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            stream = ole.openstream(name).read() if name else b""
+    except Exception:  # not a compound file olefile reads: calamine judges it
+        return {}
+    sheets = {}
+    for kind, body in _biff_records(stream, 0):
+        if kind == _XLS_EOF:
+            break
+        if kind == _XLS_SHEET and len(body) >= 8:
+            length, wide = body[6], body[7] & 1
+            raw = body[8 : 8 + length * (2 if wide else 1)]
+            sheets[raw.decode("utf-16-le" if wide else "latin-1", "replace")] = int.from_bytes(body[:4], "little")
+    extents = {}
+    for name, start in sheets.items():
+        extent = Extent()
+        for kind, body in _biff_records(stream, start):
+            if kind == _XLS_EOF:
+                break
+            if (kind in _XLS_CELLS or kind == _XLS_MULRK) and len(body) >= 6:
+                row = int.from_bytes(body[:2], "little") + 1
+                last = (
+                    int.from_bytes(body[-2:], "little") if kind == _XLS_MULRK else int.from_bytes(body[2:4], "little")
+                )
+                extent.last_row = max(extent.last_row, row)
+                extent.last_column = max(extent.last_column, last)
+        extents[name] = extent
+    return extents
+
+
+def _biff_records(stream: bytes, at: int) -> Iterator[tuple[int, bytes]]:
+    while at + 4 <= len(stream):
+        kind = int.from_bytes(stream[at : at + 2], "little")
+        size = int.from_bytes(stream[at + 2 : at + 4], "little")
+        yield kind, stream[at + 4 : at + 4 + size]
+        at += 4 + size
+
+
+def _too_sparse(extent: Extent) -> UnionKpiError:
+    corner = f"{_column_letters(extent.last_column)}{extent.last_row}"
+    return UnionKpiError(
+        "sheet_too_sparse",
+        f"工作表的使用区域延伸到 {corner}，远超表格本身：请删除表格以外的内容，或另存为xlsx后重新提交",
+        f"the sheet's used area reaches {corner}, far beyond the table: delete what lies outside the table, "
+        "or save it as xlsx, and submit it again",
+    )
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _column_index(letters: bytes) -> int:

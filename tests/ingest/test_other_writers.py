@@ -389,6 +389,17 @@ def test_one_stray_cell_far_from_the_table_costs_no_memory(tmp_path, stray):
     assert peak < 1 << 30
 
 
+@pytest.mark.parametrize(("name", "corner"), [("stray_cell.ods", "N1048576"), ("stray_cell.xls", "IV65536")])
+def test_a_stray_cell_in_a_libreoffice_workbook_is_refused_in_bounds(tmp_path, name, corner):
+    """calamine lays out every sheet of an .ods or .xls densely as it opens
+    it: such a file is refused with the stray cell named, before it does."""
+    done, peak = run_ingest(tmp_path / "home", FIXTURES / name)
+    assert done.returncode == 1
+    [entry] = json.loads(done.stdout)["files"]
+    assert entry["errors"][0]["code"] == "sheet_too_sparse" and corner in entry["errors"][0]["message"]
+    assert peak < 512 << 20
+
+
 def test_a_header_line_of_fifty_million_commas_is_answered_in_bounds(tmp_path):
     path = tmp_path / "commas.csv"
     with path.open("wb") as out:
