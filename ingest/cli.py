@@ -122,14 +122,23 @@ def ingest(
     except UnionKpiError as error:
         raise _usage_error(error) from error
 
-    entries = _ingest_all(
-        _home(),
-        path,
-        dataset=dataset,
-        period=declared,
-        submitted_by=submitted_by or getpass.getuser(),
-        only_district=only_district,
-    )
+    try:
+        entries = _ingest_all(
+            _home(),
+            path,
+            dataset=dataset,
+            period=declared,
+            submitted_by=submitted_by or getpass.getuser(),
+            only_district=only_district,
+        )
+    except Exception as error:  # each file has its own verdict; this is what stops them all
+        if not isinstance(error, UnionKpiError):
+            load.log_failure(_home(), "ingest " + " ".join(map(str, path)))
+            error = UnionKpiError("ingest_failed")
+        if as_json:
+            print(json.dumps({"files": []}))
+        err.print(f"[red]{error.zh}[/red]\n{error.en}")
+        raise typer.Exit(1) from None
     if as_json:
         print(json.dumps({"files": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1))
     if errors_xlsx is not None:

@@ -16,6 +16,7 @@ FILE_CODES = {
     "sheet_too_sparse",
     "conflicting_units",
     "ingest_failed",
+    "landing_busy",
     "unknown_encoding",
     "unknown_template",
     "ambiguous_template",

@@ -64,6 +64,10 @@ CODES: dict[str, tuple[str, str]] = {
         "同一列写明了两种金额单位",
         "two different money units are stated for the same column",
     ),
+    "landing_busy": (
+        "另一个进程占用落地库超过60秒，本次未导入任何文件，请稍后重试",
+        "another process held the landing data for over 60 s; nothing was ingested, try again later",
+    ),
     "ingest_failed": (
         "导入时出现意外错误，文件已存档，请联系数据管理员",
         "an unexpected error stopped this file's ingest; the file is archived, please tell the data steward",

@@ -85,8 +85,10 @@ def connect(home: Home, on_wait: Callable[[], None] = lambda: None) -> duckdb.Du
             con = duckdb.connect(str(home.landing))
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            if "lock" not in str(exc).lower():
                 raise
+            if time.monotonic() > deadline:
+                raise UnionKpiError("landing_busy") from exc
             if not waited:
                 on_wait()
                 waited = True
@@ -144,20 +146,20 @@ def ingest_file(
             con, home, path, sha256, today, dataset, period, max_bytes, submitted_by, only_district, progress
         )
     except Exception:  # the boundary: one file's failure is that file's verdict
-        _log_failure(home, path)
+        log_failure(home, path)
         entry = Entry(str(path), None, sha256, dataset=dataset)
         entry.errors = [_file_error(UnionKpiError("ingest_failed"))]
         try:
             _store(con, archive.keep(path, home.archive, sha256), [(entry, None)], submitted_by)
         except Exception:
-            _log_failure(home, path)
+            log_failure(home, path)
         return [entry]
 
 
-def _log_failure(home: Home, path: Path) -> None:
+def log_failure(home: Home, what: Path | str) -> None:
     """The traceback, for the steward: in the home, never on the user's screen."""
     with (home.root / "ingest_failures.log").open("a", encoding="utf-8") as log:
-        log.write(f"{datetime.now(SHANGHAI).isoformat()} {path}\n{traceback.format_exc()}\n")
+        log.write(f"{datetime.now(SHANGHAI).isoformat()} {what}\n{traceback.format_exc()}\n")
 
 
 def _ingest_file(

@@ -254,6 +254,32 @@ def test_each_bad_cell_gets_a_row_reason_on_both_paths(tmp_path, monkeypatch):
     assert [(e["row"], e["code"]) for e in small["errors"]] == [(3 + i, c) for i, (*_, c) in enumerate(BAD_CELLS)]
 
 
+def money_row(value: str, case: str = "P-1") -> list[str]:
+    return [case, *ROW[1:6], value, ROW[7]]
+
+
+PARITY = {
+    "weekday dates": [
+        HEADER,
+        *([f"P-{i}", ROW[1], d, *ROW[3:]] for i, d in enumerate(["2025年6月3日 星期二", "2025/6/4（周三）"])),
+    ],
+    "a units row": [["2026年3月统计表"], ["单位：万元"], HEADER, money_row("3.5"), money_row("0.000001", "P-2")],
+    "a group header": [[None] * 6 + ["金额（万元）", None], HEADER, money_row("1.25")],
+    "two units": [["单位：万元"], [*HEADER[:6], "挽回经济损失（元）", HEADER[7]], money_row("3.5")],
+    "a long field": [HEADER + ["街镇"], ROW + ["x" * 200_000], money_row("5") + ["古美路街道"]],
+    "no rows": [["2026年3月"], HEADER],
+}
+
+
+@pytest.mark.parametrize("case", PARITY)
+def test_both_paths_give_the_same_verdict(tmp_path, monkeypatch, case):
+    """Every CSV case of this issue, on the small-file and the bulk path:
+    the same status, rows, reasons and row numbers."""
+    small, big = both_ways(tmp_path, csv_file(tmp_path / "case.csv", PARITY[case]), monkeypatch)
+    assert small == big
+    assert small["entry"][0] == ("rejected" if case == "two units" else "loaded")
+
+
 def test_a_field_past_the_csv_modules_limit_is_a_row_reason(home, tmp_path):
     path = csv_file(tmp_path / "long.csv", [HEADER + ["街镇"], ROW + ["x" * 200_000], [*ROW[:1], "徐汇区", *ROW[2:]]])
     [entry] = ingest(home, path)
