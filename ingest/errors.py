@@ -43,7 +43,7 @@ CODES: dict[str, tuple[str, str]] = {
     "district_out_of_scope": ("只能报送本区的数据", "you may submit rows of your own district only"),
     "invalid_rate": ("比率应在0到1之间", "a rate must be between 0 and 1"),
     "number_out_of_range": ("数值超出该列可保存的范围", "the number is too large for this column"),
-    "text_too_long": ("文字过长（超过500字）", "the text is too long (over 500 characters)"),
+    "text_too_long": ("文字过长，不像该列应填的内容", "the text is far too long for what this column holds"),
     "formula_not_calculated": (
         "公式从未计算过结果：请用Excel或WPS打开该文件并重新保存",
         "the formula was never calculated: open the file in Excel or WPS and save it again",

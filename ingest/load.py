@@ -336,14 +336,11 @@ def _parse_sheets(
             if _follows_a_template(sheet, dataset):
                 outcomes.append((sheet.name, [summary.note("hidden_sheet", sheet.name or "", sheet.name or "")]))
             continue
-        if summary.named_as_summary(sheet):
-            summaries.append((len(outcomes), sheet))
-            outcomes.append((sheet.name, []))
-            continue
         try:
             outcomes.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name, only_district)))
         except UnionKpiError as error:
-            if error.code in {"unknown_template", "missing_required_column"} and summary.titled_as_summary(sheet):
+            # a sheet of totals lacks the detail's columns; one named 汇总 that has them is detail
+            if error.code in {"unknown_template", "missing_required_column"} and summary.looks_like_one(sheet):
                 summaries.append((len(outcomes), sheet))
                 outcomes.append((sheet.name, []))
             elif error.code in {"unknown_template", "dataset_mismatch"}:

@@ -14,7 +14,8 @@ from ingest.errors import NOTES, UnionKpiError
 from ingest.readers import Sheet
 from ingest.templates import Template
 
-SUMMARY_NAME = re.compile(r"汇总|合计|总计|总表|summary|totals?\b", re.IGNORECASE)
+SUMMARY_WORDS = ("汇总", "合计", "总计", "总表", "summary", "total")
+SUMMARY_NAME = re.compile("|".join(SUMMARY_WORDS), re.IGNORECASE)
 SUMMARY_TITLE = re.compile(r"汇总|合计|总计")
 # Headers of a column counting the detail rows (cases, records, enterprises).
 COUNT_HEADERS = {"案件数", "件数", "案件数量", "受理案件数", "案件总数", "宗数", "记录数", "数量", "企业数", "户数"}
@@ -33,12 +34,11 @@ def note(code: str, zh_detail: str = "", en_detail: str = "") -> dict[str, str]:
     }
 
 
-def named_as_summary(sheet: Sheet) -> bool:
-    return bool(sheet.name and SUMMARY_NAME.search(sheet.name))
-
-
-def titled_as_summary(sheet: Sheet) -> bool:
-    """A sheet whose title (a lone text in one of its first rows) says 汇总."""
+def looks_like_one(sheet: Sheet) -> bool:
+    """Named like a summary (汇总, 合计 …), or titled so: a lone text in one
+    of its first rows."""
+    if sheet.name and SUMMARY_NAME.search(sheet.name):
+        return True
     for _, cells in sheet.rows[:3]:
         texts = [t for t in (n.text(c) for c in cells) if t]
         if len(texts) == 1 and SUMMARY_TITLE.search(texts[0]):

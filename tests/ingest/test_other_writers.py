@@ -482,3 +482,14 @@ def test_a_summary_that_differs_from_the_detail_is_a_warning(tmp_path):
         "汇总表合计与明细不符：第5行 合计「案件数」汇总表为 4，明细为 3",
         "汇总表合计与明细不符：第5行 合计「挽回经济损失（万元）」汇总表为 45,000，明细为 40,000",
     ]
+
+
+def test_a_sheet_named_summary_that_holds_detail_rows_is_loaded(home, tmp_path):
+    """A city-wide list of cases in a sheet called 汇总 is detail, not totals."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "汇总"
+    workbook.active.append(HEADER)
+    workbook.active.append(ROW)
+    path = tmp_path / "list.xlsx"
+    workbook.save(path)
+    assert [(e.sheet, e.status, e.rows_loaded) for e in ingest(home, path)] == [("汇总", "loaded", 1)]
