@@ -206,7 +206,8 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
             good = f"coalesce(l_{name}.ok, false)"
         elif column.kind == "money":
             scale = plan.header.scales.get(name, 1)
-            value = f"cast(try_cast({raw} as decimal(38, 10)) * {scale} as decimal(18, 2))"
+            places = 2 + len(str(scale)) - 1  # the fen of a 万元 amount is its sixth decimal
+            value = f"cast(try_cast({raw} as decimal(18, {places})) * {scale} as decimal(18, 2))"
             typed.append(f"{value} as {name}")
             good = f"regexp_matches({raw}, $money_{scale}) and coalesce({value} <= $max_amount, false)"
         elif column.kind == "rate":

@@ -207,12 +207,24 @@ _VALUE = re.compile(rb"<" + _NS + rb"v\b[^>]*?(?:/>|>(.*?)</" + _NS + rb"v>)", r
 def _zip_extents(data: bytes) -> dict[str, Extent]:
     """Measure a zip workbook before anything inflates it: its parts'
     declared sizes against MAX_UNPACKED_BYTES, then, for an xlsx, each
-    sheet's extent and uncalculated formulas, by scanning its XML."""
+    sheet's extent and uncalculated formulas, by scanning its XML; for an
+    ods, its sheets' extents. A damaged part makes the file unreadable."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         return {}  # calamine reports it unreadable
+    try:
+        return _measure(archive, members)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        raise UnionKpiError(
+            "unreadable_file",
+            f"工作簿已损坏，无法读取：{str(exc)[:200]}",
+            f"the workbook is damaged and cannot be read: {str(exc)[:200]}",
+        ) from exc
+
+
+def _measure(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> dict[str, Extent]:
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNPACKED_BYTES:
         raise UnionKpiError(

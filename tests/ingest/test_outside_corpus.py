@@ -147,6 +147,9 @@ def test_outside_folder_gets_a_verdict_for_every_file(tmp_path, name):
     ]
     if unexplained:
         problems.append(f"{len(unexplained)} rejected entries carry no error code, e.g. {unexplained[:5]}")
+    unforeseen = [e.get("path") for e in entries if any(x.get("code") == "ingest_failed" for x in e.get("errors", []))]
+    if unforeseen:
+        problems.append(f"{len(unforeseen)} files met an error nobody foresaw (ingest_failed), e.g. {unforeseen[:5]}")
     if entries and run.returncode in (0, 1):
         wanted = 1 if any(e.get("status") == "rejected" for e in entries) else 0
         if run.returncode != wanted:
