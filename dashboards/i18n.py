@@ -55,6 +55,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "data.column": ("列", "Column"),
     "data.code": ("代码", "Code"),
     "data.reason": ("原因", "Reason"),
+    "data.notes": ("提示（不影响导入）", "Notes (nothing was blocked)"),
     "data.checks": ("最近一次数据检查", "Latest data checks"),
     "data.no_checks": ("暂无检查记录", "No check runs yet"),
     "data.checks_summary": (

@@ -104,6 +104,17 @@ def _upload(user, lang) -> None:
     ]
     if errors:
         st.dataframe(pd.DataFrame(errors), hide_index=True)
+    notes = [
+        {
+            t("data.file", lang): Path(f["path"]).name + (f" [{f['sheet']}]" if f["sheet"] else ""),
+            t("data.reason", lang): n["message"] if lang == "zh" else n["message_en"],
+        }
+        for f in report
+        for n in f.get("notes", [])
+    ]
+    if notes:
+        st.caption(t("data.notes", lang))
+        st.dataframe(pd.DataFrame(notes), hide_index=True)
     st.info(t("data.after_upload", lang))
 
 

@@ -281,6 +281,25 @@ def test_a_district_user_upload_keeps_to_its_own_district_and_injections_are_dat
     assert uploads and uploads[0]["detail"]["files"] == [name]
 
 
+def test_an_upload_shows_its_notes(monkeypatch, tmp_path):
+    """A workbook with hidden sheets of old data, uploaded on the data page:
+    the steward reads which sheets were passed over, in the page's language."""
+    home = tmp_path / "home"
+    content = (Path(__file__).parents[1] / "ingest" / "fixtures" / "very_hidden.xlsx").read_bytes()
+    app = show(open_as(monkeypatch, home, "steward"), "data")
+    app.file_uploader(key="upload_files").set_value(("本月.xlsx", content, "application/octet-stream"))
+    app.run()
+    next(b for b in app.button if b.label == "导入").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = [frame.value for frame in app.dataframe]
+    notes = next(frame for frame in shown if list(frame.columns) == ["文件", "原因"])
+    assert notes.values.tolist() == [
+        ["本月.xlsx [2024年]", "隐藏的工作表未导入：2024年"],
+        ["本月.xlsx [旧]", "隐藏的工作表未导入：旧"],
+    ]
+    assert "提示（不影响导入）" in [c.value for c in app.caption]
+
+
 def test_injection_strings_in_command_line_upload_fields_are_data(tmp_path):
     """--submitted-by is stored as written; --only-district, --dataset and
     --period are checked values, so an injection string refuses rows or the
