@@ -31,8 +31,9 @@ from ingest.templates import KINDS, Template
 BULK_BYTES = 16 * 1024 * 1024  # text files larger than this take this path
 HEAD_BYTES = 256 * 1024  # enough for the title rows and the header
 BATCH_ROWS = 250_000
-# A record may be this long (DuckDB's default is 2 MB); a longer one rejects
-# the file as unreadable, never the batch.
+# A record may be this long: a file with a record past DuckDB's default
+# (2 MB) is read again with this much room (its buffers cost memory, so not
+# every file pays for them); a longer record rejects the file as unreadable.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 EXTRA_COLUMNS = 16  # cells beyond the header's width are read and ignored
 # Kinds whose distinct values are few: each is checked once, in Python.
@@ -58,8 +59,16 @@ PATTERNS = {
     + validate.FOOTER_ROW.pattern[1:]
     + ")",
 }
+
+
 class NotForBulk(Exception):
     """This file is better read by the small-file path."""
+
+
+class Misread(Exception):
+    """DuckDB read another number of records than the file's lines hold
+    (it drops a last record past its line size without a word, and a quoted
+    line break makes two lines one record): nothing it read may be kept."""
 
 
 def unreadable(error: duckdb.Error) -> UnionKpiError | None:
@@ -69,6 +78,14 @@ def unreadable(error: duckdb.Error) -> UnionKpiError | None:
         return None
     detail = str(error).strip().splitlines()[0][:200]
     return UnionKpiError("unreadable_file", f"文件无法读取：{detail}", f"the file cannot be read: {detail}")
+
+
+def line_too_long(error: duckdb.Error) -> bool:
+    """DuckDB's reader met a record longer than its default line size."""
+    text = str(error)
+    return isinstance(error, (duckdb.InvalidInputException, duckdb.NotImplementedException)) and (
+        "line size" in text or "does not support a full read" in text
+    )
 
 
 def read_elsewhere(error: duckdb.Error) -> bool:
@@ -97,6 +114,8 @@ class Plan:
     title_texts: list[str]
     title_period: tuple[str, str] | None
     blank_lines: np.ndarray  # empty lines after the header (DuckDB skips them)
+    records: int  # the records those lines hold
+    long_lines: bool = False  # read with room for records up to MAX_LINE_BYTES
 
     @property
     def template(self) -> Template:
@@ -127,6 +146,7 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
     first_line = rows[header.row_index + 1][0]
     titles = (normalise.text(c) for _, cells in rows[: header.row_index] for c in cells)
     title_texts = [t for t in titles if t]
+    blank_lines, records = _line_layout(source, first_line)
     return Plan(
         csv=source,
         delimiter=readers.delimiter(text),
@@ -135,7 +155,8 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
         width=max(len(rows[header.row_index][1]), max(header.positions) + 1),
         title_texts=title_texts,
         title_period=validate.title_period([*title_texts, path.name]),
-        blank_lines=_blank_lines(source, first_line),
+        blank_lines=blank_lines,
+        records=records,
     )
 
 
@@ -158,9 +179,12 @@ def _as_utf8(path: Path, target: Path) -> Path:
     return target
 
 
-def _blank_lines(path: Path, first_line: int) -> np.ndarray:
+def _line_layout(path: Path, first_line: int) -> tuple[np.ndarray, int]:
+    """The empty lines from first_line on (DuckDB skips them), and how many
+    records the lines from first_line on hold: what DuckDB must read."""
     found: set[int] = set()
     line = 1  # the line the current block starts on
+    last = b"\n"
     with path.open("rb") as handle:
         previous = b""
         for block in iter(lambda: handle.read(1 << 24), b""):
@@ -172,16 +196,18 @@ def _blank_lines(path: Path, first_line: int) -> np.ndarray:
                     found.add(start_line + data.count(b"\n", 0, at) + 1)
                     at = data.find(mark, at + 1)
             line += block.count(b"\n")
-            previous = block
-    return np.array(sorted(b for b in found if b >= first_line), dtype=np.int64)
+            previous, last = block, block[-1:]
+    blank = np.array(sorted(b for b in found if b >= first_line), dtype=np.int64)
+    lines = line - 1 if last == b"\n" else line  # a last line without its line end counts
+    return blank, lines - (first_line - 1) - len(blank)
 
 
 def _reader(plan: Plan) -> str:
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(plan.width + EXTRA_COLUMNS))
     return (
         f"read_csv($path, skip = $skip, header = false, columns = {{{columns}}}, delim = $delim, quote = '\"', "
-        "escape = '\"', null_padding = true, auto_detect = false, strict_mode = false, "
-        f"max_line_size = {MAX_LINE_BYTES})"
+        "escape = '\"', null_padding = true, auto_detect = false, strict_mode = false"
+        + (f", max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})" if plan.long_lines else ")")
     )
 
 
@@ -266,6 +292,8 @@ def stream(
     reader.execute("set disabled_optimizers = 'build_side_probe_side'")
     try:
         total = _register_lookups(reader, plan, today)
+        if total != plan.records:
+            raise Misread(f"DuckDB read {total} records where the lines hold {plan.records}")
         sql = judge_sql(plan, only_district)
         offered = {**_params(plan), **PATTERNS, "max_amount": validate.max_amount(), "only_district": only_district}
         params = {k: v for k, v in offered.items() if re.search(rf"\${k}\b", sql)}

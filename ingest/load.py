@@ -25,6 +25,7 @@ from ingest.templates import KINDS, TEMPLATES, Template
 SKIPPED_NAMES = {"manifest.json"}
 LOCK_WAIT_SECONDS = 60
 
+
 @dataclass
 class Entry:
     """One line of the ingest report (the public contract's shape)."""
@@ -246,32 +247,49 @@ def _ingest_bulk(
             plan = bulk.plan(path, Path(work), dataset)
         except bulk.NotForBulk:
             return None
-        entry = Entry(str(path), None, sha256, dataset=plan.template.dataset)
         # Finding repeated keys groups every row of the file: past this,
         # DuckDB spills to disk rather than growing with the file.
         con.execute("set memory_limit = '1GB'")
-        con.begin()
-        try:
-            seq = _next_seq(con)
-            entry.load_id = f"L{seq:07d}"
-            inserted, rest = bulk.stream(
-                con, plan, load_id=entry.load_id, seq=seq, today=today, only_district=only_district, progress=progress
-            )
-            _insert_rows(con, rest, entry.load_id, seq)
-            districts = _settle(con, entry, rest, period, rows_streamed=inserted)
-            _insert_load(con, entry, seq, kept, districts, submitted_by)
-            con.commit()
-        except duckdb.Error as error:
-            con.rollback()
-            if bulk.read_elsewhere(error):
-                return None
-            refused = bulk.unreadable(error)
-            if refused is not None:
-                raise refused from error
-            raise
-        except BaseException:
-            con.rollback()
-            raise
+        while True:
+            entry = Entry(str(path), None, sha256, dataset=plan.template.dataset)
+            con.begin()
+            try:
+                seq = _next_seq(con)
+                entry.load_id = f"L{seq:07d}"
+                inserted, rest = bulk.stream(
+                    con,
+                    plan,
+                    load_id=entry.load_id,
+                    seq=seq,
+                    today=today,
+                    only_district=only_district,
+                    progress=progress,
+                )
+                _insert_rows(con, rest, entry.load_id, seq)
+                districts = _settle(con, entry, rest, period, rows_streamed=inserted)
+                _insert_load(con, entry, seq, kept, districts, submitted_by)
+                con.commit()
+                break
+            except bulk.Misread:
+                con.rollback()
+                if plan.long_lines:
+                    return None  # the small-file path reads it, record by record
+                plan.long_lines = True
+                continue
+            except duckdb.Error as error:
+                con.rollback()
+                if bulk.read_elsewhere(error):
+                    return None
+                if not plan.long_lines and bulk.line_too_long(error):
+                    plan.long_lines = True  # once more, with room for records up to MAX_LINE_BYTES
+                    continue
+                refused = bulk.unreadable(error)
+                if refused is not None:
+                    raise refused from error
+                raise
+            except BaseException:
+                con.rollback()
+                raise
     return entry
 
 
