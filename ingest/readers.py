@@ -32,7 +32,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # A workbook's parts may inflate to this much in all (a district return is a
 # few MB; a zip bomb is gigabytes).
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
 # Cells calamine may lay out densely for one sheet (about 33 bytes each).
 DENSE_CELLS = 4_000_000
 # Excel's widest sheet: cells beyond it in a CSV line are not read.
