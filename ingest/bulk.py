@@ -286,7 +286,7 @@ def stream(
     checks judged them (clean rows that turned out to repeat a key among
     them, quarantined)."""
     template, header = plan.template, plan.header
-    reader = duckdb.connect()
+    reader = duckdb.connect(config={"memory_limit": "256MB"})
     # The lookups are the hash tables, the file streams past them; left to
     # itself DuckDB may build on the file (memory growing with its size).
     reader.execute("set disabled_optimizers = 'build_side_probe_side'")

@@ -62,6 +62,10 @@ def landing_schema() -> list[str]:
         """create table if not exists load_errors (
             load_id varchar not null, source_row integer, column_name varchar,
             code varchar not null, message varchar, message_en varchar)""",
+        # each quarantined row's own district, as far as it can be read
+        # (null: it belongs to no district, and only stewards see it)
+        "alter table quarantine add column if not exists district_code varchar",
+        "alter table load_errors add column if not exists district_code varchar",
     ]
     for template in TEMPLATES.values():
         columns = ", ".join(f"{c.name} {KINDS[c.kind][0]}" for c in template.columns)
@@ -249,7 +253,7 @@ def _ingest_bulk(
             return None
         # Finding repeated keys groups every row of the file: past this,
         # DuckDB spills to disk rather than growing with the file.
-        con.execute("set memory_limit = '1GB'")
+        con.execute("set memory_limit = '512MB'")
         while True:
             entry = Entry(str(path), None, sha256, dataset=plan.template.dataset)
             con.begin()
@@ -463,14 +467,26 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, parsed: validate.Parsed, load_i
         batch = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by duckdb)
         con.execute(f"insert into {template.dataset} by name select * from batch")
     if parsed.quarantined:
+        district = {row: _readable_district(raw.get("district_code")) for row, raw, _ in parsed.quarantined}
         con.executemany(
-            "insert into quarantine values (?, ?, ?)",
-            [[load_id, row, json.dumps(raw, ensure_ascii=False)] for row, raw, _ in parsed.quarantined],
+            "insert into quarantine (load_id, source_row, raw, district_code) values (?, ?, ?, ?)",
+            [[load_id, row, json.dumps(raw, ensure_ascii=False), district[row]] for row, raw, _ in parsed.quarantined],
         )
         con.executemany(
-            "insert into load_errors values (?, ?, ?, ?, ?, ?)",
-            [[load_id, e.row, e.column, e.code, e.message, e.message_en] for e in parsed.errors],
+            "insert into load_errors (load_id, source_row, column_name, code, message, message_en, district_code) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [[load_id, e.row, e.column, e.code, e.message, e.message_en, district[e.row]] for e in parsed.errors],
         )
+
+
+def _readable_district(value: Any) -> str | None:
+    """The district a quarantined row names, if it can be read."""
+    if normalise.text(value) is None:
+        return None
+    try:
+        return normalise.parse_district(value)
+    except normalise.CellError:
+        return None
 
 
 def withdraw(con: duckdb.DuckDBPyConnection, load_id: str, by: str, reason: str) -> None:
