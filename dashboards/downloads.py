@@ -10,7 +10,7 @@ page with a dozen charts does not render a dozen images on every rerun.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +40,14 @@ def audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
     """The file maker, logging the export when the file is made (on click,
     possibly outside this script run: the hook is taken now)."""
     hook = ON_EXPORT.get()
+    # The file may be made in another thread (Streamlit's media handler):
+    # it runs in this run's context, so the user's district scope holds.
+    context = copy_context()
 
     def produce() -> bytes:
         if hook is not None:
             hook(file_name)
-        return make()
+        return context.copy().run(make)
 
     return produce
 

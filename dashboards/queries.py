@@ -824,16 +824,16 @@ def loads(home: str | Path | None = None) -> pd.DataFrame:
 
 
 def quarantined(home: str | Path | None = None) -> pd.DataFrame:
-    """The reasons rows were quarantined, by district and file."""
+    """The reasons rows were quarantined, each under its own row's district
+    (000000: a row whose district cannot be read, seen by stewards only)."""
     return _frame(
         """
         select
-            coalesce(district_code, '000000') as district_code, l.load_id,
+            coalesce(e.district_code, '000000') as district_code, l.load_id,
             regexp_extract(l.path, '[^/\\\\]+$') as file_name, l.sheet, e.source_row,
             e.column_name, e.code, e.message, e.message_en
         from raw.load_errors as e
-        join (select *, unnest(case when len(districts) = 0 then [null] else districts end) as district_code
-              from raw.loads) as l using (load_id)
+        join raw.loads as l using (load_id)
         where e.source_row is not null
         order by l.load_seq desc, e.source_row
         """,
@@ -846,7 +846,7 @@ def quarantine_source(load_id: str, home: str | Path | None = None) -> pd.DataFr
     return _frame(
         """
         select l.archive_path, l.sheet, l.sha256, l.dataset, l.path,
-            coalesce(l.districts[1], '000000') as district_code,
+            coalesce(e.district_code, '000000') as district_code,
             e.source_row, e.column_name, e.code, e.message, e.message_en
         from raw.loads as l join raw.load_errors as e using (load_id)
         where l.load_id = $load_id and e.source_row is not null

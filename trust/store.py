@@ -24,6 +24,8 @@ SESSION_HOURS = 8
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_MINUTES = 15
 _HASHER = PasswordHasher()
+# Checked against when the user does not exist, so that the answer takes as long.
+_UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 _SCHEMA = """
 create table if not exists users (
@@ -155,39 +157,48 @@ def list_users(home: Home) -> list[User]:
 
 
 def sign_in(home: Home, username: str, password: str) -> str:
-    """A session token, or UnionKpiError; every attempt is audited and
-    repeated failures lock the account for a while."""
-    now = _now()
+    """A session token, or UnionKpiError("bad_credentials") whatever the
+    cause (unknown user, wrong password, locked account), answered after the
+    same work; the audit log records the real cause. The password is checked
+    first, outside any transaction; the verdict is then taken in one write
+    transaction, so simultaneous guesses are counted one by one and none
+    gets past the lock."""
     with connect(home) as con:
-        row = con.execute(
-            "select password_hash, failed_attempts, locked_until from users where username = ?", [username]
-        ).fetchone()
-        if row and row[2] and datetime.fromisoformat(row[2]) > now:
-            log(home, username, "sign_in", ok=False, reason="locked")
-            raise UnionKpiError("account_locked")
-        try:
-            if row is None:
-                raise VerificationError
-            _HASHER.verify(row[0], password)
-        except VerificationError as exc:
-            if row is not None:
-                failures = row[1] + 1
-                locked = None
-                if failures >= MAX_FAILED_SIGN_INS:
-                    locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat()
-                con.execute(
-                    "update users set failed_attempts = ?, locked_until = ? where username = ?",
-                    [0 if locked else failures, locked, username],
-                )
-            log(home, username, "sign_in", ok=False, reason="bad_credentials")
-            raise UnionKpiError("bad_credentials") from exc
-        token = secrets.token_urlsafe(32)
-        con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
-        con.execute(
-            "insert into sessions values (?, ?, ?, ?)",
-            [token, username, now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
-        )
-    log(home, username, "sign_in", ok=True)
+        row = con.execute("select password_hash from users where username = ?", [username]).fetchone()
+    try:  # an unknown user costs the same hashing as a real one
+        _HASHER.verify(row[0] if row else _UNKNOWN_USER_HASH, password)
+        verified = row is not None
+    except VerificationError:
+        verified = False
+    now = _now()
+    token = None
+    with connect(home) as con:
+        con.execute("begin immediate")  # one verdict at a time
+        state = con.execute("select failed_attempts, locked_until from users where username = ?", [username]).fetchone()
+        if state is None:
+            reason = "unknown_user"
+        elif state[1] and datetime.fromisoformat(state[1]) > now:
+            reason = "locked"
+        elif not verified:
+            reason = "bad_credentials"
+            failures = state[0] + 1
+            locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() if failures >= MAX_FAILED_SIGN_INS else None
+            con.execute(
+                "update users set failed_attempts = ?, locked_until = ? where username = ?",
+                [0 if locked else failures, locked, username],
+            )
+        else:
+            reason = None
+            token = secrets.token_urlsafe(32)
+            con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
+            con.execute(
+                "insert into sessions values (?, ?, ?, ?)",
+                [token, username, now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
+            )
+        con.execute("commit")
+    log(home, username, "sign_in", ok=token is not None, reason=reason)
+    if token is None:
+        raise UnionKpiError("bad_credentials")
     return token
 
 

@@ -1,6 +1,8 @@
 """Users, sessions, lockout and the audit log, on a real SQLite file."""
 
 import sqlite3
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -54,8 +56,8 @@ def test_repeated_failures_lock_the_account_and_everything_is_audited(home):
             store.sign_in(home, "l", "wrong")
         assert caught.value.code == "bad_credentials"
     with pytest.raises(UnionKpiError) as caught:
-        store.sign_in(home, "l", password)  # right password, but locked
-    assert caught.value.code == "account_locked"
+        store.sign_in(home, "l", password)  # right password, but locked: told no more than a wrong one
+    assert caught.value.code == "bad_credentials"
     store.reset_password(home, "l", "new-one")
     assert store.session_user(home, store.sign_in(home, "l", "new-one")).username == "l"
     sign_ins = [(e["ok"], e["detail"].get("reason")) for e in store.read_audit(home) if e["action"] == "sign_in"]
@@ -63,9 +65,55 @@ def test_repeated_failures_lock_the_account_and_everything_is_audited(home):
 
 
 def test_unknown_user_fails_like_a_wrong_password(home):
+    """The same answer after the same work: an unknown name costs a password
+    hash too (before, 24 ms against 400 ms told which names exist)."""
+    store.add_user(home, "real", "leader")
     with pytest.raises(UnionKpiError) as caught:
         store.sign_in(home, "nobody", "x")
     assert caught.value.code == "bad_credentials"
+
+    def slowest_of_three(name: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            with pytest.raises(UnionKpiError):
+                store.sign_in(home, name, "wrong")
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    unknown, known = slowest_of_three("nobody"), slowest_of_three("real")
+    assert unknown > known / 3, (unknown, known)
+    causes = [e["detail"]["reason"] for e in store.read_audit(home) if e["action"] == "sign_in"]
+    assert set(causes) == {"unknown_user", "bad_credentials"}
+
+
+@pytest.mark.parametrize("guesses", [40, 100])
+def test_simultaneous_wrong_passwords_lock_the_account(home, guesses):
+    """Guesses sent all at once are counted one by one: five lock the
+    account, every later one meets the lock, and so does the right password
+    (before, 40 at once left the count at 1 and 100 never locked it)."""
+    password = store.add_user(home, "target", "leader")
+    barrier = threading.Barrier(guesses)
+    codes: list[str] = []
+
+    def guess(attempt: str) -> None:
+        barrier.wait()
+        with pytest.raises(UnionKpiError) as refused:
+            store.sign_in(home, "target", attempt)
+        codes.append(refused.value.code)
+
+    threads = [threading.Thread(target=guess, args=(f"wrong-{i}",)) for i in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == ["bad_credentials"] * guesses
+    causes = [e["detail"]["reason"] for e in store.read_audit(home, limit=1000) if e["action"] == "sign_in"]
+    assert causes.count("bad_credentials") == store.MAX_FAILED_SIGN_INS
+    assert causes.count("locked") == guesses - store.MAX_FAILED_SIGN_INS
+    with pytest.raises(UnionKpiError):
+        store.sign_in(home, "target", password)
+    assert store.read_audit(home, limit=1)[0]["detail"]["reason"] == "locked"
 
 
 def test_district_users_need_a_real_district(home):
