@@ -4,7 +4,6 @@ import getpass
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -397,7 +396,7 @@ def restore(source: Path) -> None:
 
 @app.command()
 def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> None:
-    """启动看板 / Serve the dashboards."""
+    """启动看板 / Serve the dashboards (SIGTERM stops them)."""
     home = _home()
     env = {**os.environ, "UNIONKPI_HOME": str(home.root)}
     err.print(f"看板 / dashboards: http://localhost:{port}")
@@ -416,4 +415,9 @@ def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> No
         "--client.toolbarMode",
         "minimal",
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Streamlit takes this process's place, so the signals a supervisor
+    # sends (SIGTERM, SIGINT) reach the server itself: stopping the command
+    # stops the server, and no child is left serving.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)
