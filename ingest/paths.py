@@ -68,6 +68,11 @@ class Home:
         return self.root / "data_docs"
 
     def ensure(self) -> "Home":
+        """The home and its folders, private to their owner: the home holds
+        password hashes, live sessions and every return, and the files this
+        process makes in it are made private too (umask 077)."""
+        os.umask(0o077)
         for folder in (self.root, self.archive, self.builds):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)  # a home made before, or by hand
         return self

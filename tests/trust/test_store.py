@@ -1,6 +1,9 @@
 """Users, sessions, lockout and the audit log, on a real SQLite file."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -121,3 +124,27 @@ def test_district_users_need_a_real_district(home):
         store.add_user(home, "x", "district", district="火星")
     with pytest.raises(UnionKpiError):
         store.add_user(home, "x", "admin")
+
+
+def test_the_home_and_everything_in_it_is_private_to_its_owner(tmp_path):
+    """Password hashes, sessions, the landing data and every return: no
+    other local user may read them, in a new home or one made open before."""
+    root = tmp_path / "home"
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    good = tmp_path / "return.csv"
+    good.write_text(
+        "案件编号,区,受理日期,争议类型,涉及职工人数,办理结果\nP-1,黄浦,2026-03-05,工伤,1,办理中\n", encoding="utf-8"
+    )
+    env = {**os.environ, "UNIONKPI_TODAY": "2026-11-22"}
+    for args in (["ingest", str(good)], ["users", "add", "someone", "--role", "leader"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ingest", "--home", str(root), *args], env=env, capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    made = [root, *root.rglob("*")]
+    assert {p.name for p in made} >= {"home", "landing.duckdb", "app_state.sqlite", "archive"}
+    open_to_others = {
+        str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in made if p.stat().st_mode & 0o077
+    }
+    assert open_to_others == {}
