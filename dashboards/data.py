@@ -9,6 +9,7 @@ memory. No widget is drawn inside a cached function.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,11 @@ import streamlit as st
 from dashboards import queries
 
 TTL_SECONDS = 60
+# Uploads ingested at once by this server, each in its own process under an
+# operating-system memory limit: a runaway ends that upload, never the
+# server, and more uploads wait their turn.
+UPLOAD_SLOTS = threading.BoundedSemaphore(2)
+UPLOAD_MEMORY_BYTES = 2 * 1024**3
 # (path, inode, mtime, district scope): the scope is part of every cache key,
 # so one user's results are never served to a user with a narrower scope.
 Version = tuple[str, int, int, str | None]

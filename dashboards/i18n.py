@@ -55,6 +55,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "data.column": ("列", "Column"),
     "data.code": ("代码", "Code"),
     "data.reason": ("原因", "Reason"),
+    "data.upload_waiting": (
+        "正在导入（同时导入的文件较多时需排队）…",
+        "Ingesting (waiting for a turn when many are uploading)…",
+    ),
+    "data.upload_aborted": (
+        "导入未能完成（文件可能过大或过于复杂），未导入任何数据；已记录，请联系数据管理员",
+        "The ingest could not finish (the file may be too large or too complex); nothing was loaded. "
+        "It was logged: please tell the data steward.",
+    ),
     "data.notes": ("提示（不影响导入）", "Notes (nothing was blocked)"),
     "data.checks": ("最近一次数据检查", "Latest data checks"),
     "data.no_checks": ("暂无检查记录", "No check runs yet"),

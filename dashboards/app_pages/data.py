@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,6 @@ from dashboards import access, data, downloads, queries, ui
 from dashboards.i18n import t
 from ingest.paths import REPO
 
-MAX_UPLOAD_MB = 50
 STATUS_MARKS = {"已报送": "✓", "零报告": "○", "未报送": "✗"}
 
 
@@ -39,30 +39,43 @@ def render() -> None:
         _publishing(user, lang)
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess:
+def _run_cli(*args: str, memory_bytes: int | None = None) -> subprocess.CompletedProcess:
     """The same ingest and build as the command line, in their own process
-    (they write the landing data and a new warehouse; this app only reads)."""
+    (they write the landing data and a new warehouse; this app only reads),
+    with an operating-system memory limit when given."""
     env = {**os.environ, "UNIONKPI_HOME": str(queries.home_dir())}
+
+    def limit() -> None:
+        if memory_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
     return subprocess.run(
-        [sys.executable, "-m", "ingest", *args], capture_output=True, text=True, env=env, cwd=REPO, check=False
+        [sys.executable, "-m", "ingest", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+        preexec_fn=limit,
     )
 
 
 def _upload(user, lang) -> None:
     st.subheader(t("data.upload", lang))
-    files = st.file_uploader(
-        t("data.upload_help", lang, mb=MAX_UPLOAD_MB), accept_multiple_files=True, key="upload_files"
-    )
+    most = st.get_option("server.maxUploadSize")
+    files = st.file_uploader(t("data.upload_help", lang, mb=most), accept_multiple_files=True, key="upload_files")
     if not st.button(t("data.upload_go", lang), type="primary", disabled=not files) or not files:
         return
     with tempfile.TemporaryDirectory() as folder:
         paths = []
-        for upload in files:
-            if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(t("data.too_large", lang, name=upload.name, mb=MAX_UPLOAD_MB))
+        for number, upload in enumerate(files, start=1):
+            if upload.size > most * 1024 * 1024:
+                st.error(t("data.too_large", lang, name=upload.name, mb=most))
                 continue
-            # The name is only a label; the ingest judges the type by content.
-            path = Path(folder) / Path(upload.name).name
+            # The name is only a label (the ingest judges the type by
+            # content); one that names no file (.., /) gets a plain one.
+            name = Path(upload.name).name
+            path = Path(folder) / (name if name not in {"", ".", ".."} else f"upload-{number}")
             path.write_bytes(upload.getvalue())
             paths.append(str(path))
         if not paths:
@@ -70,13 +83,19 @@ def _upload(user, lang) -> None:
         args = ["ingest", "--json", "--submitted-by", user.username, *paths]
         if user.district_scope:
             args[1:1] = ["--only-district", user.district_scope]
-        done = _run_cli(*args)
-    access.audit(user, "upload", files=[Path(p).name for p in paths], exit=done.returncode)
+        with st.spinner(t("data.upload_waiting", lang)), data.UPLOAD_SLOTS:
+            done = _run_cli(*args, memory_bytes=data.UPLOAD_MEMORY_BYTES)
+    files_named = [upload.name for upload in files]
     try:
         report = json.loads(done.stdout)["files"]
-    except (json.JSONDecodeError, KeyError):
-        st.error(done.stderr[-2000:])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        # the ingest ended without its report (killed at its memory limit,
+        # say): say so plainly, keep the details for the steward
+        access.audit(user, "upload", ok=False, files=files_named, exit=done.returncode, outcome="aborted")
+        st.error(t("data.upload_aborted", lang))
         return
+    outcome = "loaded" if done.returncode == 0 else "rejected"
+    access.audit(user, "upload", ok=done.returncode == 0, files=files_named, exit=done.returncode, outcome=outcome)
     summary = pd.DataFrame(
         [
             {

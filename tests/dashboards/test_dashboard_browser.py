@@ -328,6 +328,32 @@ def test_district_upload_in_a_browser_keeps_to_its_own_district(browser, warehou
     check_upload(warehouse_home)
 
 
+def test_an_upload_past_the_limit_is_refused_in_the_browser(browser, warehouse_home, tmp_path):
+    """dashboards/.streamlit/config.toml's server.maxUploadSize is in force
+    on a real server: a 60 MB file is refused when attached (the server
+    would refuse its body too), and there is nothing to ingest."""
+    credentials = ensure_user(warehouse_home, "steward-big", "steward", "steward-big-1")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" + b"x" * (60 * 1024 * 1024))
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        with _serve(warehouse_home, tmp_path / "server.log") as app_url:
+            page.goto(f"{app_url}/data")
+            sign_in_page(page, credentials)
+            page.get_by_role("link", name="数据管理").click()
+            page.get_by_role("heading", name="上传报送文件").wait_for(timeout=PAGE_TIMEOUT_MS)
+            with page.expect_file_chooser(timeout=PAGE_TIMEOUT_MS) as chooser:
+                page.locator('[data-testid="stFileUploaderDropzone"] button').first.click()
+            chooser.value.set_files(str(big))
+            try:
+                page.get_by_text("File must be 50.0MB or smaller.").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+                expect(page.get_by_role("button", name="导入")).to_be_disabled()
+            finally:
+                page.screenshot(path=str(tmp_path / "too_big.png"), full_page=True)
+    finally:
+        page.close()
+
+
 def _upload_as_district(page, app_url: str, credentials, upload: Path) -> None:
     try:
         page.goto(f"{app_url}/data")

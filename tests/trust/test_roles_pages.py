@@ -22,7 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import downloads, queries
-from ingest.paths import Home
+from ingest.paths import REPO, Home
 from tests.conftest import run_cli
 from tests.dashboards.conftest import ensure_user, signed_in
 from trust import store
@@ -321,6 +321,45 @@ def test_quarantined_rows_are_seen_in_their_own_district_only(monkeypatch, tmp_p
     steward = show(open_as(monkeypatch, home, "steward"), "data")
     everything = next(f.value for f in steward.dataframe if "source_row" in f.value.columns)
     assert sorted(everything["district_code"]) == ["000000", "310101", "310104", MINHANG]
+
+
+def test_an_upload_named_dot_dot_loads_under_a_plain_name(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    app = show(open_as(monkeypatch, home, "steward"), "data")
+    content = (LEGAL_AID_HEADER + "DD-1,闵行,2026-10-08,,劳动报酬,1,,办理中\n").encode()
+    app.file_uploader(key="upload_files").set_value(("..", content, "text/csv"))
+    app.run()
+    next(b for b in app.button if b.label == "导入").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    with duckdb.connect(str(home / "landing.duckdb"), read_only=True) as con:
+        assert con.execute("select case_id from legal_aid").fetchall() == [("DD-1",)]
+    [upload] = audit(home, credentials_for(home, "steward")[0], "upload")
+    assert (upload["ok"], upload["detail"]["files"], upload["detail"]["outcome"]) == (True, [".."], "loaded")
+
+
+def test_an_upload_killed_at_its_memory_limit_is_told_plainly_and_audited(monkeypatch, tmp_path):
+    """The ingest runs under an operating-system memory limit: here one too
+    small for Python to start, as a runaway file would reach it. The user
+    reads a plain message (no traceback, no server path) and the audit log
+    says the upload failed."""
+    from dashboards import data
+
+    monkeypatch.setattr(data, "UPLOAD_MEMORY_BYTES", 64 * 1024**2)
+    home = tmp_path / "home"
+    app = show(open_as(monkeypatch, home, "district"), "data")
+    content = (LEGAL_AID_HEADER + "MM-1,闵行,2026-10-08,,劳动报酬,1,,办理中\n").encode()
+    app.file_uploader(key="upload_files").set_value(("m.csv", content, "text/csv"))
+    app.run()
+    next(b for b in app.button if b.label == "导入").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [e.value for e in app.error] == [
+        "导入未能完成（文件可能过大或过于复杂），未导入任何数据；已记录，请联系数据管理员"
+    ]
+    page = " ".join(str(e.value) for e in [*app.error, *app.markdown, *app.caption])
+    assert "Traceback" not in page and str(REPO) not in page
+    [upload] = audit(home, credentials_for(home, "district")[0], "upload")
+    assert (upload["ok"], upload["detail"]["outcome"]) == (False, "aborted")
 
 
 def test_an_upload_shows_its_notes(monkeypatch, tmp_path):
