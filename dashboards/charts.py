@@ -8,6 +8,7 @@ chart's subtitle (万元, m yuan, %) and the hover text already formatted by
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -55,6 +56,14 @@ THIS_YEAR_COLOUR = "#0072B2"
 LAST_YEAR_COLOUR = "#9AA0A6"
 REFERENCE_COLOUR = "#5F6368"
 TARGET_COLOUR = "#202124"
+
+
+def plain(values: Sequence[object]) -> list[str]:
+    """Texts from the data as Plotly shows them: as text. Plotly reads a
+    few HTML tags in labels and hover text (<a href>, <b>, <br>), so a street
+    named <a href=…> would become a link; its < > & are written as entities,
+    which Plotly shows as the characters themselves."""
+    return [html.escape(str(value), quote=False) for value in values]
 
 
 def district_colour(district_code: str) -> str:
@@ -121,7 +130,7 @@ def district_bar(
     data = frame.sort_values("value", ascending=False, kind="stable")
     fig = go.Figure(
         go.Bar(
-            x=data["label"].tolist(),
+            x=plain(data["label"]),
             y=data["value"].tolist(),
             marker={"color": [district_colour(c) for c in data["district_code"]]},
             customdata=data[["value_text"]].to_numpy(),
@@ -134,7 +143,7 @@ def district_bar(
         texts = data["target_text"] if "target_text" in data else data["target"].astype(str)
         fig.add_trace(
             go.Scatter(
-                x=data["label"].tolist(),
+                x=plain(data["label"]),
                 y=data["target"].tolist(),
                 mode="markers",
                 name=target_label,
@@ -303,7 +312,7 @@ def ranked_bar(
     fig = go.Figure(
         go.Bar(
             x=data["value"].tolist(),
-            y=data["label"].astype(str).tolist(),
+            y=plain(data["label"]),
             orientation="h",
             marker={"color": data["colour"].tolist()},
             text=(data["bar_text"] if "bar_text" in data else data["value_text"]).tolist(),
@@ -353,7 +362,7 @@ def stacked_bar(
     for column, name, colour in series:
         fig.add_trace(
             go.Bar(
-                y=data["label"].astype(str).tolist(),
+                y=plain(data["label"]),
                 x=data[column].tolist(),
                 name=name,
                 orientation="h",

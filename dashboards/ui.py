@@ -81,6 +81,15 @@ h1 { font-size: 2rem !important; padding-top: 0.5rem !important; }
 """
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|$~<>"})
+
+
+def as_markdown_text(text: str) -> str:
+    """Text from the data, made inert for st.markdown: **bold**, [links](…),
+    $LaTeX$ and the rest show as the characters typed."""
+    return text.translate(_MARKDOWN)
+
+
 def seed_from_url(
     key: str,
     options: Sequence[T],

@@ -323,6 +323,38 @@ def test_quarantined_rows_are_seen_in_their_own_district_only(monkeypatch, tmp_p
     assert sorted(everything["district_code"]) == ["000000", "310101", "310104", MINHANG]
 
 
+def test_markup_in_uploaded_street_names_is_shown_as_text(monkeypatch, tmp_path):
+    """A street named with an HTML link, and one with **bold**, a [link](…)
+    and $LaTeX$: the by-street chart writes the HTML as entities, which
+    Plotly shows as the characters (before, a clickable link), and the
+    record list heading shows the markdown as typed."""
+    home = tmp_path / "home"
+    link = '<a href="http://evil.example">点我</a><br><b>粗</b>'
+    marked = "**粗体** [链接](http://evil.example) $x^2$"
+    path = tmp_path / "闵行.csv"
+    rows = [
+        "案件编号,区,街镇,受理日期,争议类型,涉及职工人数,办理结果",
+        f'M-1,闵行,"{link.replace(chr(34), chr(34) * 2)}",2026-10-08,劳动报酬,1,办理中',
+        f"M-2,闵行,{marked},2026-10-09,劳动报酬,2,办理中",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run_cli(home, "ingest", str(path), today="2026-11-22")
+    run_cli(home, "build", today="2026-11-22")
+    app = show(open_as(monkeypatch, home, "steward"), "legal_aid", drill=MINHANG, street=marked)
+    labels = [
+        label
+        for chart in app.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+        for key in ("x", "y")
+        for label in trace.get(key) or []
+        if isinstance(label, str)
+    ]
+    assert '&lt;a href="http://evil.example"&gt;点我&lt;/a&gt;&lt;br&gt;&lt;b&gt;粗&lt;/b&gt;' in labels
+    assert not [label for label in labels if "<a" in label or "<b>" in label]
+    heading = next(m.value for m in app.markdown if "粗体" in m.value)
+    assert r"\*\*粗体\*\* \[链接\]\(http://evil\.example\) \$x^2\$" in heading
+
+
 def test_an_upload_named_dot_dot_loads_under_a_plain_name(monkeypatch, tmp_path):
     home = tmp_path / "home"
     app = show(open_as(monkeypatch, home, "steward"), "data")
