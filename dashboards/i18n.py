@@ -105,6 +105,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "data.build": ("构建并发布", "Build and publish"),
     "data.building": ("正在构建与检查…", "Building and checking…"),
+    "data.build_crashed": (
+        "构建意外中止，未发布；上一个合格版本继续有效。已记录，请查看服务器日志",
+        "The build stopped unexpectedly and published nothing; the last good warehouse stays. "
+        "It was logged: see the server's log.",
+    ),
     "data.audit": ("审计日志", "Audit log"),
     "signin.title": ("登录 · 工会工作指标", "Sign in · Union KPIs"),
     "signin.username": ("用户名", "User name"),

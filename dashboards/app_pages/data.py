@@ -92,6 +92,7 @@ def _upload(user, lang) -> None:
         # the ingest ended without its report (killed at its memory limit,
         # say): say so plainly, keep the details for the steward
         access.audit(user, "upload", ok=False, files=files_named, exit=done.returncode, outcome="aborted")
+        sys.stderr.write(done.stderr)
         st.error(t("data.upload_aborted", lang))
         return
     outcome = "loaded" if done.returncode == 0 else "rejected"
@@ -292,8 +293,13 @@ def _publishing(user, lang) -> None:
     if user.may("publish") and st.button(t("data.build", lang)):
         with st.spinner(t("data.building", lang)):
             done = _run_cli("build")
-        access.audit(user, "publish", ok=done.returncode == 0)
-        (st.success if done.returncode == 0 else st.error)(done.stderr[-3000:])
+        crashed = done.returncode not in (0, 1) or "Traceback" in done.stderr
+        access.audit(user, "publish", ok=done.returncode == 0, exit=done.returncode, crashed=crashed)
+        if crashed:  # the build's own report is bilingual; a crash's is for the server's log
+            sys.stderr.write(done.stderr)
+            st.error(t("data.build_crashed", lang))
+        else:
+            (st.success if done.returncode == 0 else st.error)(done.stderr[-3000:])
     if user.may("read_audit"):
         st.subheader(t("data.audit", lang))
         from trust import store
