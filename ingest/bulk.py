@@ -139,11 +139,16 @@ def plan(path: Path, work: Path, dataset: str | None) -> Plan:
     text = head[: head.rfind(b"\n") + 1].decode("utf-8", errors="replace")
     rows = readers.csv_rows(text)
     header = validate.find_template(readers.Sheet(None, rows[: validate.HEADER_SEARCH_ROWS + 2]), dataset)
-    if header.template.dataset == "target" or len(rows) <= header.row_index + 1:
-        raise NotForBulk("a target file, or no data in the first lines")
+    if header.template.dataset == "target":
+        raise NotForBulk("a target file")
     if any("\n" in str(cell) or "\r" in str(cell) for _, cells in rows for cell in cells):
         raise NotForBulk("quoted line breaks")
-    first_line = rows[header.row_index + 1][0]
+    if len(rows) > header.row_index + 1:
+        first_line = rows[header.row_index + 1][0]
+    elif len(head) < HEAD_BYTES:
+        raise NotForBulk("no data rows")
+    else:  # the first record is longer than the head: it starts on the header's next line
+        first_line = rows[header.row_index][0] + 1
     titles = (normalise.text(c) for _, cells in rows[: header.row_index] for c in cells)
     title_texts = [t for t in titles if t]
     blank_lines, records = _line_layout(source, first_line)

@@ -287,12 +287,14 @@ def test_a_field_past_the_csv_modules_limit_is_a_row_reason(home, tmp_path):
     assert [(e["row"], e["code"]) for e in entry.errors] == [(2, "text_too_long")]
 
 
-@pytest.mark.parametrize("at", [100, 40])
+@pytest.mark.parametrize("at", [100, 40, 0])
 def test_a_50_mb_cell_on_the_bulk_path_is_a_row_reason(home, tmp_path, monkeypatch, at):
     """Past DuckDB's default line size (2 MB): in the middle of the file its
     reader refuses the file; as the last record it drops it without a word,
     which the count of records against the file's lines catches. Either way
-    the file is read again with room, and the cell gets its reason."""
+    the file is read again with room, and the cell gets its reason. As the
+    first record, longer than the head the plan reads, it stays on the bulk
+    path (the small-file path would hold the whole file in memory)."""
     monkeypatch.setattr(bulk, "BULK_BYTES", 0)
     path = tmp_path / "huge_cell.csv"
     with path.open("w", encoding="utf-8") as out:
