@@ -148,9 +148,11 @@ def _money_scales(
         labelled = [p for p, c in enumerate(cells) if n.text(c) is not None]
         for order, position in enumerate(labelled):
             label = n.half_width(n.text(cells[position]) or "")
-            unit = n.unit_scale(label)
+            unit = n.unit_scale(label[label.find("单位") :] if "单位" in label else label)
             if unit is None or n.header_key(label)[0] in _names(template):
                 continue  # a column's own header: its unit was read above
+            if "单位" not in label and len(labelled) == 1 and position == 0:
+                continue  # a title (挽回经济损失超百万元的案件): only a units statement in it counts
             if "单位" in label:
                 covered = set(stated)
             else:

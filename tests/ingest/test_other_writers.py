@@ -86,6 +86,8 @@ def test_an_openpyxl_group_header_over_wage_columns(home, tmp_path):
         ([["单位：件、人、千元"]], "挽回经济损失", 1000),
         ([["单位：万元"]], "挽回经济损失（万元）", 10000),  # the same unit twice is no conflict
         ([], "挽回经济损失", 1),
+        ([["2026年挽回经济损失超百万元的案件"]], "挽回经济损失", 1),  # a title naming an amount states no unit
+        ([["挽回经济损失超一亿元的案件（单位：万元）"]], "挽回经济损失", 10000),  # the unit after 单位
     ],
 )
 def test_a_unit_anywhere_above_a_money_column_applies_to_it(home, tmp_path, above, header_cell, scale):
