@@ -114,3 +114,13 @@ NOTES: dict[str, tuple[str, str]] = {
 
 def message(code: str) -> tuple[str, str]:
     return CODES[code]
+
+
+def note(code: str, zh_detail: str = "", en_detail: str = "") -> dict[str, str]:
+    """A remark on a report entry that blocks nothing (its `notes`)."""
+    zh, en = NOTES[code]
+    return {
+        "code": code,
+        "message": zh + (f"：{zh_detail}" if zh_detail else ""),
+        "message_en": en + (f": {en_detail}" if en_detail else ""),
+    }

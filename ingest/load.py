@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest import archive, bulk, normalise, readers, summary, validate
-from ingest.errors import UnionKpiError
+from ingest.errors import UnionKpiError, note
 from ingest.paths import SHANGHAI, Home, max_file_bytes
 from ingest.templates import KINDS, TEMPLATES, Template
 
@@ -356,7 +356,7 @@ def _parse_sheets(
     for sheet in sheets:
         if sheet.hidden:  # noted when it holds data; lists for drop-downs are passed over silently
             if _follows_a_template(sheet, dataset):
-                outcomes.append((sheet.name, [summary.note("hidden_sheet", sheet.name or "", sheet.name or "")]))
+                outcomes.append((sheet.name, [note("hidden_sheet", sheet.name or "", sheet.name or "")]))
             continue
         try:
             outcomes.append((sheet.name, validate.parse_sheet(sheet, dataset, today, file_name, only_district)))

@@ -10,7 +10,7 @@ from typing import Any
 
 from ingest import normalise as n
 from ingest import validate
-from ingest.errors import NOTES, UnionKpiError
+from ingest.errors import UnionKpiError, note
 from ingest.readers import Sheet
 from ingest.templates import Template
 
@@ -22,16 +22,6 @@ COUNT_HEADERS = {"案件数", "件数", "案件数量", "受理案件数", "案�
 COUNT_HEADERS |= {"cases", "records", "count", "enterprises"}
 MEASURED = {"int", "money"}
 SHOWN_DIFFERENCES = 20
-
-
-def note(code: str, zh_detail: str = "", en_detail: str = "") -> dict[str, str]:
-    """A remark on a report entry that blocks nothing."""
-    zh, en = NOTES[code]
-    return {
-        "code": code,
-        "message": zh + (f"：{zh_detail}" if zh_detail else ""),
-        "message_en": en + (f": {en_detail}" if en_detail else ""),
-    }
 
 
 def looks_like_one(sheet: Sheet) -> bool:

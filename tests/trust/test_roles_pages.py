@@ -246,6 +246,15 @@ def test_a_district_user_asking_for_other_districts_is_narrowed_and_audited(page
         assert len(drill.options) == 1 and drill.value == MINHANG, how
 
 
+def upload_on_data_page(app: AppTest, name: str, content: bytes, mime: str = "text/csv") -> AppTest:
+    """Attach a file on the data page and press 导入, as a person does."""
+    app.file_uploader(key="upload_files").set_value((name, content, mime))
+    app.run()
+    next(b for b in app.button if b.label == "导入").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def test_a_district_user_upload_keeps_to_its_own_district_and_injections_are_data(monkeypatch, tmp_path):
     """Through the data page: rows of other districts and rows with
     injection strings in the district or other cells are refused row by row
@@ -263,10 +272,7 @@ def test_a_district_user_upload_keeps_to_its_own_district_and_injections_are_dat
     ]
     content = (LEGAL_AID_HEADER + "\n".join(rows) + "\n").encode()
     app = show(open_as(monkeypatch, home, "district"), "data")
-    app.file_uploader(key="upload_files").set_value((name, content, "text/csv"))
-    app.run()
-    next(b for b in app.button if b.label == "导入").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    upload_on_data_page(app, name, content)
     assert not app.error, [e.value for e in app.error]
 
     with duckdb.connect(str(home / "landing.duckdb"), read_only=True) as con:
@@ -359,10 +365,7 @@ def test_an_upload_named_dot_dot_loads_under_a_plain_name(monkeypatch, tmp_path)
     home = tmp_path / "home"
     app = show(open_as(monkeypatch, home, "steward"), "data")
     content = (LEGAL_AID_HEADER + "DD-1,闵行,2026-10-08,,劳动报酬,1,,办理中\n").encode()
-    app.file_uploader(key="upload_files").set_value(("..", content, "text/csv"))
-    app.run()
-    next(b for b in app.button if b.label == "导入").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    upload_on_data_page(app, "..", content)
     assert not app.error, [e.value for e in app.error]
     with duckdb.connect(str(home / "landing.duckdb"), read_only=True) as con:
         assert con.execute("select case_id from legal_aid").fetchall() == [("DD-1",)]
@@ -381,10 +384,7 @@ def test_an_upload_killed_at_its_memory_limit_is_told_plainly_and_audited(monkey
     home = tmp_path / "home"
     app = show(open_as(monkeypatch, home, "district"), "data")
     content = (LEGAL_AID_HEADER + "MM-1,闵行,2026-10-08,,劳动报酬,1,,办理中\n").encode()
-    app.file_uploader(key="upload_files").set_value(("m.csv", content, "text/csv"))
-    app.run()
-    next(b for b in app.button if b.label == "导入").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    upload_on_data_page(app, "m.csv", content)
     assert [e.value for e in app.error] == [
         "导入未能完成（文件可能过大或过于复杂），未导入任何数据；已记录，请联系数据管理员"
     ]
@@ -400,10 +400,7 @@ def test_an_upload_shows_its_notes(monkeypatch, tmp_path):
     home = tmp_path / "home"
     content = (Path(__file__).parents[1] / "ingest" / "fixtures" / "very_hidden.xlsx").read_bytes()
     app = show(open_as(monkeypatch, home, "steward"), "data")
-    app.file_uploader(key="upload_files").set_value(("本月.xlsx", content, "application/octet-stream"))
-    app.run()
-    next(b for b in app.button if b.label == "导入").click().run()
-    assert not app.exception, [e.value for e in app.exception]
+    upload_on_data_page(app, "本月.xlsx", content, "application/octet-stream")
     shown = [frame.value for frame in app.dataframe]
     notes = next(frame for frame in shown if list(frame.columns) == ["文件", "原因"])
     assert notes.values.tolist() == [
