@@ -9,16 +9,34 @@ identity the provider returns is mapped to a user of the store by e-mail
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from dashboards.i18n import Lang, t
+from dashboards.ui import as_code
 from ingest.errors import UnionKpiError
 from ingest.paths import Home
 from trust import store
 
 TOKEN_KEY = "session_token"
+# The browser keeps the session in this cookie (HttpOnly: page scripts
+# cannot read it), set and cleared by the server's routes (server.py).
+SESSION_COOKIE = "unionkpi_session"
+# Per browser session: whether the cookie was read, whether the session is
+# in the cookie, and whether the browser holds a cookie to clear.
+COOKIE_READ_KEY = "session_cookie_read"
+IN_COOKIE_KEY = "session_in_cookie"
+CLEAR_COOKIE_KEY = "session_cookie_to_clear"
+# Set when this page's session ended elsewhere (a sign-out in another tab):
+# the provider's identity, still cached by this page, must not sign it
+# straight back in; the single sign-on button does, when clicked.
+SSO_PAUSED_KEY = "sso_paused"
+# How often an open page checks that its session still lives, so that a
+# sign-out or expiry ends it in every tab.
+SESSION_CHECK_SECONDS = 10
 # The e-mail of a single sign-on identity already refused in this session
 # (refused and audited once, not on every rerun), and why.
 SSO_REFUSED_KEY = "sso_refused"
@@ -31,13 +49,62 @@ def home(root: str | Path | None = None) -> Home:
 
 
 def current_user() -> store.User | None:
-    token = st.session_state.get(TOKEN_KEY)
+    token = st.session_state.get(TOKEN_KEY) or _token_from_cookie()
     user = store.session_user(home(), token)
     if user is None and token:
-        st.session_state.pop(TOKEN_KEY, None)  # expired
-    if user is None and sso_configured() and st.user.get("is_logged_in"):
+        st.session_state.pop(TOKEN_KEY, None)  # signed out (in another tab too) or expired
+        st.session_state.pop(IN_COOKIE_KEY, None)
+        st.session_state[SSO_PAUSED_KEY] = True
+    if user is None and sso_configured() and st.user.get("is_logged_in") and not st.session_state.get(SSO_PAUSED_KEY):
         user = _sso_user()
     return user
+
+
+def _token_from_cookie() -> str | None:
+    """The session the browser brought in its cookie, read once per browser
+    session (Streamlit has the cookies of the page's connection). A cookie
+    whose session is over, or that was never issued, is refused, audited
+    with the reason, and cleared."""
+    if st.session_state.get(COOKIE_READ_KEY):
+        return None
+    st.session_state[COOKIE_READ_KEY] = True
+    token = st.context.cookies.get(SESSION_COOKIE)
+    if not isinstance(token, str) or not token:  # none (AppTest has no cookies at all)
+        return None
+    if store.session_user(home(), token) is None:
+        username, why = store.why_refused(home(), token)
+        store.log(home(), username, "session_refused", ok=False, reason=why, page=st.context.url)
+        st.session_state[CLEAR_COOKIE_KEY] = True
+        return None
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[IN_COOKIE_KEY] = True
+    return token
+
+
+def keep_cookie_in_step() -> None:
+    """Once per sign-in made in this page run (a password or single sign-on),
+    hand the session to the browser's cookie; after a sign-out or a refused
+    cookie, clear it. Either way the browser posts a small form to the
+    server (server.py) and comes back to this page."""
+    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
+    back = (urlsplit(st.context.url or "/").path or "/") + (f"?{query}" if query else "")
+    token = st.session_state.get(TOKEN_KEY)
+    if token and not st.session_state.get(IN_COOKIE_KEY):
+        st.session_state[IN_COOKIE_KEY] = True  # once
+        _post_from_page("/session/start", code=store.hand_off(home(), token), next=back)
+    elif not token and st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        _post_from_page("/session/end", next=back)
+
+
+def _post_from_page(action: str, **fields: str) -> None:
+    inputs = "".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(value)}">' for name, value in fields.items()
+    )
+    st.html(
+        f'<form id="unionkpi-session" method="post" action="{action}">{inputs}</form>'
+        '<script>document.getElementById("unionkpi-session").submit()</script>',
+        unsafe_allow_javascript=True,
+    )
 
 
 def sso_configured() -> bool:
@@ -70,11 +137,14 @@ def sign_in_form(lang: Lang) -> None:
     if sso_configured():
         refused = st.session_state.get(SSO_REFUSED_KEY)
         if refused and st.user.get("is_logged_in"):
-            st.error(refused[1] if lang == "zh" else refused[2])
+            message = refused[1] if lang == "zh" else refused[2]
+            st.error(message.replace(refused[0], as_code(refused[0])) if refused[0] else message)  # as typed
             if st.button(t("signin.sso_switch", lang), key="sso_switch"):
                 st.session_state.pop(SSO_REFUSED_KEY, None)
                 st.logout()
         elif st.button(t("signin.sso", lang), key="sso_login", type="primary"):
+            if st.session_state.pop(SSO_PAUSED_KEY, False) and st.user.get("is_logged_in"):
+                st.rerun()  # the identity is still there: sign in with it again
             try:
                 st.login()  # to the identity provider and back
             except Exception as error:  # Authlib missing, or an incomplete [auth] section
@@ -93,9 +163,14 @@ def sign_in_form(lang: Lang) -> None:
 
 
 def sign_out() -> None:
+    """End the session everywhere and clear the browser's cookie (on the
+    next run, by keep_cookie_in_step)."""
     token = st.session_state.pop(TOKEN_KEY, None)
     if token:
+        user = store.session_user(home(), token)
         store.sign_out(home(), token)
+        audit(user, "sign_out")
+    st.session_state[CLEAR_COOKIE_KEY] = st.session_state.pop(IN_COOKIE_KEY, False)
     if st.user.get("is_logged_in"):
         st.logout()  # else the provider's identity signs the session straight back in
 

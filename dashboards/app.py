@@ -88,6 +88,7 @@ pages = [
 # registered (hidden) before signing in, so the page a link asked for is
 # the one shown afterwards.
 user = access.current_user()
+access.keep_cookie_in_step()
 data_page = st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data")
 if user is None:
     st.navigation([*pages, data_page], position="hidden")
@@ -114,10 +115,18 @@ if user.district_scope is not None:
         access.audit(user, "scope_refused", asked=asked, page=st.context.url)
 
 with st.sidebar:
-    st.caption(t("signin.as", lang, user=user.username, role=access.role_label(user, lang)))
+    st.caption(t("signin.as", lang, user=ui.as_code(user.username), role=access.role_label(user, lang)))
     if st.button(t("signin.sign_out", lang), key="sign_out"):
         access.sign_out()
         st.rerun()
+
+    @st.fragment(run_every=access.SESSION_CHECK_SECONDS)
+    def _watch_session() -> None:
+        """A sign-out or expiry in another tab ends this one too."""
+        if access.current_user() is None:
+            st.rerun()
+
+    _watch_session()
 
     meta: WarehouseMeta | None
     try:

@@ -288,7 +288,7 @@ def drill_section(
     )
     total = int(records["total"].iloc[0]) if not records.empty else 0
     records_title = t("subject.records_of", lang, place=place, n=f"{total:,}")
-    st.markdown(f"**{ui.as_markdown_text(records_title)}**")
+    ui.plain_heading(records_title)
     if records.empty:
         st.info(t("subject.empty", lang))
         return

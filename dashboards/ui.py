@@ -4,6 +4,7 @@ sidebar, the message shown when there is no warehouse, and the KPI card."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,17 +78,27 @@ h1 { font-size: 2rem !important; padding-top: 0.5rem !important; }
 .st-key-ukpi-exports button, [class*="st-key-export-"] button { min-height: 1.9rem; padding: 0 0.55rem; }
 /* Glossary headers on one line, however narrow the unit column is. */
 [data-testid="stTable"] th, [data-testid="stTable"] th * { white-space: nowrap !important; }
+/* ui.plain_heading: a bold line of text from the data */
+.plain-heading { font-weight: 600; margin: 0 0 0.25rem 0; }
 </style>
 """
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|$~<>"})
+def as_code(text: str) -> str:
+    """A name from outside (a file, a user, an e-mail) inside a markdown
+    message (st.error, st.caption …): a code span, in which nothing is
+    markdown. Escaping is not enough: Streamlit's markdown makes a link of a
+    bare web address even when its characters are escaped."""
+    flat = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    return f"{fence} {flat} {fence}"
 
 
-def as_markdown_text(text: str) -> str:
-    """Text from the data, made inert for st.markdown: **bold**, [links](…),
-    $LaTeX$ and the rest show as the characters typed."""
-    return text.translate(_MARKDOWN)
+def plain_heading(text: str) -> None:
+    """A bold line holding text from the data (a street, an enterprise), shown
+    as typed: HTML-escaped and drawn by st.html, not markdown, so no link,
+    emphasis, icon or formula can come from it."""
+    st.html(f'<p class="plain-heading">{html.escape(text)}</p>')
 
 
 def seed_from_url(

@@ -405,7 +405,7 @@ def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> No
         "-m",
         "streamlit",
         "run",
-        str(paths.REPO / "dashboards" / "app.py"),
+        str(paths.REPO / "dashboards" / "server.py"),
         "--server.port",
         str(port),
         "--server.headless",

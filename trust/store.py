@@ -2,6 +2,7 @@
 while the dashboards read, by several processes at once, so it lives apart
 from the warehouse in SQLite (WAL mode), with argon2 password hashes."""
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -23,6 +24,12 @@ ROLES = ("leader", "planner", "steward", "district")
 SESSION_HOURS = 8
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_MINUTES = 15
+# A sign-in made in a page run reaches the browser's cookie through a
+# one-time hand-off code, claimed within this many seconds.
+HANDOFF_SECONDS = 60
+# Ended sessions are kept this long, so a cookie reused after sign-out is
+# told apart from a forged one in the audit log.
+ENDED_KEPT_DAYS = 30
 _HASHER = PasswordHasher()
 # Checked against when the user does not exist, so that the answer takes as long.
 _UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
@@ -32,13 +39,19 @@ create table if not exists users (
     username text primary key, password_hash text not null, role text not null,
     district_code text, failed_attempts integer not null default 0,
     locked_until text, created_at text not null);
-create table if not exists sessions (
-    token text primary key, username text not null references users(username) on delete cascade,
-    created_at text not null, expires_at text not null);
+create table if not exists web_sessions (
+    token_sha256 text primary key, username text not null references users(username) on delete cascade,
+    created_at text not null, expires_at text not null, ended_at text, ended_why text);
+create table if not exists handoffs (
+    code_sha256 text primary key, token_sha256 text not null, expires_at text not null);
 create table if not exists audit (
     id integer primary key autoincrement, at text not null, username text,
     action text not null, ok integer not null, detail text);
+drop table if exists sessions;
 """
+# The last line retires the table of an earlier version, which held the
+# tokens themselves; sessions now keep only each token's SHA-256, so a copy
+# of this file (a backup) opens no session.
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,11 @@ def reset_password(home: Home, username: str, password: str | None = None) -> st
             "update users set password_hash = ?, failed_attempts = 0, locked_until = null where username = ?",
             [_HASHER.hash(password), username],
         ).rowcount
-        con.execute("delete from sessions where username = ?", [username])
+        con.execute(
+            "update web_sessions set ended_at = ?, ended_why = 'password_reset' "
+            "where ended_at is null and username = ?",
+            [_now().isoformat(), username],
+        )
     if not changed:
         raise UnionKpiError("no_such_user", f"没有该用户：{username}", f"no such user: {username}")
     log(home, None, "user_reset", username=username)
@@ -189,12 +206,8 @@ def sign_in(home: Home, username: str, password: str) -> str:
             )
         else:
             reason = None
-            token = secrets.token_urlsafe(32)
             con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
-            con.execute(
-                "insert into sessions values (?, ?, ?, ?)",
-                [token, username, now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
-            )
+            token = _new_session(con, username, now + timedelta(hours=SESSION_HOURS))
         con.execute("commit")
     log(home, username, "sign_in", ok=token is not None, reason=reason)
     if token is None:
@@ -228,11 +241,7 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
         elif row[1] and datetime.fromisoformat(row[1]) > now:
             reason = "locked"
         if reason is None:
-            token = secrets.token_urlsafe(32)
-            con.execute(
-                "insert into sessions values (?, ?, ?, ?)",
-                [token, row[0], now.isoformat(), (now + timedelta(hours=SESSION_HOURS)).isoformat()],
-            )
+            token = _new_session(con, row[0], now + timedelta(hours=SESSION_HOURS))
     if reason is not None:
         log(home, row[0] if row else (address or None), "sign_in", ok=False, reason=reason, method="sso", email=address)
         if reason == "locked":
@@ -246,27 +255,110 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
     return token
 
 
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_session(con: sqlite3.Connection, username: str, expires: datetime) -> str:
+    """A new session's token; only its digest is stored. Sessions ended
+    long ago are pruned here."""
+    now = _now()
+    con.execute(
+        "delete from web_sessions where coalesce(ended_at, expires_at) < ?",
+        [(now - timedelta(days=ENDED_KEPT_DAYS)).isoformat()],
+    )
+    token = secrets.token_urlsafe(32)
+    con.execute(
+        "insert into web_sessions (token_sha256, username, created_at, expires_at) values (?, ?, ?, ?)",
+        [_digest(token), username, now.isoformat(), expires.isoformat()],
+    )
+    return token
+
+
+def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
+    con.execute(
+        "update web_sessions set ended_at = ?, ended_why = ? where ended_at is null and token_sha256 = ?",
+        [_now().isoformat(), why, token_sha256],
+    )
+
+
 def session_user(home: Home, token: str | None) -> User | None:
-    """The user of a live session, or None (unknown or expired)."""
+    """The user of a live session, or None (unknown, ended or expired)."""
     if not token:
         return None
     with connect(home) as con:
         row = con.execute(
-            "select u.username, u.role, u.district_code, s.expires_at from sessions s "
-            "join users u using (username) where s.token = ?",
-            [token],
+            "select u.username, u.role, u.district_code, s.expires_at from web_sessions s "
+            "join users u using (username) where s.token_sha256 = ? and s.ended_at is null",
+            [_digest(token)],
         ).fetchone()
         if row is None:
             return None
         if datetime.fromisoformat(row[3]) <= _now():
-            con.execute("delete from sessions where token = ?", [token])
+            _end_session(con, _digest(token), "expired")
             return None
     return User(row[0], row[1], row[2])
 
 
-def sign_out(home: Home, token: str) -> None:
+def why_refused(home: Home, token: str) -> tuple[str | None, str]:
+    """Whose a refused token was and why it is refused: ``signed_out``,
+    ``expired``, ``password_reset``, ``handed_off`` (ended), or ``unknown``
+    (never issued, tampered with, or its user removed)."""
     with connect(home) as con:
-        con.execute("delete from sessions where token = ?", [token])
+        row = con.execute(
+            "select username, ended_why, expires_at from web_sessions where token_sha256 = ?", [_digest(token)]
+        ).fetchone()
+    if row is None:
+        return None, "unknown"
+    username, ended_why, expires_at = row
+    return username, ended_why or ("expired" if datetime.fromisoformat(expires_at) <= _now() else "live")
+
+
+def sign_out(home: Home, token: str) -> None:
+    """End the session, in every tab and browser that holds it."""
+    with connect(home) as con:
+        _end_session(con, _digest(token), "signed_out")
+
+
+def hand_off(home: Home, token: str) -> str:
+    """A one-time code for a live session, good for HANDOFF_SECONDS: the
+    browser posts it to the server's session route, which claims it and
+    sets the session cookie. The code is not the token, and only its digest
+    is stored."""
+    code = secrets.token_urlsafe(32)
+    now = _now()
+    with connect(home) as con:
+        con.execute("delete from handoffs where expires_at < ?", [now.isoformat()])
+        con.execute(
+            "insert into handoffs values (?, ?, ?)",
+            [_digest(code), _digest(token), (now + timedelta(seconds=HANDOFF_SECONDS)).isoformat()],
+        )
+    return code
+
+
+def claim(home: Home, code: str) -> tuple[str, int] | None:
+    """The token of a new session in place of the handed-off one (same user,
+    same expiry), and its seconds left; None for a code unknown, used or too old.
+    The handed-off session ends: its token lived only in the page run that
+    signed in."""
+    now = _now()
+    with connect(home) as con:
+        con.execute("begin immediate")  # a code is claimed once
+        row = con.execute(
+            "select s.token_sha256, s.username, s.expires_at from handoffs h "
+            "join web_sessions s using (token_sha256) "
+            "where h.code_sha256 = ? and h.expires_at >= ? and s.ended_at is null and s.expires_at > ?",
+            [_digest(code), now.isoformat(), now.isoformat()],
+        ).fetchone()
+        con.execute("delete from handoffs where code_sha256 = ?", [_digest(code)])
+        token = None
+        if row is not None:
+            _end_session(con, row[0], "handed_off")
+            token = _new_session(con, row[1], datetime.fromisoformat(row[2]))
+        con.execute("commit")
+    if token is None:
+        return None
+    return token, max(0, int((datetime.fromisoformat(row[2]) - now).total_seconds()))
 
 
 def backup_to(home: Home, target: Path) -> None:

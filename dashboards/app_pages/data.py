@@ -70,7 +70,7 @@ def _upload(user, lang) -> None:
         paths = []
         for number, upload in enumerate(files, start=1):
             if upload.size > most * 1024 * 1024:
-                st.error(t("data.too_large", lang, name=upload.name, mb=most))
+                st.error(t("data.too_large", lang, name=ui.as_code(upload.name), mb=most))
                 continue
             # The name is only a label (the ingest judges the type by
             # content); one that names no file (.., /) gets a plain one.
@@ -289,7 +289,8 @@ def _publishing(user, lang) -> None:
             file_name="dbt_docs.html",
             on_click="ignore",
         )
-    st.caption(t("data.data_docs", lang, path=str(queries.home_dir() / "data_docs" / "index.html")))
+    if user.may("check"):  # a path on the server: for its stewards only
+        st.caption(t("data.data_docs", lang, path=str(queries.home_dir() / "data_docs" / "index.html")))
     if user.may("publish") and st.button(t("data.build", lang)):
         with st.spinner(t("data.building", lang)):
             done = _run_cli("build")

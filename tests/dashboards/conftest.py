@@ -63,7 +63,8 @@ def signed_in(app, home: Path, credentials: tuple[str, str] = STEWARD, role: str
 
 def sign_in_page(page, credentials: tuple[str, str] = STEWARD, timeout_ms: int = 60_000) -> None:
     """After a page load in a real browser: fill the sign-in form if it is
-    shown (every new browser session starts signed out)."""
+    shown (a new browser context starts signed out), and wait until the
+    session is in the browser's cookie and the page has come back."""
     form = page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in"))
     content = page.locator('[data-testid="stSidebarNav"]')
     form.or_(content).first.wait_for(timeout=timeout_ms)
@@ -71,5 +72,7 @@ def sign_in_page(page, credentials: tuple[str, str] = STEWARD, timeout_ms: int =
         return
     page.locator('input[type="text"]').first.fill(credentials[0])
     page.locator('input[type="password"]').first.fill(credentials[1])
-    form.first.click()
+    with page.expect_response(lambda response: response.url.endswith("/session/start"), timeout=timeout_ms):
+        form.first.click()
+    page.wait_for_load_state()
     content.wait_for(timeout=timeout_ms)

@@ -65,7 +65,7 @@ def _serve(home: Path, log: Path) -> Iterator[str]:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboards/app.py",
+                "dashboards/server.py",
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -7,10 +7,14 @@ the lockout after repeated failed sign-ins."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import os
 import re
+import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -21,7 +25,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import downloads, queries
+from dashboards import downloads, i18n, queries
 from ingest.paths import REPO, Home
 from tests.conftest import run_cli
 from tests.dashboards.conftest import ensure_user, signed_in
@@ -48,6 +52,18 @@ URL_PARAMETERS = (
 # (#310110) or a decimal; a case id such as FY310110-2026-… does count.
 DISTRICT_CODE = re.compile(r"(?<![\d#.])3101\d\d(?![\d.])")
 LEGAL_AID_HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"
+# One city-wide file: a 闵行 row that loads, rows of 黄浦 and 徐汇 and one
+# of 闵行 that are quarantined, one naming no readable district.
+CITY_WIDE_FILE = LEGAL_AID_HEADER + "".join(
+    f"{row}\n"
+    for row in [
+        "Q-1,闵行,2026-10-08,,劳动报酬,1,,办理中",
+        "Q-2,黄浦,2026-10-08,,欠钱,1,,办理中",  # unknown category
+        "Q-3,徐汇,2026-02-30,,劳动报酬,1,,办理中",  # no such day
+        "Q-4,闵行,2026-10-08,,劳动报酬,两人,,办理中",  # not a number
+        "Q-5,火星区,2026-10-08,,劳动报酬,1,,办理中",  # no readable district
+    ]
+)
 
 
 # --- helpers ---------------------------------------------------------------
@@ -297,14 +313,7 @@ def test_quarantined_rows_are_seen_in_their_own_district_only(monkeypatch, tmp_p
     under the districts of the rows that loaded)."""
     home = tmp_path / "home"
     path = tmp_path / "全市.csv"
-    rows = [
-        "Q-1,闵行,2026-10-08,,劳动报酬,1,,办理中",
-        "Q-2,黄浦,2026-10-08,,欠钱,1,,办理中",  # unknown category
-        "Q-3,徐汇,2026-02-30,,劳动报酬,1,,办理中",  # no such day
-        "Q-4,闵行,2026-10-08,,劳动报酬,两人,,办理中",  # not a number
-        "Q-5,火星区,2026-10-08,,劳动报酬,1,,办理中",  # no readable district
-    ]
-    path.write_text(LEGAL_AID_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(CITY_WIDE_FILE, encoding="utf-8")
     run_cli(home, "ingest", str(path), today="2026-11-22")
     run_cli(home, "build", today="2026-11-22")
     with duckdb.connect(str(home / "landing.duckdb"), read_only=True) as con:
@@ -357,8 +366,17 @@ def test_markup_in_uploaded_street_names_is_shown_as_text(monkeypatch, tmp_path)
     ]
     assert '&lt;a href="http://evil.example"&gt;点我&lt;/a&gt;&lt;br&gt;&lt;b&gt;粗&lt;/b&gt;' in labels
     assert not [label for label in labels if "<a" in label or "<b>" in label]
-    heading = next(m.value for m in app.markdown if "粗体" in m.value)
-    assert r"\*\*粗体\*\* \[链接\]\(http://evil\.example\) \$x^2\$" in heading
+    [heading] = [h.proto.body for h in app.get("html") if "粗体" in h.proto.body]  # not markdown: st.html, escaped
+    assert heading == f'<p class="plain-heading">闵行区 · {html.escape(marked)} · 明细（1条）</p>'
+
+
+def test_names_from_outside_go_into_markdown_messages_as_code_spans():
+    """A file or user name inside st.error or st.caption: in a code span,
+    fenced longer than any backtick run in it, so it cannot close the span."""
+    from dashboards.ui import as_code
+
+    assert as_code("[点我](http://evil.example).csv") == "` [点我](http://evil.example).csv `"
+    assert as_code("a`b``c\nd") == "``` a`b``c d ```"
 
 
 def test_an_upload_named_dot_dot_loads_under_a_plain_name(monkeypatch, tmp_path):
@@ -392,6 +410,48 @@ def test_an_upload_killed_at_its_memory_limit_is_told_plainly_and_audited(monkey
     assert "Traceback" not in page and str(REPO) not in page
     [upload] = audit(home, credentials_for(home, "district")[0], "upload")
     assert (upload["ok"], upload["detail"]["outcome"]) == (False, "aborted")
+
+
+def test_a_build_killed_on_the_data_page_is_told_plainly_and_audited(monkeypatch, tmp_path):
+    """A build that dies (here SIGKILL, as the out-of-memory killer or an
+    operator sends it, once it is under way) shows the steward a plain
+    bilingual message, no traceback, and is audited as crashed with its
+    exit status."""
+    home = tmp_path / "home"
+    path = tmp_path / "全市.csv"
+    path.write_text(CITY_WIDE_FILE, encoding="utf-8")
+    run_cli(home, "ingest", str(path), today="2026-11-22")
+    run_cli(home, "build", today="2026-11-22")  # the data page needs a warehouse
+    app = show(open_as(monkeypatch, home, "steward"), "data")
+    killed: list[int] = []
+
+    def kill_the_build() -> None:
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            for proc in Path("/proc").iterdir():
+                try:
+                    command = (proc / "cmdline").read_bytes().split(b"\0")
+                    environment = (proc / "environ").read_bytes().split(b"\0")
+                except OSError:  # not a process, or gone
+                    continue
+                if command[1:4] == [b"-m", b"ingest", b"build"] and f"UNIONKPI_HOME={home}".encode() in environment:
+                    time.sleep(2)  # under way
+                    os.kill(int(proc.name), signal.SIGKILL)
+                    killed.append(int(proc.name))
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_the_build)
+    killer.start()
+    next(b for b in app.button if b.label == "构建并发布").click().run()
+    killer.join()
+    assert killed, "the build was never seen running"
+    assert not app.exception, [e.value for e in app.exception]
+    assert [e.value for e in app.error] == [i18n.t("data.build_crashed", "zh")]
+    page = " ".join(str(e.value) for e in [*app.error, *app.success, *app.markdown, *app.caption])
+    assert "Traceback" not in page and str(REPO) not in page
+    [publish] = audit(home, credentials_for(home, "steward")[0], "publish")
+    assert (publish["ok"], publish["detail"]["crashed"], publish["detail"]["exit"]) == (False, True, -signal.SIGKILL)
 
 
 def test_an_upload_shows_its_notes(monkeypatch, tmp_path):

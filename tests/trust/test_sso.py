@@ -113,7 +113,7 @@ def test_a_signed_in_identity_is_the_stores_user_until_sign_out(monkeypatch, hom
     app.run()
     assert not app.exception
     assert "session_token" in app.session_state
-    assert any(c.value == f"当前用户：{EMAIL}（区总工会 · 310112）" for c in app.caption)
+    assert any(c.value == f"当前用户：` {EMAIL} `（区总工会 · 310112）" for c in app.caption)  # as typed
     app.run()  # one sign-in per session, not per rerun
     assert sso_attempts(home) == [(EMAIL, True, None)]
     app.button(key="sign_out").click().run()
@@ -131,3 +131,19 @@ def test_an_unknown_identity_sees_why_and_is_audited_once(monkeypatch, home):
     assert "li.na@union.example.cn" in app.error[0].value
     assert app.button(key="sso_switch").label == "换一个账号登录"
     assert sso_attempts(home) == [("li.na@union.example.cn", False, "unknown_identity")]
+
+
+def test_a_session_ended_in_another_tab_is_not_signed_back_in_by_the_cached_identity(monkeypatch, home):
+    """Signing out in one tab ends the session in the store; another tab
+    still has the provider's identity cached (its st.user), and must show
+    the sign-in form, not sign itself straight back in."""
+    app = _app(monkeypatch, home, auth=True, identity={"is_logged_in": True, "email": EMAIL, "email_verified": True})
+    app.run()
+    store.sign_out(home, app.session_state["session_token"])  # the other tab's sign-out
+    app.run()
+    assert not app.exception and not app.metric
+    assert "session_token" not in app.session_state
+    assert sso_attempts(home) == [(EMAIL, True, None)]  # no second sign-in
+    app.button(key="sso_login").click().run()  # the person asks to sign in again
+    assert "session_token" in app.session_state
+    assert sso_attempts(home) == [(EMAIL, True, None), (EMAIL, True, None)]

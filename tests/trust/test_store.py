@@ -148,3 +148,50 @@ def test_the_home_and_everything_in_it_is_private_to_its_owner(tmp_path):
         str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in made if p.stat().st_mode & 0o077
     }
     assert open_to_others == {}
+
+
+def test_a_hand_off_code_is_claimed_once_for_a_session_of_the_same_user_and_expiry(home, monkeypatch):
+    password = store.add_user(home, "p", "planner")
+    token = store.sign_in(home, "p", password)
+    code = store.hand_off(home, token)
+    claimed = store.claim(home, code)
+    assert claimed is not None
+    cookie_token, seconds_left = claimed
+    assert cookie_token not in (token, code)
+    assert store.session_user(home, cookie_token) == store.User("p", "planner", None)
+    assert store.SESSION_HOURS * 3600 - 60 < seconds_left <= store.SESSION_HOURS * 3600
+    assert store.session_user(home, token) is None  # the page run's token ends with the hand-off
+    assert store.why_refused(home, token) == ("p", "handed_off")
+    assert store.claim(home, code) is None  # once
+
+    late = store.hand_off(home, cookie_token)
+    later = store._now() + timedelta(seconds=store.HANDOFF_SECONDS + 5)
+    monkeypatch.setattr(store, "_now", lambda: later)
+    assert store.claim(home, late) is None  # too old
+    assert store.claim(home, "made-up") is None
+
+
+def test_a_refused_token_says_why(home, monkeypatch):
+    password = store.add_user(home, "p", "planner")
+    signed_out, expired = (store.sign_in(home, "p", password) for _ in range(2))
+    store.sign_out(home, signed_out)
+    assert store.why_refused(home, signed_out) == ("p", "signed_out")
+    assert store.why_refused(home, signed_out[:-1] + "x") == (None, "unknown")  # tampered
+    later = store._now() + timedelta(hours=store.SESSION_HOURS + 1)
+    monkeypatch.setattr(store, "_now", lambda: later)
+    assert store.session_user(home, expired) is None
+    assert store.why_refused(home, expired) == ("p", "expired")
+    monkeypatch.undo()
+    password = store.add_user(home, "q", "planner")
+    live = store.sign_in(home, "q", password)
+    store.reset_password(home, "q")
+    assert store.session_user(home, live) is None and store.why_refused(home, live) == ("q", "password_reset")
+
+
+def test_sessions_keep_only_a_digest_of_their_token(home):
+    password = store.add_user(home, "p", "planner")
+    token = store.sign_in(home, "p", password)
+    code = store.hand_off(home, token)
+    stored = b"".join(path.read_bytes() for path in home.root.glob("app_state.sqlite*"))
+    assert len(stored) > 4096
+    assert token.encode() not in stored and code.encode() not in stored

@@ -69,11 +69,14 @@ async def browse(url: str, credentials: tuple[str, str], done: threading.Event, 
             last = done.is_set()
             started = time.monotonic()
             try:
-                await page.goto(url)  # a new Streamlit session: signed out
+                await page.context.clear_cookies()  # signed out: each round signs in again
+                await page.goto(url)
                 await page.get_by_role("button", name="登录").wait_for(timeout=PAGE_TIMEOUT_MS)
                 await page.locator('input[type="text"]').first.fill(credentials[0])
                 await page.locator('input[type="password"]').first.fill(credentials[1])
-                await page.get_by_role("button", name="登录").click()
+                async with page.expect_response(lambda response: response.url.endswith("/session/start")):
+                    await page.get_by_role("button", name="登录").click()
+                await page.wait_for_load_state()
                 await page.get_by_role("heading", name="工会工作指标总览").wait_for(timeout=PAGE_TIMEOUT_MS)
                 card = (
                     page.locator('[data-testid="stMetric"]')
