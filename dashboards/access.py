@@ -17,8 +17,8 @@ import streamlit as st
 
 from dashboards.i18n import Lang, t
 from dashboards.ui import as_code
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
+from kernel.errors import UnionKpiError
+from kernel.home import Home
 from trust import store
 
 TOKEN_KEY = "session_token"

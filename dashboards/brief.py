@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from dashboards import charts, i18n, metrics
 from dashboards.i18n import Lang, t
+from kernel.home import NO_DISTRICT
 
 # A4 portrait at 96 dpi: kaleido makes a PDF page of the figure's size.
 PAGE_WIDTH, PAGE_HEIGHT = 794, 1123
@@ -177,7 +178,7 @@ def brief_figure(
     )
 
     totals = district_totals(months, metric, year=year, month=month)
-    totals = totals[totals["district_code"] != "000000"]
+    totals = totals[totals["district_code"] != NO_DISTRICT]
     short = dict(zip(districts["district_code"], districts[i18n.district_label_column(lang, short=True)], strict=True))
     totals = totals.assign(label=[short.get(c, c) for c in totals["district_code"]]).sort_values(
         "value", ascending=False

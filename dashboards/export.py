@@ -31,7 +31,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import xlsxwriter
 
-from ingest.errors import UnionKpiError
+from kernel.errors import UnionKpiError
 
 ColumnKind = Literal["text", "code", "count", "money", "rate", "number", "date"]
 

@@ -18,7 +18,6 @@ always reach SQL as bound parameters.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,12 +30,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ingest.errors import UnionKpiError
+from kernel.errors import UnionKpiError
+from kernel.home import NO_DISTRICT, Home
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 # The dimension's "unknown" member: its rows count in city totals (nothing is
 # silently dropped) but it is not a district to chart or rank.
-UNKNOWN_DISTRICT = "000000"
 # Measures of marts.kpi_district_month, which the city's monthly view sums.
 MONTH_MEASURES: tuple[str, ...] = (
     "legal_aid_cases",
@@ -64,14 +63,13 @@ class WarehouseMeta:
 
 def home_dir(home: str | Path | None = None) -> Path:
     """The warehouse home: ``home``, else $UNIONKPI_HOME, else ./data."""
-    chosen = home or os.environ.get("UNIONKPI_HOME") or "data"
-    return Path(chosen).expanduser().resolve()
+    return Home.from_env(home).root
 
 
 def held_back(home: str | Path | None = None) -> dict[str, Any] | None:
     """Why the newest build was not published, while that is so (written by
     `unionkpi build` beside the warehouse), else None."""
-    path = home_dir(home) / "held_back.json"
+    path = Home.from_env(home).held_back
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -212,7 +210,7 @@ def districts(home: str | Path | None = None) -> pd.DataFrame:
         where district_code <> ?
         order by district_code
         """,
-        [UNKNOWN_DISTRICT],
+        [NO_DISTRICT],
         home,
     )
 
@@ -251,7 +249,7 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
         where y.year = ? and y.metric = ? and y.district_code <> ?
         order by y.rank nulls last, y.actual desc, y.district_code
         """,
-        [year, metric, UNKNOWN_DISTRICT],
+        [year, metric, NO_DISTRICT],
         home,
     )
 
@@ -373,7 +371,7 @@ order by metric
 
 def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
     """City totals for every metric in ``year`` (see the SQL's comment)."""
-    return _frame(_CITY_YEAR_SQL, [year, UNKNOWN_DISTRICT, year], home)
+    return _frame(_CITY_YEAR_SQL, [year, NO_DISTRICT, year], home)
 
 
 def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
@@ -806,30 +804,13 @@ def _own_rows(offending: str | None, scope: str) -> str | None:
     return json.dumps(own, ensure_ascii=False) if own else None
 
 
-def loads(home: str | Path | None = None) -> pd.DataFrame:
-    """Every file or sheet ingested up to the published build, newest first,
-    one row per district it covers."""
-    return _frame(
-        """
-        select
-            coalesce(district_code, '000000') as district_code, load_id, dataset, status,
-            regexp_extract(path, '[^/\\\\]+$') as file_name, sheet, period_start, period_end,
-            is_nil_return, rows_read, rows_loaded, rows_quarantined, loaded_at, submitted_by
-        from (select *, unnest(case when len(districts) = 0 then [null] else districts end) as district_code
-              from raw.loads)
-        order by load_seq desc
-        """,
-        home=home,
-    )
-
-
 def quarantined(home: str | Path | None = None) -> pd.DataFrame:
     """The reasons rows were quarantined, each under its own row's district
     (000000: a row whose district cannot be read, seen by stewards only)."""
     return _frame(
         """
         select
-            coalesce(e.district_code, '000000') as district_code, l.load_id,
+            coalesce(e.district_code, $no_district) as district_code, l.load_id,
             regexp_extract(l.path, '[^/\\\\]+$') as file_name, l.sheet, e.source_row,
             e.column_name, e.code, e.message, e.message_en
         from raw.load_errors as e
@@ -837,7 +818,8 @@ def quarantined(home: str | Path | None = None) -> pd.DataFrame:
         where e.source_row is not null
         order by l.load_seq desc, e.source_row
         """,
-        home=home,
+        {"no_district": NO_DISTRICT},
+        home,
     )
 
 
@@ -846,12 +828,12 @@ def quarantine_source(load_id: str, home: str | Path | None = None) -> pd.DataFr
     return _frame(
         """
         select l.archive_path, l.sheet, l.sha256, l.dataset, l.path,
-            coalesce(e.district_code, '000000') as district_code,
+            coalesce(e.district_code, $no_district) as district_code,
             e.source_row, e.column_name, e.code, e.message, e.message_en
         from raw.loads as l join raw.load_errors as e using (load_id)
         where l.load_id = $load_id and e.source_row is not null
         """,
-        {"load_id": load_id},
+        {"load_id": load_id, "no_district": NO_DISTRICT},
         home,
     )
 

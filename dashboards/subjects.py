@@ -20,8 +20,8 @@ import pandas as pd
 from dashboards import charts, i18n
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
-from dashboards.queries import SCOPE, UNKNOWN_DISTRICT
-from ingest.paths import REFERENCE
+from dashboards.queries import SCOPE
+from kernel.home import NO_DISTRICT, REFERENCE
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ def district_names(districts: pd.DataFrame, lang: Lang, short: bool = True) -> d
     """Code -> display name, the unknown member included."""
     column = i18n.district_label_column(lang, short=short)
     names = dict(zip(districts["district_code"], districts[column].fillna(districts["district_name_zh"]), strict=True))
-    names[UNKNOWN_DISTRICT] = t("subject.unknown_district", lang)
+    names[NO_DISTRICT] = t("subject.unknown_district", lang)
     return names
 
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ingest.paths import Home
+from kernel.home import Home
 
 SUITES = Path(__file__).resolve().parent / "suites"
 
@@ -235,7 +235,7 @@ def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
     builds carry the whole history into the warehouse they publish."""
     from datetime import datetime
 
-    from ingest.paths import SHANGHAI
+    from kernel.home import SHANGHAI
 
     at = datetime.now(SHANGHAI).isoformat(timespec="seconds")
     run_id = f"{at}-{target}"
@@ -245,6 +245,6 @@ def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
     )
     # one write: a crash leaves the whole run or (at worst) one cut-off
     # line, which readers skip, never a run missing some of its results
-    with (home.root / "check_runs.jsonl").open("a", encoding="utf-8") as handle:
+    with home.check_runs.open("a", encoding="utf-8") as handle:
         handle.write(lines)
     return run_id

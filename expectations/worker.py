@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from expectations.run import check_warehouse, record_run
-from ingest.paths import Home
+from kernel.home import Home
 
 
 def main() -> None:

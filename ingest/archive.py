@@ -1,18 +1,9 @@
 """Keep every submitted file, by its SHA-256, before anything else is done
 with it: the archive is how nothing a district sent is ever lost."""
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def keep(path: Path, archive: Path, sha256: str) -> Path:

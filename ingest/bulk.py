@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import normalise, readers, validate
-from ingest.errors import UnionKpiError
 from ingest.templates import KINDS, Template
+from kernel.errors import UnionKpiError
 
 BULK_BYTES = 16 * 1024 * 1024  # text files larger than this take this path
 HEAD_BYTES = 256 * 1024  # enough for the title rows and the header

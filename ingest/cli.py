@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from ingest import paths
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
+from kernel.errors import UnionKpiError
+from kernel.home import REPO, Home, today
 
 app = typer.Typer(
     help="工会统计指标数据仓库 / Trade-union KPI warehouse",
@@ -62,7 +61,7 @@ def _ingest_all(home: Home, given: list[Path], **options: Any) -> list[Any]:
                 progress.update(rows, completed=done, total=total, visible=True)
 
             for file in files:
-                entries += load.ingest_file(con, home, file, today=paths.today(), progress=show_rows, **options)
+                entries += load.ingest_file(con, home, file, today=today(), progress=show_rows, **options)
                 progress.update(rows, visible=False)
                 progress.advance(task)
     finally:
@@ -74,7 +73,7 @@ def _build_and_report(home: Home, full: bool = False) -> None:
     """Build, say what failed, exit 1 when nothing was published."""
     from ingest.publish import build as run_build
 
-    result = run_build(home, paths.today(), full=full)
+    result = run_build(home, today(), full=full)
     for table, judged in result.freshness.items():
         if judged["status"] != "pass":
             err.print(
@@ -284,7 +283,7 @@ def demo(
     # file ingested from it, and the same seed writes the same files again.
     shutil.rmtree(inbox, ignore_errors=True)
     err.print(f"生成演示报送文件 / writing demo files → {inbox}")
-    generate(inbox, seed=seed, today=paths.today(), scale=scale)
+    generate(inbox, seed=seed, today=today(), scale=scale)
     for entry in _ingest_all(home, [inbox], submitted_by="demo"):
         if entry.status == "rejected":
             err.print(f"[red]rejected[/red] {entry.path}: {entry.errors}")
@@ -405,7 +404,7 @@ def serve(port: Annotated[int, typer.Option(help="端口 / port")] = 8501) -> No
         "-m",
         "streamlit",
         "run",
-        str(paths.REPO / "dashboards" / "server.py"),
+        str(REPO / "dashboards" / "server.py"),
         "--server.port",
         str(port),
         "--server.headless",

@@ -18,9 +18,9 @@ import duckdb
 import pyarrow as pa
 
 from ingest import archive, bulk, normalise, readers, summary, validate
-from ingest.errors import UnionKpiError, note
-from ingest.paths import SHANGHAI, Home, max_file_bytes
 from ingest.templates import KINDS, TEMPLATES, Template
+from kernel.errors import UnionKpiError, note
+from kernel.home import SHANGHAI, Home, max_file_bytes, sha256_of
 
 SKIPPED_NAMES = {"manifest.json"}
 LOCK_WAIT_SECONDS = 60
@@ -145,7 +145,7 @@ def ingest_file(
     records in all) is called as they load. Whatever the file holds, it gets
     entries: an error this code did not foresee rejects the file
     (`ingest_failed`, the traceback logged in the home), never the batch."""
-    sha256 = archive.sha256_of(path)
+    sha256 = sha256_of(path)
     try:
         return _ingest_file(
             con, home, path, sha256, today, dataset, period, max_bytes, submitted_by, only_district, progress
@@ -163,7 +163,7 @@ def ingest_file(
 
 def log_failure(home: Home, what: Path | str) -> None:
     """The traceback, for the steward: in the home, never on the user's screen."""
-    with (home.root / "ingest_failures.log").open("a", encoding="utf-8") as log:
+    with home.ingest_failures.open("a", encoding="utf-8") as log:
         log.write(f"{datetime.now(SHANGHAI).isoformat()} {what}\n{traceback.format_exc()}\n")
 
 

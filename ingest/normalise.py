@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from ingest import uscc
-from ingest.paths import REFERENCE
+from kernel.home import REFERENCE
 
 CENT = Decimal("0.01")
 EXCEL_EPOCH = date(1899, 12, 30)

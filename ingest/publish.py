@@ -26,9 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.errors import UnionKpiError
 from ingest.load import LOCK_WAIT_SECONDS
-from ingest.paths import REPO, SHANGHAI, Home
+from kernel.errors import UnionKpiError
+from kernel.home import REPO, SHANGHAI, Home
 
 DBT_PROJECT = REPO / "dbt"
 LANDING_TABLES = (
@@ -493,7 +493,7 @@ def source_freshness(build_path: Path, home: Home, today: date) -> dict[str, dic
 def _carry_check_history(build_path: Path, home: Home) -> None:
     """Every checkpoint run so far, into the new warehouse (schema quality),
     so the dashboards read it without touching a database being written."""
-    history = home.root / "check_runs.jsonl"
+    history = home.check_runs
     with duckdb.connect(str(build_path)) as con:
         con.execute("create schema if not exists quality")
         # ignore_errors: a check killed mid-append leaves a cut-short line,
@@ -516,7 +516,8 @@ def _generate_docs(build_path: Path, home: Home, today: date, basis: str) -> Non
     shows the project and the SQL compiled for the build's today, nothing of
     the data (DuckDB's catalog has no table statistics), so a site already
     made from the same project and today stands."""
-    site, made_from = home.dbt_target / "static_index.html", home.dbt_target / "static_index.basis"
+    site = home.dbt_docs_site
+    made_from = site.with_suffix(".basis")
     wanted = f"{basis} {today.isoformat()}"
     if site.exists() and made_from.exists() and made_from.read_text(encoding="utf-8") == wanted:
         return

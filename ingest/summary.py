@@ -10,9 +10,9 @@ from typing import Any
 
 from ingest import normalise as n
 from ingest import validate
-from ingest.errors import UnionKpiError, note
 from ingest.readers import Sheet
 from ingest.templates import Template
+from kernel.errors import UnionKpiError, note
 
 SUMMARY_WORDS = ("汇总", "合计", "总计", "总表", "summary", "total")
 SUMMARY_NAME = re.compile("|".join(SUMMARY_WORDS), re.IGNORECASE)

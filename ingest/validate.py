@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from ingest import normalise as n
-from ingest.errors import CODES, UnionKpiError
 from ingest.readers import Sheet, Uncalculated
 from ingest.templates import TEMPLATES, Column, Template, synonyms_for
+from kernel.errors import CODES, UnionKpiError
 
 HEADER_SEARCH_ROWS = 30
 TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|小\s*计|total|subtotal)", re.IGNORECASE)

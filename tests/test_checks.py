@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from expectations.run import check_warehouse
-from ingest.paths import Home
+from kernel.home import Home
 from tests.conftest import run_cli
 
 HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"

@@ -2,18 +2,15 @@
 data, app state, the published warehouse and its logs), consistent while
 the dashboards run and ingests wait their turn."""
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 from ingest import load
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
+from kernel.errors import UnionKpiError
+from kernel.home import Home, sha256_of
 from trust import store
-
-LOGS = ("publish_log.jsonl", "check_runs.jsonl")
 
 
 def backup(home: Home, dest: Path) -> dict[str, str]:
@@ -22,28 +19,29 @@ def backup(home: Home, dest: Path) -> dict[str, str]:
     if dest.exists() and any(dest.iterdir()):
         raise UnionKpiError("backup_not_empty", f"备份目录不为空：{dest}", f"backup folder is not empty: {dest}")
     dest.mkdir(parents=True, exist_ok=True)
+    copy = Home(dest)  # the same layout
     # Archived files never change once written: copy them first.
     if home.archive.exists():
-        shutil.copytree(home.archive, dest / "archive", ignore=shutil.ignore_patterns("*.partial"))
+        shutil.copytree(home.archive, copy.archive, ignore=shutil.ignore_patterns("*.partial"))
     # Holding the landing lock keeps writers out while the file is copied;
     # they wait and carry on afterwards.
     if home.landing.exists():
         con = load.connect(home)
         try:
             con.execute("checkpoint")
-            shutil.copyfile(home.landing, dest / "landing.duckdb")
+            shutil.copyfile(home.landing, copy.landing)
         finally:
             con.close()
-    store.backup_to(home, dest / "app_state.sqlite")
+    store.backup_to(home, copy.app_state)
     # The published file is replaced, never rewritten: an open handle reads
     # one whole version even if a publish happens meanwhile.
     if home.warehouse.exists():
-        with home.warehouse.open("rb") as source, (dest / "warehouse.duckdb").open("wb") as copy:
-            shutil.copyfileobj(source, copy)
-    for name in LOGS:
-        if (home.root / name).exists():
-            shutil.copyfile(home.root / name, dest / name)
-    digests = {str(path.relative_to(dest)): _sha256(path) for path in sorted(dest.rglob("*")) if path.is_file()}
+        with home.warehouse.open("rb") as source, copy.warehouse.open("wb") as target:
+            shutil.copyfileobj(source, target)
+    for log, copied in [(home.publish_log, copy.publish_log), (home.check_runs, copy.check_runs)]:
+        if log.exists():
+            shutil.copyfile(log, copied)
+    digests = {str(path.relative_to(dest)): sha256_of(path) for path in sorted(dest.rglob("*")) if path.is_file()}
     (dest / "MANIFEST.json").write_text(json.dumps(digests, indent=1), encoding="utf-8")
     return digests
 
@@ -55,7 +53,7 @@ def restore(source: Path, home: Home) -> None:
         raise UnionKpiError("not_a_backup", f"不是备份目录：{source}", f"not a backup folder: {source}")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     for relative, digest in manifest.items():
-        if _sha256(source / relative) != digest:
+        if sha256_of(source / relative) != digest:
             raise UnionKpiError("backup_corrupt", f"备份文件已损坏：{relative}", f"backup file is damaged: {relative}")
     home.ensure()
     for relative in manifest:
@@ -64,11 +62,3 @@ def restore(source: Path, home: Home) -> None:
         partial = target.with_name(target.name + ".restoring")
         shutil.copyfile(source / relative, partial)
         os.replace(partial, target)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

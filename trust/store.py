@@ -16,9 +16,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
-from ingest.errors import UnionKpiError
 from ingest.normalise import CellError, parse_district
-from ingest.paths import SHANGHAI, Home
+from kernel.errors import UnionKpiError
+from kernel.home import SHANGHAI, Home
 
 ROLES = ("leader", "planner", "steward", "district")
 SESSION_HOURS = 8
@@ -82,7 +82,7 @@ def _now() -> datetime:
 @contextmanager
 def connect(home: Home) -> Iterator[sqlite3.Connection]:
     home.ensure()
-    con = sqlite3.connect(home.root / "app_state.sqlite", timeout=10, isolation_level=None)
+    con = sqlite3.connect(home.app_state, timeout=10, isolation_level=None)
     try:
         con.execute("pragma journal_mode = wal")
         con.execute("pragma foreign_keys = on")

@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboards import access, data, downloads, queries, ui
 from dashboards.i18n import t
-from ingest.paths import REPO
+from kernel.home import REPO, Home
 
 STATUS_MARKS = {"已报送": "✓", "零报告": "○", "未报送": "✗"}
 
@@ -281,7 +281,7 @@ def _publishing(user, lang) -> None:
             ),
             hide_index=True,
         )
-    docs = queries.home_dir() / "dbt" / "target" / "static_index.html"
+    docs = Home(queries.home_dir()).dbt_docs_site
     if docs.exists():
         st.download_button(
             t("data.dbt_docs", lang),

@@ -69,9 +69,9 @@ from ingest.demo.generate import (
     plan_year,
     wage_as_of,
 )
-from ingest.paths import max_file_bytes
-from ingest.paths import today as default_today
 from ingest.templates import TEMPLATES
+from kernel.home import max_file_bytes
+from kernel.home import today as default_today
 
 PARTS = ("base", "update")
 SLICE_ROWS = 200_000  # rows serialised at a time (about 35 MB of legal-aid CSV)

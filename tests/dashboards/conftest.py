@@ -31,7 +31,7 @@ STEWARD = ("test-steward", "steward-password-1")
 
 
 def ensure_user(home: Path, username: str, role: str, password: str, district: str | None = None) -> tuple[str, str]:
-    from ingest.paths import Home
+    from kernel.home import Home
     from trust import store
 
     where = Home(Path(home))
@@ -51,7 +51,7 @@ def steward_credentials(warehouse_home: Path) -> tuple[str, str]:
 def signed_in(app, home: Path, credentials: tuple[str, str] = STEWARD, role: str = "steward"):
     """An AppTest whose session is signed in, as the sign-in form would do
     (the account is created in that home if it is not there)."""
-    from ingest.paths import Home
+    from kernel.home import Home
     from trust import store
 
     where = Home(Path(home))

@@ -20,7 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from dashboards import i18n
-from ingest.paths import Home
+from kernel.home import Home
 from tests.dashboards.conftest import ensure_user, sign_in_page
 
 REPO = Path(__file__).resolve().parents[2]

@@ -91,7 +91,7 @@ def test_a_district_user_asking_for_another_district_in_the_url_gets_their_own(
         )
     shown = next(m.value for m in app.metric if m.label == "案件数")
     assert shown.replace(",", "").rstrip("件") == str(own) != str(yangpu)
-    from ingest.paths import Home
+    from kernel.home import Home
     from trust import store
 
     refusals = [e for e in store.read_audit(Home(warehouse_home)) if e["action"] == "scope_refused"]

@@ -6,8 +6,8 @@ from datetime import date
 import openpyxl
 
 from ingest.blank_template import write_template
-from ingest.paths import Home
 from ingest.templates import TEMPLATES
+from kernel.home import Home
 from tests.ingest.test_load import ingest
 
 FILLED = {

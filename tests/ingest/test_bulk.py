@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest import bulk, load
-from ingest.paths import Home
+from kernel.home import Home
 from tests.ingest.test_load import TODAY
 
 HEADER = "案件编号,区,街镇,受理日期,结案日期,争议类型,涉及职工人数,新就业形态,挽回经济损失{unit},办理结果\n"

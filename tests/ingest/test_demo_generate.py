@@ -22,8 +22,8 @@ import pytest
 
 from ingest.demo import generate
 from ingest.demo.generate import SPRING_FESTIVAL, uscc_for
-from ingest.paths import REPO
 from ingest.uscc import is_valid
+from kernel.home import REPO
 
 TODAY = dt.date(2026, 11, 22)
 DATA_DATE = dt.date(2026, 10, 31)

@@ -1,8 +1,8 @@
 """The docs that list error codes and templates are the code's own."""
 
 from ingest.docs import DOCS
-from ingest.errors import CODES
-from ingest.paths import REPO
+from kernel.errors import CODES
+from kernel.home import REPO
 
 
 def test_generated_docs_are_current():

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from ingest import load
-from ingest.paths import Home
+from kernel.home import Home
 
 TODAY = date(2026, 11, 22)
 LEGAL_AID_HEADER = [

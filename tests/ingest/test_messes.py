@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from ingest import load
-from ingest.paths import Home
+from kernel.home import Home
 from tests.ingest.test_load import LEGAL_AID_HEADER, TODAY, ingest, landing
 
 ROW = ["M-1", "黄浦区", "2026-03-05", None, "劳动报酬", 1, 100, "办理中"]

@@ -19,7 +19,7 @@ import pytest
 import xlsxwriter
 
 from ingest import bulk, load, validate
-from ingest.paths import Home
+from kernel.home import Home
 from tests.ingest.test_bulk import both_ways
 from tests.ingest.test_load import TODAY, ingest, landing
 

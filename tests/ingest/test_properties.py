@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ingest import load
 from ingest import normalise as n
-from ingest.paths import Home
+from kernel.home import Home
 
 TODAY = date(2026, 11, 22)
 days = st.dates(min_value=date(2000, 1, 1), max_value=TODAY)

@@ -27,7 +27,7 @@ import pytest
 
 from dashboards.access import SESSION_CHECK_SECONDS, SESSION_COOKIE
 from dashboards.session_web import EXPORT_KEPT_SECONDS
-from ingest.paths import Home
+from kernel.home import Home
 from tests.dashboards.conftest import ensure_user, sign_in_page
 from tests.dashboards.test_dashboard_browser import CHROMIUM, PAGE_TIMEOUT_MS, VIEWPORT, _serve, _settle
 from trust import store

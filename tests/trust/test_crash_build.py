@@ -20,9 +20,9 @@ import duckdb
 import pytest
 
 from ingest import publish
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
 from ingest.publish import read_log
+from kernel.errors import UnionKpiError
+from kernel.home import Home
 from tests.conftest import TODAY, run_cli
 from trust.backup import backup, restore
 
@@ -216,7 +216,7 @@ def test_snapshot_keeps_what_a_dead_writer_left_in_the_landing_log(tmp_path: Pat
         "import os, sys\n"
         "from pathlib import Path\n"
         "from ingest.load import connect, landing_schema\n"
-        "from ingest.paths import Home\n"
+        "from kernel.home import Home\n"
         "con = connect(Home(Path(sys.argv[1])))\n"
         "for statement in landing_schema():\n"
         "    con.execute(statement)\n"

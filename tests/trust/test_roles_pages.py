@@ -26,7 +26,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import downloads, i18n, queries
-from ingest.paths import REPO, Home
+from kernel.home import REPO, Home
 from tests.conftest import run_cli
 from tests.dashboards.conftest import ensure_user, signed_in
 from trust import store

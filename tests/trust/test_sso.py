@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
+from kernel.errors import UnionKpiError
+from kernel.home import Home
 from trust import store
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ingest.errors import UnionKpiError
-from ingest.paths import Home
+from kernel.errors import UnionKpiError
+from kernel.home import Home
 from trust import store
 
 

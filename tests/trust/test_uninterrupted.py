@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dashboards import i18n, queries
-from ingest.paths import Home
+from kernel.home import Home
 from tests.conftest import TODAY, run_cli
 from tests.dashboards.conftest import ensure_user
 from trust.backup import backup, restore
