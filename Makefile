@@ -37,7 +37,7 @@ demo: $(VENV)/.synced system-deps ## build the demo warehouse and serve the dash
 	$(VENV)/bin/unionkpi demo --port $(PORT)
 
 test: $(VENV)/.synced system-deps ## lint, then run every test
-	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust bench tests
+	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust unionkpi bench tests
 	$(VENV)/bin/sqlfluff lint dbt --disable-progress-bar
 	@$(VENV)/bin/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
@@ -47,7 +47,7 @@ bench: $(VENV)/.synced ## benchmarks at scales 1, 100 and 300 (long)
 	$(VENV)/bin/python -m bench.run
 
 lint: $(VENV)/.synced ## ruff
-	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust bench tests
+	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust unionkpi bench tests
 	$(VENV)/bin/sqlfluff lint dbt --disable-progress-bar
 
 clean: ## remove the environments (not the data)

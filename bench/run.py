@@ -231,7 +231,7 @@ class Scale:
 
     def ingest(self, name: str, home: Path, paths: list[Path], rows: int) -> dict[str, Any]:
         """`unionkpi ingest` of the files; every row must load."""
-        result = self.runner.run(name, [PYTHON, "-m", "ingest", "--home", home, "ingest", *paths, "--json"])
+        result = self.runner.run(name, [PYTHON, "-m", "unionkpi", "--home", home, "ingest", *paths, "--json"])
         counts = self.ingest_counts(result)
         self.require_loaded(result, counts, rows)
         return measured(result, **counts)
@@ -270,7 +270,7 @@ class Scale:
         paths = self.files("base", "legal_aid")
         size = sum(p.stat().st_size for p in paths)
         home = self.work / "home"
-        subject = self.runner.run("ingest", [PYTHON, "-m", "ingest", "--home", home, "ingest", *paths, "--json"])
+        subject = self.runner.run("ingest", [PYTHON, "-m", "unionkpi", "--home", home, "ingest", *paths, "--json"])
         counts = self.ingest_counts(subject)
         baseline_file = self.work / "baseline-csv.duckdb"
         baseline = self.runner.run("ingest_baseline", [PYTHON, "-m", "bench.baselines", "csv", baseline_file, *paths])
@@ -308,7 +308,7 @@ class Scale:
         )
 
     def build(self, name: str, home: Path, expected_cases: int) -> dict[str, Any]:
-        subject = self.runner.run(name, [PYTHON, "-m", "ingest", "--home", home, "build"])
+        subject = self.runner.run(name, [PYTHON, "-m", "unionkpi", "--home", home, "build"])
         extra: dict[str, Any] = {}
         if ok(subject):
             published = last_published(home)
@@ -340,7 +340,7 @@ class Scale:
         self.populate(home)
         expected = self.expected("base", "legal_aid")
         startup = self.runner.run("startup", [PYTHON, "-c", "import dbt.cli.main, great_expectations"])
-        cli_startup = self.runner.run("cli_startup", [PYTHON, "-m", "ingest", "--help"])
+        cli_startup = self.runner.run("cli_startup", [PYTHON, "-m", "unionkpi", "--help"])
         stage = self.build("build", home, expected)
         stage["startup"] = measured(startup)
         stage["cli_startup"] = measured(cli_startup)
@@ -367,7 +367,7 @@ class Scale:
         # whatever it adds (imports, the dbt commands over every node, the
         # checks, the copy of the warehouse), so that what the month itself
         # costs shows apart.
-        again = self.runner.run("build_nothing_new", [PYTHON, "-m", "ingest", "--home", home, "build"])
+        again = self.runner.run("build_nothing_new", [PYTHON, "-m", "unionkpi", "--home", home, "build"])
         published = last_published(home) if ok(again) else {}
         stage["nothing_new"] = measured(again, timings=published.get("timings"), mode=published.get("mode"))
         self.entry["stages"]["rebuild"] = stage
@@ -376,7 +376,7 @@ class Scale:
 
     def stage_check(self, home: Path) -> None:
         say(f"[scale {scale_name(self.scale)}] 4. check")
-        subject = self.runner.run("check", [PYTHON, "-m", "ingest", "--home", home, "check", "--json"])
+        subject = self.runner.run("check", [PYTHON, "-m", "unionkpi", "--home", home, "check", "--json"])
         checks = []
         with contextlib.suppress(json.JSONDecodeError, KeyError):
             checks = json.loads(subject["stdout"])["checks"]

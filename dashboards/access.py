@@ -9,9 +9,9 @@ identity the provider returns is mapped to a user of the store by e-mail
 
 from __future__ import annotations
 
-import html
+import json
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -23,8 +23,10 @@ from trust import store
 
 TOKEN_KEY = "session_token"
 # The browser keeps the session in this cookie (HttpOnly: page scripts
-# cannot read it), set and cleared by the server's routes (server.py).
+# cannot read it), set and cleared by the server's routes (session_web.py);
+# over HTTPS under the __Host- name, which only this host, over HTTPS, can set.
 SESSION_COOKIE = "unionkpi_session"
+SESSION_COOKIE_HTTPS = "__Host-unionkpi_session"
 # Per browser session: whether the cookie was read, whether the session is
 # in the cookie, and whether the browser holds a cookie to clear.
 COOKIE_READ_KEY = "session_cookie_read"
@@ -68,7 +70,8 @@ def _token_from_cookie() -> str | None:
     if st.session_state.get(COOKIE_READ_KEY):
         return None
     st.session_state[COOKIE_READ_KEY] = True
-    token = st.context.cookies.get(SESSION_COOKIE)
+    cookies = st.context.cookies
+    token = cookies.get(SESSION_COOKIE_HTTPS) or cookies.get(SESSION_COOKIE)
     if not isinstance(token, str) or not token:  # none (AppTest has no cookies at all)
         return None
     if store.session_user(home(), token) is None:
@@ -84,25 +87,30 @@ def _token_from_cookie() -> str | None:
 def keep_cookie_in_step() -> None:
     """Once per sign-in made in this page run (a password or single sign-on),
     hand the session to the browser's cookie; after a sign-out or a refused
-    cookie, clear it. Either way the browser posts a small form to the
-    server (server.py) and comes back to this page."""
-    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
-    back = (urlsplit(st.context.url or "/").path or "/") + (f"?{query}" if query else "")
+    cookie, clear it. The page posts to the server's session routes
+    (session_web.py) with fetch, so it stays where it is."""
     token = st.session_state.get(TOKEN_KEY)
     if token and not st.session_state.get(IN_COOKIE_KEY):
         st.session_state[IN_COOKIE_KEY] = True  # once
-        _post_from_page("/session/start", code=store.hand_off(home(), token), next=back)
+        _post_from_page("/session/start", code=store.hand_off(home(), token))
     elif not token and st.session_state.pop(CLEAR_COOKIE_KEY, False):
-        _post_from_page("/session/end", next=back)
+        _post_from_page("/session/end")
 
 
-def _post_from_page(action: str, **fields: str) -> None:
-    inputs = "".join(
-        f'<input type="hidden" name="{name}" value="{html.escape(value)}">' for name, value in fields.items()
-    )
+def base_path() -> str:
+    """Streamlit's ``server.baseUrlPath`` as a path prefix: "" or "/kpi"."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _post_from_page(route: str, **fields: str) -> None:
+    def script_literal(value: str) -> str:  # a JavaScript string that cannot end the script
+        return json.dumps(value).replace("<", "\\u003c")
+
     st.html(
-        f'<form id="unionkpi-session" method="post" action="{action}">{inputs}</form>'
-        '<script>document.getElementById("unionkpi-session").submit()</script>',
+        f"<script>fetch({script_literal(base_path() + route)}, {{method: 'POST', credentials: 'same-origin', "
+        "headers: {'Content-Type': 'application/x-www-form-urlencoded'}, "
+        f"body: {script_literal(urlencode(fields))}}})</script>",
         unsafe_allow_javascript=True,
     )
 

@@ -264,14 +264,14 @@ _EXPORT_LOCK = threading.Lock()
 def _server_thread_alive() -> bool:
     # kaleido keeps its server in a module-level singleton; its thread dies if
     # the browser cannot start or crashes, and a call would then wait forever.
-    server = kaleido._global_server  # noqa: SLF001
+    server = kaleido._global_server
     thread = getattr(server, "_thread", None)
     return thread is not None and thread.is_alive()
 
 
 def ensure_export_server() -> None:
     """Start kaleido's export server once per process (again only if it died)."""
-    server = kaleido._global_server  # noqa: SLF001
+    server = kaleido._global_server
     if server.is_running() and not _server_thread_alive():
         server.close(silence_warnings=True)
     if not server.is_running():

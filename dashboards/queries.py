@@ -33,23 +33,6 @@ import pandas as pd
 from kernel.errors import UnionKpiError
 from kernel.home import NO_DISTRICT, Home
 
-WAREHOUSE_FILE = "warehouse.duckdb"
-# The dimension's "unknown" member: its rows count in city totals (nothing is
-# silently dropped) but it is not a district to chart or rank.
-# Measures of marts.kpi_district_month, which the city's monthly view sums.
-MONTH_MEASURES: tuple[str, ...] = (
-    "legal_aid_cases",
-    "legal_aid_workers",
-    "legal_aid_closed",
-    "legal_aid_mediated",
-    "legal_aid_recovered_yuan",
-    "wage_cases",
-    "wage_workers",
-    "wages_recovered_yuan",
-    "certified_enterprises",
-)
-RATE_METRICS: tuple[str, ...] = ("mediation_rate",)
-
 
 class WarehouseUnavailable(UnionKpiError):
     """No warehouse has been published yet, or it cannot be read."""
@@ -77,7 +60,7 @@ def held_back(home: str | Path | None = None) -> dict[str, Any] | None:
 
 
 def warehouse_path(home: str | Path | None = None) -> Path:
-    return home_dir(home) / WAREHOUSE_FILE
+    return Home.from_env(home).warehouse
 
 
 def warehouse_version(home: str | Path | None = None) -> tuple[str, int, int] | None:
@@ -495,7 +478,7 @@ def legal_aid_breakdown(
         where received_date between $start and $end and {_DISTRICT_FILTER}
         group by all
         order by cases desc, key
-    """  # noqa: S608 - key comes from LEGAL_AID_DIMENSIONS, values are bound
+    """
     return _frame(sql, _scope(start, end, districts), home)
 
 
@@ -577,7 +560,7 @@ def wage_breakdown(
         from records
         group by all
         order by cases desc, key
-    """  # noqa: S608 - key comes from WAGE_DIMENSIONS, values are bound
+    """
     return _frame(sql, _scope(start, end, districts), home)
 
 
@@ -651,7 +634,7 @@ def certification_status(
         where campaign_year = $year and {_DISTRICT_FILTER}
         group by all
         order by key, status
-    """  # noqa: S608 - key comes from CERTIFICATION_DIMENSIONS, values are bound
+    """
     return _frame(sql, {"year": year, "districts": list(districts)}, home)
 
 
@@ -675,7 +658,7 @@ def certifications_in_force(
         where {_IN_FORCE} and {_DISTRICT_FILTER}
         group by all
         order by enterprises desc, key
-    """  # noqa: S608 - key comes from CERTIFICATION_DIMENSIONS, values are bound
+    """
     return _frame(sql, {"on": on, "districts": list(districts)}, home)
 
 
@@ -694,7 +677,7 @@ def certified_between(
         where status in ('达标', '撤销')
             and certified_date between $start and $end
             and {_DISTRICT_FILTER}
-        """,  # noqa: S608 - a constant fragment, values are bound
+        """,
         _scope(start, end, districts),
         home,
     )
@@ -725,7 +708,7 @@ def certification_records(
             and {_IN_FORCE}
         order by certified_date desc, enterprise_uscc
         limit $limit
-        """,  # noqa: S608 - a constant fragment, values are bound
+        """,
         {
             "district": district,
             "subdistrict": subdistrict,
@@ -760,7 +743,7 @@ def district_months(
         from marts.kpi_district_month
         where year(month) between $year - 1 and $year and {_DISTRICT_FILTER}
         order by month, district_code
-        """,  # noqa: S608 - a constant fragment, values are bound
+        """,
         {"year": year, "districts": list(districts)},
         home,
     )

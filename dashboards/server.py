@@ -16,13 +16,14 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from dashboards.access import base_path
 from dashboards.session_web import SessionGate, end_session, start_session
 
 app = st.App(
     "app.py",
     routes=[
-        Route("/session/start", start_session, methods=["POST"]),
-        Route("/session/end", end_session, methods=["POST"]),
+        Route(f"{base_path()}/session/start", start_session, methods=["POST"]),
+        Route(f"{base_path()}/session/end", end_session, methods=["POST"]),
     ],
     middleware=[Middleware(SessionGate)],
 )

@@ -2,17 +2,19 @@
 Streamlit's own routes: two routes that keep the session in a cookie, and a
 gate on exported files.
 
-- ``POST /session/start`` claims the one-time code a page run hands off
-  after a sign-in (``trust.store.hand_off``), and sets the session cookie:
-  HttpOnly, SameSite=Lax, Secure over HTTPS, for the session's remaining
-  hours. The token is never in a URL or in the page.
-- ``POST /session/end`` clears the cookie (and ends its session, if it still
-  lives); a page run that signs out, or that was sent a refused cookie,
-  posts here.
-- ``/media/…`` (Streamlit's files, among them every export made on click)
-  answers only a browser with a live session, and an export is dropped from
-  the server's memory shortly after it has been sent.
+- ``POST <base>/session/start`` claims the one-time code a page run hands
+  off after a sign-in (``trust.store.hand_off``) and sets the session
+  cookie: HttpOnly, SameSite=Lax, for the session's remaining hours; over
+  HTTPS it is ``__Host-unionkpi_session`` and Secure. The page posts with
+  ``fetch``, so nothing reloads. The token is never in a URL or the page.
+- ``POST <base>/session/end`` clears the cookie (and ends its session, if it
+  still lives), after a sign-out or a refused cookie.
+- ``<base>/media/…`` (Streamlit's files, among them every export made on
+  click) answers only a browser whose session may export, and an export is
+  dropped from the server's memory shortly after it has been sent.
 
+Both routes take only small url-encoded forms from this server's own pages
+(Origin must be this host), and touch the store in a worker thread.
 docs/trust.md says why it is built this way."""
 
 from __future__ import annotations
@@ -20,94 +22,120 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streamlit import runtime
 
-from dashboards.access import SESSION_COOKIE, home
+from dashboards.access import SESSION_COOKIE, SESSION_COOKIE_HTTPS, base_path, home
 from trust import store
 
 REFUSED = "需要登录 / sign-in required"
 # How long a download stays fetchable after it was first sent. Streamlit's
 # page fetches it twice on a click (a check, then the download itself).
 EXPORT_KEPT_SECONDS = 10
+# A hand-off form is a code of 43 characters; anything much bigger is not ours.
+MAX_FORM_BYTES = 1024
 
 
-def _same_origin(request: Request) -> bool:
-    """A form posted by a page of this server (browsers send Origin with
-    every POST), not by another site."""
+def _host(value: str | None) -> str:
+    """A host[:port] compared without regard to case or a default port."""
+    host = (value or "").strip().lower()
+    return host.removesuffix(":80").removesuffix(":443")
+
+
+def _from_our_page(request: Request) -> bool:
+    """A small form posted by a page of this server (browsers send Origin
+    with every POST and fetch), not by another site. Behind a proxy, the
+    proxy must pass the public host (``Host`` or ``X-Forwarded-Host``)."""
     origin = request.headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc == request.headers.get("host")
-
-
-def _next_path(request_value: object) -> str:
-    """Where to go afterwards: a path on this server only."""
-    target = str(request_value or "/")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    public = request.headers.get("x-forwarded-host") or request.headers.get("host")
+    size = request.headers.get("content-length", "")
+    return (
+        origin is not None
+        and _host(urlsplit(origin).netloc) == _host(public)
+        and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        and size.isdigit()
+        and int(size) <= MAX_FORM_BYTES
+    )
 
 
 def _is_https(request: Request) -> bool:
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
 
 
+def _cookie_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE_HTTPS) or request.cookies.get(SESSION_COOKIE)
+
+
+def _clear_cookies(response: Response, request: Request) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    if _is_https(request):
+        response.delete_cookie(SESSION_COOKIE_HTTPS, path="/", httponly=True, samesite="lax", secure=True)
+
+
 async def start_session(request: Request) -> Response:
-    form = await request.form()
-    if not _same_origin(request):
+    if not _from_our_page(request):
         return PlainTextResponse(REFUSED, status_code=403)
-    claimed = store.claim(home(), str(form.get("code") or ""))
-    response = RedirectResponse(_next_path(form.get("next")), status_code=303)
+    form = await request.form(max_files=0, max_fields=2)
+    claimed = await run_in_threadpool(store.claim, home(), str(form.get("code") or ""))
     if claimed is None:
-        store.log(home(), None, "session_refused", ok=False, reason="bad_handoff")
-        return response
+        await run_in_threadpool(store.log, home(), None, "session_refused", ok=False, reason="bad_handoff")
+        return PlainTextResponse(REFUSED, status_code=403)
     token, seconds_left = claimed
+    secure = _is_https(request)
+    response = Response(status_code=204)
     response.set_cookie(
-        SESSION_COOKIE,
+        SESSION_COOKIE_HTTPS if secure else SESSION_COOKIE,
         token,
         max_age=seconds_left,
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_is_https(request),
+        secure=secure,
     )
     return response
 
 
 async def end_session(request: Request) -> Response:
-    form = await request.form()
-    if not _same_origin(request):
+    if not _from_our_page(request):
         return PlainTextResponse(REFUSED, status_code=403)
-    token = request.cookies.get(SESSION_COOKIE)
-    if token and store.session_user(home(), token) is not None:
-        store.sign_out(home(), token)
-        store.log(home(), None, "sign_out", via="cookie")
-    response = RedirectResponse(_next_path(form.get("next")), status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_is_https(request))
+    await _sign_out_cookie(request)
+    response = Response(status_code=204)
+    _clear_cookies(response, request)
     return response
 
 
+async def _sign_out_cookie(request: Request) -> None:
+    token = _cookie_token(request)
+    if token:
+        await run_in_threadpool(store.sign_out, home(), token)
+
+
 class SessionGate:
-    """Streamlit's files (``/media/…``) for browsers with a live session
-    only; a download is deleted from memory EXPORT_KEPT_SECONDS after it
-    was first sent in full. Streamlit's single sign-on sign-out
-    (``/auth/logout``, where ``st.logout`` sends the browser) clears the
-    session cookie too."""
+    """Streamlit's files (``/media/…``) for browsers whose session may
+    export (the app serves no other files there); a download is deleted from
+    memory EXPORT_KEPT_SECONDS after it was first sent. Streamlit's single
+    sign-on sign-out (``/auth/logout``, where ``st.logout`` sends the
+    browser) ends the cookie's session and clears the cookie too."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/auth/logout":
-            await self.app(scope, receive, _clearing_cookie(send))
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == f"{base_path()}/auth/logout":
+            request = Request(scope)
+            await _sign_out_cookie(request)
+            await self.app(scope, receive, _clearing_cookies(send, request))
             return
-        if scope["type"] != "http" or not scope["path"].startswith("/media/"):
+        media = f"{base_path()}/media/"
+        if not path.startswith(media):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        if store.session_user(home(), request.cookies.get(SESSION_COOKIE)) is None:
+        user = await run_in_threadpool(store.session_user, home(), _cookie_token(Request(scope)))
+        if user is None or not user.may("export"):
             await PlainTextResponse(REFUSED, status_code=403)(scope, receive, send)
             return
         sent: dict[str, object] = {}
@@ -122,16 +150,17 @@ class SessionGate:
             await send(message)
 
         await self.app(scope, receive, watch)
-        if sent.get("status") == 200 and sent.get("download"):
-            asyncio.get_running_loop().call_later(EXPORT_KEPT_SECONDS, _forget, scope["path"].removeprefix("/media/"))
+        if 200 <= int(str(sent.get("status", 0))) < 300 and sent.get("download"):
+            asyncio.get_running_loop().call_later(EXPORT_KEPT_SECONDS, _forget, path.removeprefix(media))
 
 
-def _clearing_cookie(send: Send) -> Send:
+def _clearing_cookies(send: Send, request: Request) -> Send:
     async def clearing(message: Message) -> None:
         if message["type"] == "http.response.start":
             cleared = Response()
-            cleared.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
-            message = {**message, "headers": [*message.get("headers", []), *cleared.raw_headers[-1:]]}
+            _clear_cookies(cleared, request)
+            headers = [header for header in cleared.raw_headers if header[0] == b"set-cookie"]
+            message = {**message, "headers": [*message.get("headers", []), *headers]}
         await send(message)
 
     return clearing
@@ -145,6 +174,6 @@ def _forget(file_name: str) -> None:
     changes)."""
     manager = runtime.get_instance().media_file_mgr
     file_id = file_name.split(".", 1)[0]
-    with manager._lock:  # noqa: SLF001
-        if file_id in manager._file_metadata:  # noqa: SLF001
-            manager._delete_file(file_id)  # noqa: SLF001
+    with manager._lock:
+        if file_id in manager._file_metadata:
+            manager._delete_file(file_id)

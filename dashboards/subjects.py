@@ -104,7 +104,6 @@ IN_FORCE_FIELDS: tuple[Field, ...] = (
     Field("share", "m.share", "rate"),
     Field("employees", "m.in_force_employees", "count", "unit.workers"),
 )
-CERTIFICATION_STATUSES: tuple[str, ...] = ("达标", "测评中", "申报", "未达标", "撤销")
 # Status columns of the status table, keyed in ASCII for the frame.
 STATUS_KEYS: dict[str, str] = {
     "达标": "certified",

@@ -10,8 +10,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ingest.normalise import district_lookup
 from ingest.templates import TEMPLATES
+from kernel.reference import district_lookup
 
 ROWS_PREPARED = 2000
 _NOTES = {

@@ -21,6 +21,7 @@ from ingest import archive, bulk, normalise, readers, summary, validate
 from ingest.templates import KINDS, TEMPLATES, Template
 from kernel.errors import UnionKpiError, note
 from kernel.home import SHANGHAI, Home, max_file_bytes, sha256_of
+from kernel.reference import district_lookup
 
 SKIPPED_NAMES = {"manifest.json"}
 LOCK_WAIT_SECONDS = 60
@@ -393,7 +394,7 @@ def _districts(found: set[str], file_name: str, title_texts: list[str]) -> list[
     """The districts a load covers; a nil return names its district in the
     title or the file name."""
     if not found:
-        for spelling, code in normalise.district_lookup().items():
+        for spelling, code in district_lookup().items():
             if not spelling.isascii() and spelling in file_name + "".join(title_texts):
                 found.add(code)
     return sorted(found)

@@ -2,16 +2,14 @@
 use, full-width digits, thousands separators, 元 and 万元, 是/否, district
 names in every spelling. Each parser returns the value or raises CellError."""
 
-import csv
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
 from typing import Any
 
 from ingest import uscc
-from kernel.home import REFERENCE
+from kernel.reference import district_code
 
 CENT = Decimal("0.01")
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -208,32 +206,8 @@ def parse_uscc(value: Any) -> str:
     return code
 
 
-@cache
-def district_lookup() -> dict[str, str]:
-    """Every spelling of a district (name, short name, code, English) -> code."""
-    lookup: dict[str, str] = {}
-    with (REFERENCE / "districts.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            code = row["district_code"]
-            english = row["district_name_en"].lower()
-            for name in (
-                code,
-                row["district_name_zh"],
-                row["short_name_zh"],
-                english,
-                english.replace("'", ""),
-                f"{english} district",
-                f"{english} new area",
-                f"{english} new district",
-            ):
-                lookup[name] = code
-    return lookup
-
-
 def parse_district(value: Any) -> str:
-    key = half_width(str(value)).lower()
-    key = re.sub(r"(总工会|工会)$", "", key)
-    code = district_lookup().get(key)
+    code = district_code(value)
     if code is None:
         raise CellError("unknown_district")
     return code

@@ -1,5 +1,7 @@
-"""The one exception type users can meet, and the catalogue of ingest error
-codes with their Chinese and English messages (docs/error-codes.md lists it)."""
+"""The one exception type users can meet, and the catalogue of error codes:
+each code once, under its scope (a row, a whole file, or the app's own
+operations), with its Chinese and English messages. docs/error-codes.md is
+generated from it (`python -m unionkpi.docs`)."""
 
 
 class UnionKpiError(Exception):
@@ -13,9 +15,9 @@ class UnionKpiError(Exception):
         super().__init__(f"{self.zh} / {self.en}")
 
 
-# code -> (Chinese message, English message). Row-level codes first, then
-# whole-file rejections.
-CODES: dict[str, tuple[str, str]] = {
+# code -> (Chinese message, English message), by scope.
+# A row is quarantined; the rest of its file loads.
+ROW_CODES: dict[str, tuple[str, str]] = {
     "required_missing": ("必填项为空", "required value is missing"),
     "unknown_district": ("无法识别的区", "unknown district"),
     "unknown_category": ("不在可选值范围内", "value is not one of the accepted values"),
@@ -48,7 +50,9 @@ CODES: dict[str, tuple[str, str]] = {
         "公式从未计算过结果：请用Excel或WPS打开该文件并重新保存",
         "the formula was never calculated: open the file in Excel or WPS and save it again",
     ),
-    # whole-file rejections
+}
+# The whole file is rejected: nothing of it is stored; the file is archived.
+FILE_CODES: dict[str, tuple[str, str]] = {
     "file_too_large": ("文件超过大小上限", "file is larger than the limit"),
     "empty_file": ("文件为空或没有数据行", "the file is empty or has no data rows"),
     "unreadable_file": ("文件无法读取", "the file cannot be read"),
@@ -80,6 +84,10 @@ CODES: dict[str, tuple[str, str]] = {
     "unknown_template": ("无法识别的报表格式（表头与模板不符）", "the headers match no known template"),
     "ambiguous_template": ("表头同时符合多个模板", "the headers match more than one template equally"),
     "missing_required_column": ("缺少必填列", "a required column is missing"),
+    "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
+}
+# The app's own operations: commands, publishing, users, sign-in, backup.
+APP_CODES: dict[str, tuple[str, str]] = {
     "bad_period": ("报送期格式应为 2024-01..2024-03", "period must look like 2024-01..2024-03"),
     "no_such_path": ("文件或文件夹不存在", "no such file or folder"),
     "no_such_load": ("没有这个已入库的批次", "no loaded load has that id"),
@@ -95,10 +103,19 @@ CODES: dict[str, tuple[str, str]] = {
     "account_locked": ("账户已临时锁定，请稍后再试", "account temporarily locked; try later"),
     "bad_credentials": ("用户名或密码错误", "wrong user name or password"),
     "backup_not_empty": ("备份目录不为空", "backup folder is not empty"),
+    "unknown_identity": (
+        "单点登录的身份未获授权，请联系数据管理员开通",
+        "this single sign-on identity is not authorised; ask a data steward",
+    ),
+    "unverified_identity": (
+        "单点登录的邮箱未经验证，请联系数据管理员",
+        "the single sign-on e-mail address is not verified; ask a data steward",
+    ),
     "not_a_backup": ("不是备份目录", "not a backup folder"),
     "backup_corrupt": ("备份文件已损坏", "backup file is damaged"),
-    "dataset_mismatch": ("表头与指定的数据集不符", "the headers do not match the dataset given"),
 }
+SCOPES = {"row": ROW_CODES, "file": FILE_CODES, "app": APP_CODES}
+CODES: dict[str, tuple[str, str]] = {code: text for codes in SCOPES.values() for code, text in codes.items()}
 
 # Remarks that block nothing (an entry's `notes`), with their messages.
 NOTES: dict[str, tuple[str, str]] = {
@@ -110,10 +127,6 @@ NOTES: dict[str, tuple[str, str]] = {
     "summary_totals_differ": ("汇总表合计与明细不符", "the summary sheet's totals differ from the detail rows"),
     "summary_not_checked": ("汇总表无法与明细核对", "the summary sheet could not be checked against the detail"),
 }
-
-
-def message(code: str) -> tuple[str, str]:
-    return CODES[code]
 
 
 def note(code: str, zh_detail: str = "", en_detail: str = "") -> dict[str, str]:

@@ -17,7 +17,7 @@ DEMO_SCALE = "0.02"
 def run_cli(home: Path, *args: str, check: bool = True, today: str = TODAY) -> subprocess.CompletedProcess:
     env = {**os.environ, "UNIONKPI_TODAY": today}
     done = subprocess.run(
-        [sys.executable, "-m", "ingest", "--home", str(home), *args],
+        [sys.executable, "-m", "unionkpi", "--home", str(home), *args],
         capture_output=True,
         text=True,
         env=env,

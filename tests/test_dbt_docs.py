@@ -91,7 +91,7 @@ def test_industry_dimension_and_lookups(demo_home):
                     or (f.industry_code = 'X' and f.industry in (
                         select unnest([industry_name_zh, short_name_zh, industry_name_en])
                         from marts.dim_industry where is_known))
-                """  # noqa: S608 - table names from the tuple above
+                """
             ).fetchall()
             assert mismatched == [], fact
         # the demo writes full section names: manufacturing is C

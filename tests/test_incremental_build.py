@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import publish
 from kernel.home import Home
 from tests.conftest import run_cli
+from unionkpi import publish
 
 HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")

@@ -80,8 +80,8 @@ def test_a_process_that_built_does_not_lock_the_published_warehouse(tmp_path, mo
     from datetime import date
 
     from ingest import load
-    from ingest.publish import build
     from kernel.home import Home
+    from unionkpi.publish import build
 
     home = Home(tmp_path / "home").ensure()
     path = tmp_path / "a.csv"

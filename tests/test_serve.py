@@ -30,7 +30,7 @@ def answers(port: int) -> bool:
 
 def test_sigterm_stops_the_server(tmp_path: Path):
     port = free_port()
-    command = [sys.executable, "-m", "ingest", "--home", str(tmp_path / "home"), "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "unionkpi", "--home", str(tmp_path / "home"), "serve", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 90

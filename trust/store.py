@@ -16,9 +16,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
-from ingest.normalise import CellError, parse_district
 from kernel.errors import UnionKpiError
 from kernel.home import SHANGHAI, Home
+from kernel.reference import district_code as district_code_of
 
 ROLES = ("leader", "planner", "steward", "district")
 SESSION_HOURS = 8
@@ -41,7 +41,7 @@ create table if not exists users (
     locked_until text, created_at text not null);
 create table if not exists web_sessions (
     token_sha256 text primary key, username text not null references users(username) on delete cascade,
-    created_at text not null, expires_at text not null, ended_at text, ended_why text);
+    created_at text not null, expires_at text not null, ended_at text, ended_why text, family text);
 create table if not exists handoffs (
     code_sha256 text primary key, token_sha256 text not null, expires_at text not null);
 create table if not exists audit (
@@ -87,6 +87,8 @@ def connect(home: Home) -> Iterator[sqlite3.Connection]:
         con.execute("pragma journal_mode = wal")
         con.execute("pragma foreign_keys = on")
         con.executescript(_SCHEMA)
+        if "family" not in {row[1] for row in con.execute("pragma table_info(web_sessions)")}:
+            con.execute("alter table web_sessions add column family text")  # a store made earlier today
         yield con
     finally:
         con.close()
@@ -119,16 +121,13 @@ def add_user(home: Home, username: str, role: str, district: str | None = None, 
     """Create a user and return the password (generated when not given)."""
     if role not in ROLES:
         raise UnionKpiError("unknown_role", f"未知角色：{role}", f"unknown role: {role}")
-    district_code = None
-    if role == "district":
-        try:
-            district_code = parse_district(district or "")
-        except CellError as exc:
-            raise UnionKpiError(
-                "unknown_district",
-                f"区县用户需要有效的区：{district}",
-                f"a district user needs a valid district: {district}",
-            ) from exc
+    district_code = district_code_of(district or "") if role == "district" else None
+    if role == "district" and district_code is None:
+        raise UnionKpiError(
+            "unknown_district",
+            f"区县用户需要有效的区：{district}",
+            f"a district user needs a valid district: {district}",
+        )
     password = password or new_password()
     with connect(home) as con:
         try:
@@ -259,9 +258,10 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_session(con: sqlite3.Connection, username: str, expires: datetime) -> str:
-    """A new session's token; only its digest is stored. Sessions ended
-    long ago are pruned here."""
+def _new_session(con: sqlite3.Connection, username: str, expires: datetime, family: str | None = None) -> str:
+    """A new session's token; only its digest is stored. A session handed to
+    a browser's cookie joins the family of the sign-in it came from, and
+    ends with it. Sessions ended long ago are pruned here."""
     now = _now()
     con.execute(
         "delete from web_sessions where coalesce(ended_at, expires_at) < ?",
@@ -269,15 +269,18 @@ def _new_session(con: sqlite3.Connection, username: str, expires: datetime) -> s
     )
     token = secrets.token_urlsafe(32)
     con.execute(
-        "insert into web_sessions (token_sha256, username, created_at, expires_at) values (?, ?, ?, ?)",
-        [_digest(token), username, now.isoformat(), expires.isoformat()],
+        "insert into web_sessions (token_sha256, username, created_at, expires_at, family) values (?, ?, ?, ?, ?)",
+        [_digest(token), username, now.isoformat(), expires.isoformat(), family or _digest(token)],
     )
     return token
 
 
 def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
+    """End the session and its family: the page run's session and the one
+    in the browser's cookie that was handed off from it."""
     con.execute(
-        "update web_sessions set ended_at = ?, ended_why = ? where ended_at is null and token_sha256 = ?",
+        "update web_sessions set ended_at = ?, ended_why = ? where ended_at is null and family in "
+        "(select coalesce(family, token_sha256) from web_sessions where token_sha256 = ?)",
         [_now().isoformat(), why, token_sha256],
     )
 
@@ -302,8 +305,8 @@ def session_user(home: Home, token: str | None) -> User | None:
 
 def why_refused(home: Home, token: str) -> tuple[str | None, str]:
     """Whose a refused token was and why it is refused: ``signed_out``,
-    ``expired``, ``password_reset``, ``handed_off`` (ended), or ``unknown``
-    (never issued, tampered with, or its user removed)."""
+    ``expired``, ``password_reset`` (ended), or ``unknown`` (never issued,
+    tampered with, or its user removed)."""
     with connect(home) as con:
         row = con.execute(
             "select username, ended_why, expires_at from web_sessions where token_sha256 = ?", [_digest(token)]
@@ -337,15 +340,14 @@ def hand_off(home: Home, token: str) -> str:
 
 
 def claim(home: Home, code: str) -> tuple[str, int] | None:
-    """The token of a new session in place of the handed-off one (same user,
-    same expiry), and its seconds left; None for a code unknown, used or too old.
-    The handed-off session ends: its token lived only in the page run that
-    signed in."""
+    """The token of a new session for the browser's cookie, in the family of
+    the handed-off one (same user, same expiry: a sign-out of either ends
+    both), and its seconds left; None for a code unknown, used or too old."""
     now = _now()
     with connect(home) as con:
         con.execute("begin immediate")  # a code is claimed once
         row = con.execute(
-            "select s.token_sha256, s.username, s.expires_at from handoffs h "
+            "select coalesce(s.family, s.token_sha256), s.username, s.expires_at from handoffs h "
             "join web_sessions s using (token_sha256) "
             "where h.code_sha256 = ? and h.expires_at >= ? and s.ended_at is null and s.expires_at > ?",
             [_digest(code), now.isoformat(), now.isoformat()],
@@ -353,8 +355,7 @@ def claim(home: Home, code: str) -> tuple[str, int] | None:
         con.execute("delete from handoffs where code_sha256 = ?", [_digest(code)])
         token = None
         if row is not None:
-            _end_session(con, row[0], "handed_off")
-            token = _new_session(con, row[1], datetime.fromisoformat(row[2]))
+            token = _new_session(con, row[1], datetime.fromisoformat(row[2]), family=row[0])
         con.execute("commit")
     if token is None:
         return None

@@ -50,7 +50,7 @@ def _run_cli(*args: str, memory_bytes: int | None = None) -> subprocess.Complete
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     return subprocess.run(
-        [sys.executable, "-m", "ingest", *args],
+        [sys.executable, "-m", "unionkpi", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -262,7 +262,7 @@ def _annotated(load_id: str) -> bytes:
 
 def _publishing(user, lang) -> None:
     st.subheader(t("data.publishing", lang))
-    from ingest.publish import read_log
+    from unionkpi.publish import read_log
 
     entries = read_log(access.home())[-10:]
     if entries:

@@ -1,5 +1,5 @@
 {#- On an incremental run (a build that starts from the published warehouse;
-    ingest/publish.py decides when that is safe), only the rows of loads
+    unionkpi/publish.py decides when that is safe), only the rows of loads
     newer than every row already in the model. Over the landing rows, that
     is what arrived since; over a model of the latest version of each key,
     it is the keys whose latest version came since (a key's latest version

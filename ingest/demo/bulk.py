@@ -18,7 +18,7 @@ A file larger than `max_bytes` (default: what `unionkpi ingest` accepts) is
 cut into legal_aid-001.csv, legal_aid-002.csv … at row boundaries. The same
 arguments give byte-identical files.
 
-    python -m ingest.demo.bulk OUT --today 2026-11-22 --scale 300 [--seed 2024] [--months 12]
+    python -m unionkpi.demo.bulk OUT --today 2026-11-22 --scale 300 [--seed 2024] [--months 12]
 """
 
 from __future__ import annotations
@@ -417,7 +417,7 @@ def generate_bulk(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingest.demo.bulk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m unionkpi.demo.bulk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", type=Path, help="a new or empty folder")
     parser.add_argument("--seed", type=int, default=2024)

@@ -54,8 +54,9 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def _serve(home: Path, log: Path) -> Iterator[str]:
-    """A streamlit server on a free port over the given home."""
+def _serve(home: Path, log: Path, *options: str) -> Iterator[str]:
+    """A streamlit server on a free port over the given home (more
+    ``streamlit run`` options may follow)."""
     port = _free_port()
     env = {**os.environ, "UNIONKPI_HOME": str(home)}
     with log.open("wb") as out:
@@ -76,13 +77,15 @@ def _serve(home: Path, log: Path) -> Iterator[str]:
                 "false",
                 "--client.toolbarMode",
                 "minimal",
+                *options,
             ],
             cwd=REPO,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    base = dict(zip(options[::2], options[1::2], strict=False)).get("--server.baseUrlPath", "").strip("/")
+    url = f"http://127.0.0.1:{port}" + (f"/{base}" if base else "")
     try:
         _wait_until_healthy(url, server, log)
         yield url
@@ -310,7 +313,7 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
 
 def test_district_upload_in_a_browser_keeps_to_its_own_district(browser, warehouse_home, tmp_path):
     # Uploading writes the landing data: do it in a copy of the shared home.
-    from trust.backup import backup, restore
+    from unionkpi.backup import backup, restore
 
     backup(Home(Path(warehouse_home)), tmp_path / "backup")
     restore(tmp_path / "backup", Home(tmp_path / "home"))

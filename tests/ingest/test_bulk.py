@@ -197,7 +197,7 @@ def test_a_million_rows_load_with_bounded_memory(tmp_path):
 def test_the_size_limit_is_configurable(tmp_path):
     path = write(tmp_path / "f.csv", good_rows(50))
     done = subprocess.run(
-        [sys.executable, "-m", "ingest", "--home", str(tmp_path / "home"), "ingest", "--json", str(path)],
+        [sys.executable, "-m", "unionkpi", "--home", str(tmp_path / "home"), "ingest", "--json", str(path)],
         capture_output=True,
         text=True,
         env={**os.environ, "UNIONKPI_TODAY": "2026-11-22", "UNIONKPI_MAX_FILE_MB": "0.001"},

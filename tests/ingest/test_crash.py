@@ -48,7 +48,7 @@ def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path, rows):
     seen_partial_states = set()
     for attempt, delay in enumerate(KILL_AFTER_SECONDS):
         home = tmp_path / f"home{attempt}"
-        command = [sys.executable, "-m", "ingest", "--home", str(home), "ingest", str(source)]
+        command = [sys.executable, "-m", "unionkpi", "--home", str(home), "ingest", str(source)]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)

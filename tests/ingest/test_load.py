@@ -201,7 +201,7 @@ def test_cli_json_report_and_exit_codes(home, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名\n张三\n", encoding="utf-8")
     env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
-    command = [sys.executable, "-m", "ingest", "--home", str(home.root), "ingest", "--json"]
+    command = [sys.executable, "-m", "unionkpi", "--home", str(home.root), "ingest", "--json"]
     ok = subprocess.run([*command, str(good)], capture_output=True, text=True, env=env, check=False)
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
@@ -251,7 +251,7 @@ def test_a_second_writer_waits_for_the_first(home, tmp_path):
         [
             sys.executable,
             "-m",
-            "ingest",
+            "unionkpi",
             "--home",
             str(home.root),
             "ingest",

@@ -353,7 +353,7 @@ def run_ingest(home: Path, *paths: Path, limit_bytes: int = 4 << 30) -> tuple[su
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(done.returncode)\n"
     )
-    command = [sys.executable, "-c", script, sys.executable, "-m", "ingest", "--home", str(home), "ingest", "--json"]
+    command = [sys.executable, "-c", script, sys.executable, "-m", "unionkpi", "--home", str(home), "ingest", "--json"]
     env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
     done = subprocess.run(
         [*command, *map(str, paths)], capture_output=True, text=True, env=env, timeout=180, check=False

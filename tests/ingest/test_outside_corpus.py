@@ -112,7 +112,7 @@ def test_outside_folder_gets_a_verdict_for_every_file(tmp_path, name):
     files = corpus_files(folder)
     assert files, f"{folder} holds no files"
     home = tmp_path / "home"
-    command = [sys.executable, "-m", "ingest", "--home", str(home), "ingest", "--json", str(folder)]
+    command = [sys.executable, "-m", "unionkpi", "--home", str(home), "ingest", "--json", str(folder)]
     command += [str(p) for p in files if walk_skips(p)]
     env = {**os.environ, "UNIONKPI_TODAY": TODAY}
     run = run_measured(command, env, tmp_path, TIMEOUT_SECONDS)

@@ -19,12 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import publish
-from ingest.publish import read_log
 from kernel.errors import UnionKpiError
 from kernel.home import Home
 from tests.conftest import TODAY, run_cli
-from trust.backup import backup, restore
+from unionkpi import publish
+from unionkpi.backup import backup, restore
+from unionkpi.publish import read_log
 
 SEED = 20261122
 BUILD_KILLS = 3
@@ -50,7 +50,7 @@ def start(home: Path, *args: str) -> subprocess.Popen:
     """The command in the background, its messages to a file beside the home."""
     with (home.parent / "stderr.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "ingest", "--home", str(home), *args],
+            [sys.executable, "-m", "unionkpi", "--home", str(home), *args],
             env={**os.environ, "UNIONKPI_TODAY": TODAY},
             stdout=subprocess.DEVNULL,
             stderr=log,

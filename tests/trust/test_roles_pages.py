@@ -434,7 +434,7 @@ def test_a_build_killed_on_the_data_page_is_told_plainly_and_audited(monkeypatch
                     environment = (proc / "environ").read_bytes().split(b"\0")
                 except OSError:  # not a process, or gone
                     continue
-                if command[1:4] == [b"-m", b"ingest", b"build"] and f"UNIONKPI_HOME={home}".encode() in environment:
+                if command[1:4] == [b"-m", b"unionkpi", b"build"] and f"UNIONKPI_HOME={home}".encode() in environment:
                     time.sleep(2)  # under way
                     os.kill(int(proc.name), signal.SIGKILL)
                     killed.append(int(proc.name))

@@ -139,7 +139,7 @@ def test_the_home_and_everything_in_it_is_private_to_its_owner(tmp_path):
     env = {**os.environ, "UNIONKPI_TODAY": "2026-11-22"}
     for args in (["ingest", str(good)], ["users", "add", "someone", "--role", "leader"]):
         done = subprocess.run(
-            [sys.executable, "-m", "ingest", "--home", str(root), *args], env=env, capture_output=True, check=False
+            [sys.executable, "-m", "unionkpi", "--home", str(root), *args], env=env, capture_output=True, check=False
         )
         assert done.returncode == 0, done.stderr
     made = [root, *root.rglob("*")]
@@ -160,11 +160,17 @@ def test_a_hand_off_code_is_claimed_once_for_a_session_of_the_same_user_and_expi
     assert cookie_token not in (token, code)
     assert store.session_user(home, cookie_token) == store.User("p", "planner", None)
     assert store.SESSION_HOURS * 3600 - 60 < seconds_left <= store.SESSION_HOURS * 3600
-    assert store.session_user(home, token) is None  # the page run's token ends with the hand-off
-    assert store.why_refused(home, token) == ("p", "handed_off")
+    assert store.session_user(home, token) is not None  # the page run keeps its own
     assert store.claim(home, code) is None  # once
+    store.sign_out(home, token)  # a sign-out in the page ends the cookie's session too
+    assert store.session_user(home, cookie_token) is None
+    assert store.why_refused(home, cookie_token) == ("p", "signed_out")
+    token = store.sign_in(home, "p", password)
+    cookie_token = store.claim(home, store.hand_off(home, token))[0]
+    store.sign_out(home, cookie_token)  # and the other way round
+    assert store.session_user(home, token) is None
 
-    late = store.hand_off(home, cookie_token)
+    late = store.hand_off(home, store.sign_in(home, "p", password))
     later = store._now() + timedelta(seconds=store.HANDOFF_SECONDS + 5)
     monkeypatch.setattr(store, "_now", lambda: later)
     assert store.claim(home, late) is None  # too old

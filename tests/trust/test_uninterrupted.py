@@ -24,7 +24,7 @@ from dashboards import i18n, queries
 from kernel.home import Home
 from tests.conftest import TODAY, run_cli
 from tests.dashboards.conftest import ensure_user
-from trust.backup import backup, restore
+from unionkpi.backup import backup, restore
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,7 +3,7 @@
     On an incremental model, an incremental build checks only the rows that
     share a key (the columns here that are in the model's unique_key) with a
     row from a load newer than the published build's newest (build.basis,
-    which ingest/publish.py writes into the build file before dbt runs).
+    which unionkpi/publish.py writes into the build file before dbt runs).
     delete+insert rewrote exactly those keys' rows; every other row is the
     published build's, which passed this test, so a repeat can only be
     among the rows checked. -#}
