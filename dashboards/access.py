@@ -71,11 +71,12 @@ def _token_from_cookie() -> str | None:
         return None
     st.session_state[COOKIE_READ_KEY] = True
     cookies = st.context.cookies
-    token = cookies.get(SESSION_COOKIE_HTTPS) or cookies.get(SESSION_COOKIE)
-    if not isinstance(token, str) or not token:  # none (AppTest has no cookies at all)
+    value = cookies.get(SESSION_COOKIE_HTTPS) or cookies.get(SESSION_COOKIE)
+    if not isinstance(value, str) or not value:  # none (AppTest has no cookies at all)
         return None
-    if store.session_user(home(), token) is None:
-        username, why = store.why_refused(home(), token)
+    token = store.cookie_token(home(), value)
+    if token is None or store.session_user(home(), token) is None:
+        username, why = store.why_refused(home(), token) if token else (None, "tampered")
         store.log(home(), username, "session_refused", ok=False, reason=why, page=st.context.url)
         st.session_state[CLEAR_COOKIE_KEY] = True
         return None

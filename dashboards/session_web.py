@@ -66,7 +66,9 @@ def _is_https(request: Request) -> bool:
 
 
 def _cookie_token(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE_HTTPS) or request.cookies.get(SESSION_COOKIE)
+    """The session token of the request's cookie, if this store signed it."""
+    value = request.cookies.get(SESSION_COOKIE_HTTPS) or request.cookies.get(SESSION_COOKIE)
+    return store.cookie_token(home(), value) if value else None
 
 
 def _clear_cookies(response: Response, request: Request) -> None:
@@ -88,7 +90,7 @@ async def start_session(request: Request) -> Response:
     response = Response(status_code=204)
     response.set_cookie(
         SESSION_COOKIE_HTTPS if secure else SESSION_COOKIE,
-        token,
+        await run_in_threadpool(store.cookie_value, home(), token),
         max_age=seconds_left,
         path="/",
         httponly=True,
@@ -108,7 +110,7 @@ async def end_session(request: Request) -> Response:
 
 
 async def _sign_out_cookie(request: Request) -> None:
-    token = _cookie_token(request)
+    token = await run_in_threadpool(_cookie_token, request)
     if token:
         await run_in_threadpool(store.sign_out, home(), token)
 
@@ -134,7 +136,8 @@ class SessionGate:
         if not path.startswith(media):
             await self.app(scope, receive, send)
             return
-        user = await run_in_threadpool(store.session_user, home(), _cookie_token(Request(scope)))
+        request = Request(scope)
+        user = await run_in_threadpool(lambda: store.session_user(home(), _cookie_token(request)))
         if user is None or not user.may("export"):
             await PlainTextResponse(REFUSED, status_code=403)(scope, receive, send)
             return

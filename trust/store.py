@@ -3,6 +3,7 @@ while the dashboards read, by several processes at once, so it lives apart
 from the warehouse in SQLite (WAL mode), with argon2 password hashes."""
 
 import hashlib
+import hmac
 import json
 import secrets
 import sqlite3
@@ -42,6 +43,7 @@ create table if not exists users (
 create table if not exists web_sessions (
     token_sha256 text primary key, username text not null references users(username) on delete cascade,
     created_at text not null, expires_at text not null, ended_at text, ended_why text, family text);
+create table if not exists app_secrets (name text primary key, value text not null);
 create table if not exists handoffs (
     code_sha256 text primary key, token_sha256 text not null, expires_at text not null);
 create table if not exists audit (
@@ -283,6 +285,29 @@ def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
         "(select coalesce(family, token_sha256) from web_sessions where token_sha256 = ?)",
         [_now().isoformat(), why, token_sha256],
     )
+
+
+def _cookie_key(con: sqlite3.Connection) -> bytes:
+    """The secret that signs session cookies, kept with the users (so every
+    server of this home accepts them, and a restored backup keeps them)."""
+    con.execute("insert or ignore into app_secrets values ('session_cookie', ?)", [secrets.token_hex(32)])
+    return bytes.fromhex(con.execute("select value from app_secrets where name = 'session_cookie'").fetchone()[0])
+
+
+def cookie_value(home: Home, token: str) -> str:
+    """What the browser's cookie holds: the token and its signature."""
+    with connect(home) as con:
+        key = _cookie_key(con)
+    return f"{token}.{hmac.new(key, token.encode(), hashlib.sha256).hexdigest()}"
+
+
+def cookie_token(home: Home, value: str) -> str | None:
+    """The token of a cookie this store signed; None for one altered."""
+    token, _, signature = value.rpartition(".")
+    with connect(home) as con:
+        key = _cookie_key(con)
+    expected = hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+    return token if token and hmac.compare_digest(signature, expected) else None
 
 
 def session_user(home: Home, token: str | None) -> User | None:

@@ -172,7 +172,7 @@ def test_a_million_rows_load_with_bounded_memory(tmp_path):
         "import os, sys, resource, runpy;"
         "sys.argv = ['unionkpi', '--home', sys.argv[1], 'ingest', '--json', sys.argv[2]];"
         "code = 0\n"
-        "try: runpy.run_module('ingest', run_name='__main__')\n"
+        "try: runpy.run_module('unionkpi', run_name='__main__')\n"
         "except SystemExit as e: code = e.code or 0\n"
         "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
     )

@@ -201,3 +201,15 @@ def test_sessions_keep_only_a_digest_of_their_token(home):
     stored = b"".join(path.read_bytes() for path in home.root.glob("app_state.sqlite*"))
     assert len(stored) > 4096
     assert token.encode() not in stored and code.encode() not in stored
+
+
+def test_a_cookie_is_signed_with_a_secret_kept_with_the_users(home, tmp_path):
+    password = store.add_user(home, "p", "planner")
+    token = store.sign_in(home, "p", password)
+    value = store.cookie_value(home, token)
+    assert value.startswith(f"{token}.") and store.cookie_token(home, value) == token
+    assert store.cookie_token(home, value[:-1] + ("0" if value[-1] != "0" else "1")) is None  # altered signature
+    assert store.cookie_token(home, f"{token[:-1]}x.{value.rpartition('.')[2]}") is None  # altered token
+    assert store.cookie_token(home, token) is None  # no signature at all
+    other = Home(tmp_path / "other").ensure()  # another warehouse's store signs differently
+    assert store.cookie_token(other, value) is None
