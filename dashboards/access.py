@@ -45,9 +45,7 @@ SSO_REFUSED_KEY = "sso_refused"
 
 
 def home(root: str | Path | None = None) -> Home:
-    from dashboards.queries import home_dir
-
-    return Home(home_dir(root))
+    return Home.from_env(root)
 
 
 def current_user() -> store.User | None:

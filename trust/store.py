@@ -89,8 +89,6 @@ def connect(home: Home) -> Iterator[sqlite3.Connection]:
         con.execute("pragma journal_mode = wal")
         con.execute("pragma foreign_keys = on")
         con.executescript(_SCHEMA)
-        if "family" not in {row[1] for row in con.execute("pragma table_info(web_sessions)")}:
-            con.execute("alter table web_sessions add column family text")  # a store made earlier today
         yield con
     finally:
         con.close()
@@ -287,27 +285,28 @@ def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
     )
 
 
-def _cookie_key(con: sqlite3.Connection) -> bytes:
-    """The secret that signs session cookies, kept with the users (so every
-    server of this home accepts them, and a restored backup keeps them)."""
-    con.execute("insert or ignore into app_secrets values ('session_cookie', ?)", [secrets.token_hex(32)])
-    return bytes.fromhex(con.execute("select value from app_secrets where name = 'session_cookie'").fetchone()[0])
+def _signature(home: Home, token: str) -> str:
+    """The token's HMAC under the secret that signs session cookies, kept
+    with the users (so every server of this home accepts them, and a
+    restored backup keeps them); made on first use, read after that."""
+    with connect(home) as con:
+        query = "select value from app_secrets where name = 'session_cookie'"
+        row = con.execute(query).fetchone()
+        if row is None:
+            con.execute("insert or ignore into app_secrets values ('session_cookie', ?)", [secrets.token_hex(32)])
+            row = con.execute(query).fetchone()
+    return hmac.new(bytes.fromhex(row[0]), token.encode(), hashlib.sha256).hexdigest()
 
 
 def cookie_value(home: Home, token: str) -> str:
     """What the browser's cookie holds: the token and its signature."""
-    with connect(home) as con:
-        key = _cookie_key(con)
-    return f"{token}.{hmac.new(key, token.encode(), hashlib.sha256).hexdigest()}"
+    return f"{token}.{_signature(home, token)}"
 
 
 def cookie_token(home: Home, value: str) -> str | None:
     """The token of a cookie this store signed; None for one altered."""
     token, _, signature = value.rpartition(".")
-    with connect(home) as con:
-        key = _cookie_key(con)
-    expected = hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
-    return token if token and hmac.compare_digest(signature, expected) else None
+    return token if token and hmac.compare_digest(signature, _signature(home, token)) else None
 
 
 def session_user(home: Home, token: str | None) -> User | None:
