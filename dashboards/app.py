@@ -17,6 +17,7 @@ import streamlit as st
 from dashboards import access, data, downloads, i18n, queries, ui
 from dashboards.i18n import t
 from dashboards.queries import WarehouseMeta, WarehouseUnavailable
+from unionkpi import gateway
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -152,7 +153,7 @@ with st.sidebar:
     else:
         st.markdown(f"**{t('sidebar.data_date', lang)}** {t('sidebar.no_data', lang)}")
 
-held = queries.held_back()
+held = gateway.held_back(access.home())
 if held:
     checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
     st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")

@@ -44,21 +44,6 @@ class WarehouseMeta:
     built_at: datetime | None
 
 
-def home_dir(home: str | Path | None = None) -> Path:
-    """The warehouse home: ``home``, else $UNIONKPI_HOME, else ./data."""
-    return Home.from_env(home).root
-
-
-def held_back(home: str | Path | None = None) -> dict[str, Any] | None:
-    """Why the newest build was not published, while that is so (written by
-    `unionkpi build` beside the warehouse), else None."""
-    path = Home.from_env(home).held_back
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
 def warehouse_path(home: str | Path | None = None) -> Path:
     return Home.from_env(home).warehouse
 

@@ -10,7 +10,7 @@ from expectations.run import check_warehouse, load_suites
 from ingest import load
 from ingest.templates import TEMPLATES
 from kernel.home import REPO, Home
-from unionkpi.publish import copy_landing
+from unionkpi.snapshot import copy_landing
 
 DISTRICTS = [r["district_code"] for r in csv.DictReader((REPO / "data/reference/districts.csv").open(encoding="utf-8"))]
 USCC = "91310000MA1FL0000X"

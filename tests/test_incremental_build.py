@@ -15,7 +15,7 @@ import pytest
 
 from kernel.home import Home
 from tests.conftest import run_cli
-from unionkpi import publish
+from unionkpi import snapshot
 
 HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
@@ -177,14 +177,14 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
 
 def test_a_build_made_from_another_project_is_not_built_upon(copied_home: Path):
     home = Home(copied_home)
-    assert publish._published_build(home, publish.fingerprint()) == home.builds / log(copied_home)[-1]["build"]
-    assert publish._published_build(home, "a changed model") is None
+    assert snapshot.published_build(home, snapshot.fingerprint()) == home.builds / log(copied_home)[-1]["build"]
+    assert snapshot.published_build(home, "a changed model") is None
 
 
 def test_a_wider_calendar_makes_a_full_build(copied_home: Path, tmp_path: Path):
     """(A withdrawal making a full build: tests/test_corrections.py.)"""
     home = copied_home
-    assert publish._published_build(Home(home), publish.fingerprint()) is not None  # else it would be full anyway
+    assert snapshot.published_build(Home(home), snapshot.fingerprint()) is not None  # else it would be full anyway
     span = "select min(date_day) from intermediate.int_dates_classified"
     assert query(home / "warehouse.duckdb", span) == [(date(2022, 1, 1),)]
 

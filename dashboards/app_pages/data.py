@@ -5,10 +5,6 @@ the audit log."""
 
 from __future__ import annotations
 
-import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +14,7 @@ import streamlit as st
 
 from dashboards import access, data, downloads, queries, ui
 from dashboards.i18n import t
-from kernel.home import REPO, Home
+from unionkpi import gateway
 
 STATUS_MARKS = {"已报送": "✓", "零报告": "○", "未报送": "✗"}
 
@@ -39,27 +35,6 @@ def render() -> None:
         _publishing(user, lang)
 
 
-def _run_cli(*args: str, memory_bytes: int | None = None) -> subprocess.CompletedProcess:
-    """The same ingest and build as the command line, in their own process
-    (they write the landing data and a new warehouse; this app only reads),
-    with an operating-system memory limit when given."""
-    env = {**os.environ, "UNIONKPI_HOME": str(queries.home_dir())}
-
-    def limit() -> None:
-        if memory_bytes is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-
-    return subprocess.run(
-        [sys.executable, "-m", "unionkpi", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=False,
-        preexec_fn=limit,
-    )
-
-
 def _upload(user, lang) -> None:
     st.subheader(t("data.upload", lang))
     most = st.get_option("server.maxUploadSize")
@@ -77,18 +52,15 @@ def _upload(user, lang) -> None:
             name = Path(upload.name).name
             path = Path(folder) / (name if name not in {"", ".", ".."} else f"upload-{number}")
             path.write_bytes(upload.getvalue())
-            paths.append(str(path))
+            paths.append(path)
         if not paths:
             return
-        args = ["ingest", "--json", "--submitted-by", user.username, *paths]
-        if user.district_scope:
-            args[1:1] = ["--only-district", user.district_scope]
         with st.spinner(t("data.upload_waiting", lang)), data.UPLOAD_SLOTS:
-            done = _run_cli(*args, memory_bytes=data.UPLOAD_MEMORY_BYTES)
+            done, report = gateway.ingest(
+                access.home(), paths, user.username, user.district_scope, data.UPLOAD_MEMORY_BYTES
+            )
     files_named = [upload.name for upload in files]
-    try:
-        report = json.loads(done.stdout)["files"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+    if report is None:
         # the ingest ended without its report (killed at its memory limit,
         # say): say so plainly, keep the details for the steward
         access.audit(user, "upload", ok=False, files=files_named, exit=done.returncode, outcome="aborted")
@@ -237,10 +209,7 @@ def _quarantine(lang) -> None:
 
 def _annotated(load_id: str) -> bytes:
     """The load's quarantined rows in the district's own layout, with
-    reasons (ingest.feedback), from the archived copy of the file."""
-    from ingest.feedback import write_errors_xlsx
-    from ingest.load import Entry
-
+    reasons, from the archived copy of the file."""
     rows = queries.quarantine_source(load_id)
     first = rows.iloc[0]
     errors = [
@@ -253,18 +222,13 @@ def _annotated(load_id: str) -> bytes:
         }
         for r in rows.itertuples()
     ]
-    entry = Entry(first.archive_path, first.sheet or None, first.sha256, dataset=first.dataset, errors=errors)
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "return.xlsx"
-        write_errors_xlsx([entry], out)
-        return out.read_bytes()
+    return gateway.return_file(first.archive_path, first.sheet, first.sha256, first.dataset, errors)
 
 
 def _publishing(user, lang) -> None:
     st.subheader(t("data.publishing", lang))
-    from unionkpi.publish import read_log
-
-    entries = read_log(access.home())[-10:]
+    home = access.home()
+    entries = gateway.publish_history(home)
     if entries:
         st.dataframe(
             pd.DataFrame(
@@ -281,22 +245,21 @@ def _publishing(user, lang) -> None:
             ),
             hide_index=True,
         )
-    docs = Home(queries.home_dir()).dbt_docs_site
-    if docs.exists():
+    docs = gateway.dbt_docs(home)
+    if docs is not None:
         st.download_button(
             t("data.dbt_docs", lang),
-            data=downloads.audited(docs.read_bytes, "dbt_docs.html"),
+            data=downloads.audited(docs, "dbt_docs.html"),
             file_name="dbt_docs.html",
             on_click="ignore",
         )
     if user.may("check"):  # a path on the server: for its stewards only
-        st.caption(t("data.data_docs", lang, path=str(queries.home_dir() / "data_docs" / "index.html")))
+        st.caption(t("data.data_docs", lang, path=str(gateway.data_docs_index(home))))
     if user.may("publish") and st.button(t("data.build", lang)):
         with st.spinner(t("data.building", lang)):
-            done = _run_cli("build")
-        crashed = done.returncode not in (0, 1) or "Traceback" in done.stderr
-        access.audit(user, "publish", ok=done.returncode == 0, exit=done.returncode, crashed=crashed)
-        if crashed:  # the build's own report is bilingual; a crash's is for the server's log
+            done = gateway.build(home)
+        access.audit(user, "publish", ok=done.returncode == 0, exit=done.returncode, crashed=done.crashed)
+        if done.crashed:  # the build's own report is bilingual; a crash's is for the server's log
             sys.stderr.write(done.stderr)
             st.error(t("data.build_crashed", lang))
         else:
@@ -305,7 +268,7 @@ def _publishing(user, lang) -> None:
         st.subheader(t("data.audit", lang))
         from trust import store
 
-        st.dataframe(pd.DataFrame(store.read_audit(access.home(), limit=200)), hide_index=True)
+        st.dataframe(pd.DataFrame(store.read_audit(home, limit=200)), hide_index=True)
 
 
 render()

@@ -22,9 +22,9 @@ import pytest
 from kernel.errors import UnionKpiError
 from kernel.home import Home
 from tests.conftest import TODAY, run_cli
-from unionkpi import publish
+from unionkpi import publish, snapshot
 from unionkpi.backup import backup, restore
-from unionkpi.publish import read_log
+from unionkpi.publish_log import read_log
 
 SEED = 20261122
 BUILD_KILLS = 3
@@ -227,9 +227,9 @@ def test_snapshot_keeps_what_a_dead_writer_left_in_the_landing_log(tmp_path: Pat
     subprocess.run([sys.executable, "-c", writer, str(home.root)], check=True, cwd=Path(__file__).parents[2])
     assert home.landing.with_name("landing.duckdb.wal").stat().st_size > 0
 
-    snapshot = tmp_path / "snapshot.duckdb"
-    publish.copy_landing(home, snapshot)
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    copied = tmp_path / "snapshot.duckdb"
+    snapshot.copy_landing(home, copied)
+    with duckdb.connect(str(copied), read_only=True) as con:
         assert con.execute("select load_id, reason from raw.withdrawals").fetchall() == [("L1", "重复 duplicate")]
 
 

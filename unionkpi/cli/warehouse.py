@@ -51,13 +51,14 @@ def publish(
 ) -> None:
     """查看发布记录或回退 / Show the publish log, or roll back."""
     from unionkpi import publish as publishing
+    from unionkpi.publish_log import read_log
 
     home = current_home()
     if rollback:
         build_name = publishing.rollback(home)
         err.print(f"[green]已回退 / rolled back to[/green] {build_name}")
         return
-    for entry in publishing.read_log(home)[-10:]:
+    for entry in read_log(home)[-10:]:
         loads = len(entry.get("loads", []))
         err.print(f"{entry['at']}  {entry['action']:<8} {entry['build']}  {entry['by']}  loads: {loads}")
 
@@ -70,7 +71,7 @@ def check(
     import tempfile
 
     from expectations.run import check_warehouse, record_run
-    from unionkpi.publish import copy_landing
+    from unionkpi.snapshot import copy_landing
 
     home = current_home()
     if not home.warehouse.exists():
