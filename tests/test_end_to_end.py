@@ -138,7 +138,7 @@ def test_submission_progress_shows_the_nil_return(manifest, warehouse):
     # its rows fall in; every other district-month of the demo is submitted.
     import importlib
 
-    styles = importlib.import_module("ingest.demo.generate").STYLES
+    styles = importlib.import_module("ingest.demo.styles").STYLES
     untitled = {code for code, style in styles.items() if not style.title}
     missing = warehouse.execute(
         "select distinct district_code from marts.fct_submissions where submission_status = '未报送'"

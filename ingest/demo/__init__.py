@@ -1,5 +1,6 @@
-"""Realistic demo submissions from the 16 district unions (see generate.py);
-the same simulation written plainly at a large scale for benchmarks (bulk.py)."""
+"""Realistic demo submissions from the 16 district unions (generate.py runs
+the simulation and writes the files as each district would); the same
+simulation written plainly at a large scale for benchmarks (bulk.py)."""
 
 from ingest.demo.generate import generate
 

@@ -18,7 +18,7 @@ A file larger than `max_bytes` (default: what `unionkpi ingest` accepts) is
 cut into legal_aid-001.csv, legal_aid-002.csv … at row boundaries. The same
 arguments give byte-identical files.
 
-    python -m unionkpi.demo.bulk OUT --today 2026-11-22 --scale 300 [--seed 2024] [--months 12]
+    python -m ingest.demo.bulk OUT --today 2026-11-22 --scale 300 [--seed 2024] [--months 12]
 """
 
 from __future__ import annotations
@@ -38,37 +38,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ingest.demo.generate import (
+from ingest.demo.categories import (
     CERT_STATUSES,
     CERTIFIED,
     CHANNELS,
-    COLUMNS,
     DISPUTE_TYPES,
     FLAG,
     INDUSTRIES,
-    MISSING,
     OUTCOMES,
     SERVICE_TYPES,
     WAGE_SOURCES,
     WAGE_STATUSES,
-    Calendar,
-    Context,
-    District,
-    DistrictState,
-    FirmRegistry,
-    Table,
-    _day,
-    _id_width,
-    _take,
-    _yuan,
-    certification_as_of,
-    data_date_for,
-    legal_aid_as_of,
-    load_districts,
-    load_holidays,
-    plan_year,
-    wage_as_of,
 )
+from ingest.demo.certification import certification_as_of
+from ingest.demo.columns import COLUMNS, id_width
+from ingest.demo.draws import MISSING, Context, Table, take
+from ingest.demo.firms import FirmRegistry
+from ingest.demo.legal_aid import legal_aid_as_of
+from ingest.demo.manifest import yuan
+from ingest.demo.reference import District, load_districts, load_holidays
+from ingest.demo.seasons import Calendar, data_date_for, day_number
+from ingest.demo.simulation import DistrictState, YearPlan, plan_year
+from ingest.demo.wage_recovery import wage_as_of
 from ingest.templates import TEMPLATES
 from kernel.home import max_file_bytes
 from kernel.home import today as default_today
@@ -290,7 +281,7 @@ class Figures:
         for dataset, kept in sorted(self.values.items()):
             out[dataset] = {k: v for k, v in kept.items() if k != "recovered_cents"}
             if "recovered_cents" in kept:
-                out[dataset]["amount_recovered_yuan"] = _yuan(kept["recovered_cents"])
+                out[dataset]["amount_recovered_yuan"] = yuan(kept["recovered_cents"])
         return out
 
 
@@ -300,7 +291,7 @@ def _cases(
     """A year's cases of base's months as known at their end, and those of
     the data month as known at the data date."""
     base, now = as_of(plan, base_last), as_of(plan, last)
-    return _take(base, base[date] >= first), _take(now, now[date] > base_last)
+    return take(base, base[date] >= first), take(now, now[date] > base_last)
 
 
 def generate_bulk(
@@ -337,9 +328,8 @@ def generate_bulk(
     # The simulation starts in January of the first month's year (growth and
     # the share of new forms of employment count from there).
     cal = Calendar(data_date, load_holidays(), years_back=data_date.year - first_day.year)
-    ctx = Context(seed, scale, cal, _day(dt.date(cal.first_year, 1, 1)), cal.last_day)
-    first, base_last, last = _day(first_day), _day(base_date), cal.last_day
-    window = (first, base_last, last)
+    ctx = Context(seed, scale, cal, day_number(dt.date(cal.first_year, 1, 1)), cal.last_day)
+    window = (day_number(first_day), day_number(base_date), cal.last_day)
 
     out = {
         (part, dataset): CsvParts(out_dir / part, dataset, max_bytes)
@@ -353,46 +343,8 @@ def generate_bulk(
         for year in cal.years:
             plan = plan_year(ctx, state, year)
             targets.extend(plan.targets)
-
-            width = _id_width(plan.legal["seq"], 6)
-            for part, t in zip(PARTS, _cases(plan.legal, legal_aid_as_of, "received", *window), strict=True):
-                out[part, "legal_aid"].write(legal_aid_table(t, district, year, width))
-                figures[part].add_cases("legal_aid", t, "received")
-            width = _id_width(plan.wage["seq"], 5)
-            for part, t in zip(PARTS, _cases(plan.wage, wage_as_of, "opened", *window), strict=True):
-                out[part, "wage_recovery"].write(wage_table(t, district, year, width, state.employers))
-                figures[part].add_cases("wage_recovery", t, "opened")
-
-            # Certification returns cover whole campaign years; the update
-            # resends the rows whose status moved in the data month. Rows come
-            # in the order they applied, so `base` is the first rows of `now`.
-            # Certificates dated before the first month are left out: the
-            # warehouse's months start with the first case, and a certificate
-            # before them would count in no month.
-            cert = _take(plan.cert, (plan.cert["certified"] == 0) | (plan.cert["decided"] >= first))
-            now = certification_as_of(cert, last)
-            base = certification_as_of(cert, base_last)
-            moved = np.ones(len(now["firm"]), dtype=bool)
-            moved[: len(base["firm"])] = now["status"][: len(base["firm"])] != base["status"]
-            update = _take(now, moved)
-            for part, t in (("base", base), ("update", update)):
-                out[part, "certification"].write(certification_table(t, district, state.enterprises))
-                figures[part].add("certification", rows=len(t["firm"]), certified=(t["status"] == CERTIFIED).sum())
-
-    files = []
-    for (part, dataset), writer in out.items():
-        for written in writer.close():
-            files.append({"part": part, "dataset": dataset, **written})
-    target_path = out_dir / "base" / "target.csv"
-    with target_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([column.zh for column in TEMPLATES["target"].columns])
-        writer.writerows(targets)
-    files.append({"part": "base", "dataset": "target", "path": target_path, "rows": len(targets)})
-    figures["base"].add("target", rows=len(targets))
-    for entry in files:
-        entry["bytes"] = entry["path"].stat().st_size
-        entry["path"] = entry["path"].relative_to(out_dir).as_posix()
+            _write_year(out, figures, state, year, plan, window)
+    files = _close(out_dir, out, targets, figures["base"])
 
     manifest = {
         "seed": seed,
@@ -405,7 +357,7 @@ def generate_bulk(
             "update": {"first_date": data_date.replace(day=1).isoformat(), "last_date": data_date.isoformat()},
         },
         "max_bytes": max_bytes,
-        "files": sorted(files, key=lambda f: f["path"]),
+        "files": files,
         "expected": {part: figures[part].as_dict() for part in PARTS},
     }
     (out_dir / "manifest.json").write_text(
@@ -415,9 +367,67 @@ def generate_bulk(
     return manifest
 
 
+def _write_year(
+    out: dict[tuple[str, str], CsvParts],
+    figures: dict[str, Figures],
+    state: DistrictState,
+    year: int,
+    plan: YearPlan,
+    window: tuple[int, int, int],
+) -> None:
+    """A district's year into base and update, with what each part holds."""
+    district = state.district
+    width = id_width(plan.legal["seq"], 6)
+    for part, t in zip(PARTS, _cases(plan.legal, legal_aid_as_of, "received", *window), strict=True):
+        out[part, "legal_aid"].write(legal_aid_table(t, district, year, width))
+        figures[part].add_cases("legal_aid", t, "received")
+    width = id_width(plan.wage["seq"], 5)
+    for part, t in zip(PARTS, _cases(plan.wage, wage_as_of, "opened", *window), strict=True):
+        out[part, "wage_recovery"].write(wage_table(t, district, year, width, state.employers))
+        figures[part].add_cases("wage_recovery", t, "opened")
+
+    # Certification returns cover whole campaign years; the update
+    # resends the rows whose status moved in the data month. Rows come
+    # in the order they applied, so `base` is the first rows of `now`.
+    # Certificates dated before the first month are left out: the
+    # warehouse's months start with the first case, and a certificate
+    # before them would count in no month.
+    first, base_last, last = window
+    cert = take(plan.cert, (plan.cert["certified"] == 0) | (plan.cert["decided"] >= first))
+    now = certification_as_of(cert, last)
+    base = certification_as_of(cert, base_last)
+    moved = np.ones(len(now["firm"]), dtype=bool)
+    moved[: len(base["firm"])] = now["status"][: len(base["firm"])] != base["status"]
+    update = take(now, moved)
+    for part, t in (("base", base), ("update", update)):
+        out[part, "certification"].write(certification_table(t, district, state.enterprises))
+        figures[part].add("certification", rows=len(t["firm"]), certified=(t["status"] == CERTIFIED).sum())
+
+
+def _close(
+    out_dir: Path, out: dict[tuple[str, str], CsvParts], targets: list[list[Any]], base: Figures
+) -> list[dict[str, Any]]:
+    """Close every dataset's parts and write base/target.csv; the files written."""
+    files = []
+    for (part, dataset), writer in out.items():
+        for written in writer.close():
+            files.append({"part": part, "dataset": dataset, **written})
+    target_path = out_dir / "base" / "target.csv"
+    with target_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([column.zh for column in TEMPLATES["target"].columns])
+        writer.writerows(targets)
+    files.append({"part": "base", "dataset": "target", "path": target_path, "rows": len(targets)})
+    base.add("target", rows=len(targets))
+    for entry in files:
+        entry["bytes"] = entry["path"].stat().st_size
+        entry["path"] = entry["path"].relative_to(out_dir).as_posix()
+    return sorted(files, key=lambda f: f["path"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m unionkpi.demo.bulk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m ingest.demo.bulk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", type=Path, help="a new or empty folder")
     parser.add_argument("--seed", type=int, default=2024)

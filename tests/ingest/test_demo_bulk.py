@@ -18,7 +18,8 @@ import pytest
 
 from ingest.demo import generate
 from ingest.demo.bulk import generate_bulk
-from ingest.demo.generate import CORRECTION_DISTRICT, NIL_RETURN_DISTRICT, load_districts
+from ingest.demo.reference import load_districts
+from ingest.demo.styles import CORRECTION_DISTRICT, NIL_RETURN_DISTRICT
 from ingest.templates import TEMPLATES
 from tests.conftest import run_cli
 

@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 
 from ingest.demo import generate
-from ingest.demo.generate import SPRING_FESTIVAL, uscc_for
+from ingest.demo.firms import uscc_for
+from ingest.demo.seasons import SPRING_FESTIVAL
 from ingest.uscc import is_valid
 from kernel.home import REPO
 
@@ -603,7 +604,7 @@ def test_targets_are_close_to_what_districts_achieve(files):
 def test_big_workbooks_are_split_to_fit_a_sheet(tmp_path, monkeypatch):
     # Shrink Excel's row limit (and the formatting block) instead of
     # generating a million rows: the year's file splits into month ranges.
-    module = importlib.import_module("ingest.demo.generate")
+    module = importlib.import_module("ingest.demo.writers")
     monkeypatch.setattr(module, "XLSX_MAX_DATA_ROWS", 40)
     monkeypatch.setattr(module, "ROWS_PER_BLOCK", 7)
     out = tmp_path / "out"
