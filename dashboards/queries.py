@@ -774,20 +774,17 @@ def _own_rows(offending: str | None, scope: str) -> str | None:
 
 def quarantined(home: str | Path | None = None) -> pd.DataFrame:
     """The reasons rows were quarantined, each under its own row's district
-    (000000: a row whose district cannot be read, seen by stewards only)."""
+    (000000: a row whose district cannot be read, seen by stewards only),
+    the newest load first (marts.fct_quarantined_rows)."""
     return _frame(
         """
         select
-            coalesce(e.district_code, $no_district) as district_code, l.load_id,
-            regexp_extract(l.path, '[^/\\\\]+$') as file_name, l.sheet, e.source_row,
-            e.column_name, e.code, e.message, e.message_en
-        from raw.load_errors as e
-        join raw.loads as l using (load_id)
-        where e.source_row is not null
-        order by l.load_seq desc, e.source_row
+            district_code, load_id, file_name, sheet, source_row,
+            column_name, code, message, message_en
+        from marts.fct_quarantined_rows
+        order by load_seq desc, source_row
         """,
-        {"no_district": NO_DISTRICT},
-        home,
+        home=home,
     )
 
 
@@ -795,13 +792,13 @@ def quarantine_source(load_id: str, home: str | Path | None = None) -> pd.DataFr
     """What the annotated return of one load needs: its archived file and errors."""
     return _frame(
         """
-        select l.archive_path, l.sheet, l.sha256, l.dataset, l.path,
-            coalesce(e.district_code, $no_district) as district_code,
-            e.source_row, e.column_name, e.code, e.message, e.message_en
-        from raw.loads as l join raw.load_errors as e using (load_id)
-        where l.load_id = $load_id and e.source_row is not null
+        select
+            archive_path, sheet, sha256, dataset, path, district_code,
+            source_row, column_name, code, message, message_en
+        from marts.fct_quarantined_rows
+        where load_id = $load_id
         """,
-        {"load_id": load_id, "no_district": NO_DISTRICT},
+        {"load_id": load_id},
         home,
     )
 

@@ -168,7 +168,7 @@ def test_a_new_month_and_a_correction_build_incrementally_as_a_full_build_would(
     logged = logged_since(dbt_log, logged_before)
     assert "Unable to do partial parsing" not in logged
     assert "0 files added, 3 files changed" in logged
-    assert "updated file: unionkpi://models/marts/warehouse_meta.sql" in logged
+    assert "updated file: unionkpi://models/marts/core/warehouse_meta.sql" in logged
     assert query(published, "select today from marts.warehouse_meta") == [(date(2026, 11, 23),)]
     # The docs site shows the SQL compiled for the build's today: made again.
     assert docs_site.stat().st_mtime_ns != docs_made

@@ -1,4 +1,5 @@
--- Incremental: see macros/only_newer_loads.sql.
+-- Incremental: see macros/only_newer_loads.sql. Every version of these
+-- rows, withdrawn loads out: stg_landing__certification_versions.
 {{
     config(
         materialized='incremental',
@@ -12,19 +13,10 @@ with certifications as (
     {{ only_newer_loads() }}
 ),
 
-withdrawals as (
-    select * from {{ source('landing', 'withdrawals') }}
-),
-
 latest as (
-    select *
-    from certifications
-    where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify
-        row_number() over (
-            partition by enterprise_uscc, campaign_year
-            order by load_seq desc, source_row desc
-        ) = 1
+    {{ latest_versions(
+        'certifications', ['enterprise_uscc', 'campaign_year']
+    ) }}
 ),
 
 final as (
@@ -39,11 +31,8 @@ final as (
         score,
         status,
         certified_date,
-        -- a certificate is valid for three years unless the return says
-        coalesce(
-            valid_until,
-            cast(certified_date + interval 3 year as date)
-        ) as valid_until,
+        {{ certification_valid_until('valid_until', 'certified_date') }}
+            as valid_until,
         revoked_date,
         load_id,
         load_seq

@@ -12,19 +12,8 @@ with cases as (
     {{ only_newer_loads() }}
 ),
 
-withdrawals as (
-    select * from {{ source('landing', 'withdrawals') }}
-),
-
 latest as (
-    select *
-    from cases
-    where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify
-        row_number() over (
-            partition by district_code, case_id
-            order by load_seq desc, source_row desc
-        ) = 1
+    {{ latest_versions('cases', ['district_code', 'case_id']) }}
 ),
 
 final as (

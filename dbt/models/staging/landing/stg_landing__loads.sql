@@ -3,7 +3,7 @@ with loads as (
 ),
 
 withdrawals as (
-    select * from {{ source('landing', 'withdrawals') }}
+    select * from {{ ref('base_landing__withdrawals') }}
 ),
 
 final as (
@@ -12,6 +12,8 @@ final as (
         load_seq,
         sha256,
         path,
+        {{ file_name_of('path') }} as file_name,
+        archive_path,
         sheet,
         dataset,
         status,

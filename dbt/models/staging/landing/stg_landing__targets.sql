@@ -2,19 +2,8 @@ with targets as (
     select * from {{ source('landing', 'target') }}
 ),
 
-withdrawals as (
-    select * from {{ source('landing', 'withdrawals') }}
-),
-
 latest as (
-    select *
-    from targets
-    where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify
-        row_number() over (
-            partition by year, district_code, metric
-            order by load_seq desc, source_row desc
-        ) = 1
+    {{ latest_versions('targets', ['year', 'district_code', 'metric']) }}
 ),
 
 final as (
@@ -22,7 +11,7 @@ final as (
         year,
         district_code,
         metric,
-        cast(target as double) as target,
+        cast(target as double precision) as target,
         load_id
     from latest
 )

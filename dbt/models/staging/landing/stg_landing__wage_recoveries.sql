@@ -12,19 +12,8 @@ with records as (
     {{ only_newer_loads() }}
 ),
 
-withdrawals as (
-    select * from {{ source('landing', 'withdrawals') }}
-),
-
 latest as (
-    select *
-    from records
-    where load_id not in (select withdrawals.load_id from withdrawals)
-    qualify
-        row_number() over (
-            partition by district_code, record_id
-            order by load_seq desc, source_row desc
-        ) = 1
+    {{ latest_versions('records', ['district_code', 'record_id']) }}
 ),
 
 final as (

@@ -4,7 +4,7 @@ with districts as (
 
 unknown as (
     select
-        '000000' as district_code,
+        '{{ var("unknown_district_code") }}' as district_code,
         '未知区' as district_name_zh,
         '未知' as short_name_zh,
         'Unknown' as district_name_en,
