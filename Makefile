@@ -5,6 +5,8 @@ UV_VERSION := 0.13.9
 VENV := .venv
 UV := .tools/bin/uv
 PORT ?= 8501
+# every Python package: ruff and mypy check them all (mypy's settings are in pyproject.toml)
+PACKAGES := kernel ingest unionkpi trust expectations dashboards
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
@@ -36,8 +38,9 @@ system-deps: ## Chromium and CJK fonts (apt-get when root), for exports and brow
 demo: $(VENV)/.synced system-deps ## build the demo warehouse and serve the dashboards on :8501
 	$(VENV)/bin/unionkpi demo --port $(PORT)
 
-test: $(VENV)/.synced system-deps ## lint, then run every test
-	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust unionkpi bench tests
+test: $(VENV)/.synced system-deps ## lint and type-check, then run every test
+	$(VENV)/bin/ruff check $(PACKAGES) bench tests
+	$(VENV)/bin/mypy $(PACKAGES)
 	$(VENV)/bin/sqlfluff lint dbt --disable-progress-bar
 	@$(VENV)/bin/python -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
@@ -46,8 +49,9 @@ test: $(VENV)/.synced system-deps ## lint, then run every test
 bench: $(VENV)/.synced ## benchmarks at scales 1, 100 and 300 (long)
 	$(VENV)/bin/python -m bench.run
 
-lint: $(VENV)/.synced ## ruff
-	$(VENV)/bin/ruff check kernel ingest dashboards expectations trust unionkpi bench tests
+lint: $(VENV)/.synced ## ruff, mypy and sqlfluff
+	$(VENV)/bin/ruff check $(PACKAGES) bench tests
+	$(VENV)/bin/mypy $(PACKAGES)
 	$(VENV)/bin/sqlfluff lint dbt --disable-progress-bar
 
 clean: ## remove the environments (not the data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -182,8 +183,8 @@ def sign_out() -> None:
         st.logout()  # else the provider's identity signs the session straight back in
 
 
-def audit(user: store.User | None, action: str, **detail: object) -> None:
-    store.log(home(), user.username if user else None, action, **detail)
+def audit(user: store.User | None, action: str, ok: bool = True, **detail: Any) -> None:
+    store.log(home(), user.username if user else None, action, ok, **detail)
 
 
 def role_label(user: store.User, lang: Lang) -> str:

@@ -115,8 +115,6 @@ def brief_figure(
 ) -> go.Figure:
     """The brief as one A4 figure: title, the KPI table, the district bars and
     the monthly trend of ``metric`` (the overview's chosen metric)."""
-    period = i18n.period_label(year, month, lang)
-    month_name = t("period.month", lang, year=year, month=i18n.month_label(month, lang))
     table = kpi_table(months, city_year, year=year, month=month, names=names, lang=lang)
     scale, unit = i18n.display_unit(metric, lang)
     name = names.get(metric, metric)
@@ -129,14 +127,34 @@ def brief_figure(
         vertical_spacing=0.07,
         subplot_titles=(
             t("brief.kpi_table", lang),
-            t("brief.bar_title", lang, metric=name) + f"（{unit}）"
-            if lang == "zh"
-            else t("brief.bar_title", lang, metric=name) + f" ({unit})",
-            t("brief.trend_title", lang, metric=name) + f"（{unit}）"
-            if lang == "zh"
-            else t("brief.trend_title", lang, metric=name) + f" ({unit})",
+            _with_unit(t("brief.bar_title", lang, metric=name), unit, lang),
+            _with_unit(t("brief.trend_title", lang, metric=name), unit, lang),
         ),
     )
+    fig.add_trace(_kpi_table_trace(table, lang), row=1, col=1)
+    fig.add_trace(
+        _district_bars(months, districts, metric, year=year, month=month, scale=scale, name=name, lang=lang),
+        row=2,
+        col=1,
+    )
+    month_labels = [i18n.month_label(m, lang) for m in range(1, 13)]
+    for trace in _trend_lines(
+        months, metric, year=year, month=month, scale=scale, month_labels=month_labels, lang=lang
+    ):
+        fig.add_trace(trace, row=3, col=1)
+    fig.update_xaxes(categoryorder="array", categoryarray=month_labels, row=3, col=1)
+    fig.update_xaxes(tickangle=0 if lang == "zh" else -40, tickfont={"size": 10}, row=2, col=1)
+    fig.update_yaxes(tickformat=",~f", rangemode="tozero", gridcolor="#ECEFF1")
+    _page_layout(fig, year=year, month=month, data_date_text=data_date_text, lang=lang, made=made)
+    return fig
+
+
+def _with_unit(title: str, unit: str, lang: Lang) -> str:
+    return title + (f"（{unit}）" if lang == "zh" else f" ({unit})")
+
+
+def _kpi_table_trace(table: pd.DataFrame, lang: Lang) -> go.Table:
+    """The rows of ``kpi_table`` as the page's table."""
     header = [
         t("brief.metric", lang),
         t("brief.month_value", lang),
@@ -146,62 +164,80 @@ def brief_figure(
         t("brief.target", lang),
         t("brief.completion", lang),
     ]
-    fig.add_trace(
-        go.Table(
-            columnwidth=[2.2, 1.2, 1.3, 1.3, 1.1, 1.3, 1.0],
-            header={
-                "values": [f"<b>{h}</b>" for h in header],
-                "fill_color": "#E8EEF4",
-                "align": ["left"] + ["right"] * 6,
-                "font": {"size": 11, "family": charts.FONT_FAMILY, "color": "#202124"},
-                "height": 26,
-            },
-            cells={
-                "values": [
-                    table["name"],
-                    table["month_text"],
-                    table["ytd_text"],
-                    table["last_text"],
-                    table["yoy_text"],
-                    table["target_text"],
-                    table["completion_text"],
-                ],
-                "align": ["left"] + ["right"] * 6,
-                "font": {"size": 11, "family": charts.FONT_FAMILY, "color": "#202124"},
-                "height": 24,
-                "fill_color": "white",
-                "line_color": "#E0E0E0",
-            },
-        ),
-        row=1,
-        col=1,
+    return go.Table(
+        columnwidth=[2.2, 1.2, 1.3, 1.3, 1.1, 1.3, 1.0],
+        header={
+            "values": [f"<b>{h}</b>" for h in header],
+            "fill_color": "#E8EEF4",
+            "align": ["left"] + ["right"] * 6,
+            "font": {"size": 11, "family": charts.FONT_FAMILY, "color": "#202124"},
+            "height": 26,
+        },
+        cells={
+            "values": [
+                table["name"],
+                table["month_text"],
+                table["ytd_text"],
+                table["last_text"],
+                table["yoy_text"],
+                table["target_text"],
+                table["completion_text"],
+            ],
+            "align": ["left"] + ["right"] * 6,
+            "font": {"size": 11, "family": charts.FONT_FAMILY, "color": "#202124"},
+            "height": 24,
+            "fill_color": "white",
+            "line_color": "#E0E0E0",
+        },
     )
 
+
+def _district_bars(
+    months: pd.DataFrame,
+    districts: pd.DataFrame,
+    metric: str,
+    *,
+    year: int,
+    month: int,
+    scale: float,
+    name: str,
+    lang: Lang,
+) -> go.Bar:
+    """Each district's year to date, largest first, in the districts' colours."""
     totals = district_totals(months, metric, year=year, month=month)
     totals = totals[totals["district_code"] != NO_DISTRICT]
     short = dict(zip(districts["district_code"], districts[i18n.district_label_column(lang, short=True)], strict=True))
     totals = totals.assign(label=[short.get(c, c) for c in totals["district_code"]]).sort_values(
         "value", ascending=False
     )
-    fig.add_trace(
-        go.Bar(
-            x=totals["label"].tolist(),
-            y=(totals["value"] / scale).tolist(),
-            marker={"color": [charts.district_colour(c) for c in totals["district_code"]]},
-            showlegend=False,
-            name=name,
-        ),
-        row=2,
-        col=1,
+    return go.Bar(
+        x=totals["label"].tolist(),
+        y=(totals["value"] / scale).tolist(),
+        marker={"color": [charts.district_colour(c) for c in totals["district_code"]]},
+        showlegend=False,
+        name=name,
     )
 
-    month_labels = [i18n.month_label(m, lang) for m in range(1, 13)]
+
+def _trend_lines(
+    months: pd.DataFrame,
+    metric: str,
+    *,
+    year: int,
+    month: int,
+    scale: float,
+    month_labels: list[str],
+    lang: Lang,
+) -> list[go.Scatter]:
+    """The city's monthly values: last year's whole year, then this year's
+    through ``month``."""
+    lines = []
     for trend_year, colour, dash, width, last in (
         (year - 1, charts.LAST_YEAR_COLOUR, "dash", 2, None),
         (year, charts.THIS_YEAR_COLOUR, "solid", 3, month),
     ):
         trend = city_trend(months, metric, year=trend_year, last_month=last)
-        fig.add_trace(
+        lines.append(
             go.Scatter(
                 x=[month_labels[int(m) - 1] for m in trend["month_no"]],
                 y=(trend["value"] / scale).tolist(),
@@ -209,14 +245,16 @@ def brief_figure(
                 name=t("chart.this_year", lang, year=trend_year),
                 line={"color": colour, "dash": dash, "width": width},
                 marker={"size": 5, "color": colour},
-            ),
-            row=3,
-            col=1,
+            )
         )
-    fig.update_xaxes(categoryorder="array", categoryarray=month_labels, row=3, col=1)
-    fig.update_xaxes(tickangle=0 if lang == "zh" else -40, tickfont={"size": 10}, row=2, col=1)
-    fig.update_yaxes(tickformat=",~f", rangemode="tozero", gridcolor="#ECEFF1")
+    return lines
 
+
+def _page_layout(fig: go.Figure, *, year: int, month: int, data_date_text: str, lang: Lang, made: datetime) -> None:
+    """The A4 page: its title and subtitle, the footer, the legend beside
+    the trend's title and the section titles flush left."""
+    period = i18n.period_label(year, month, lang)
+    month_name = t("period.month", lang, year=year, month=i18n.month_label(month, lang))
     fig.update_layout(
         template="plotly_white",
         width=PAGE_WIDTH,
@@ -260,4 +298,3 @@ def brief_figure(
     fig.update_layout(legend_y=fig.layout.yaxis2.domain[1] + 0.012)
     for annotation in fig.layout.annotations[:3]:
         annotation.update(x=0, xanchor="left", font={"size": 13, "color": "#202124"})
-    return fig

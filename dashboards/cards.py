@@ -4,7 +4,6 @@ fill and tick. ``dashboards.ui`` draws it."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -35,17 +34,6 @@ class KpiCard:
     benchmark_text: str
 
 
-def _number(value: object) -> float | None:
-    """A float, or None for a missing value (None or NaN)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
 def build_card(
     metric: str,
     figures: Mapping[str, object] | None,
@@ -57,11 +45,11 @@ def build_card(
     """The card for one metric from its city row of ``queries.city_year``
     (None when the warehouse has no row for it)."""
     row = figures or {}
-    actual = _number(row.get("actual"))
-    last_year = _number(row.get("actual_same_period_last_year"))
-    target = _number(row.get("target"))
-    completion = _number(row.get("completion_rate")) if target else None
-    time_progress = _number(row.get("time_progress"))
+    actual = i18n.as_float(row.get("actual"))
+    last_year = i18n.as_float(row.get("actual_same_period_last_year"))
+    target = i18n.as_float(row.get("target"))
+    completion = i18n.as_float(row.get("completion_rate")) if target else None
+    time_progress = i18n.as_float(row.get("time_progress"))
 
     change = metrics.year_on_year(actual, last_year, metric)
     rise_is_good = metrics.RISE_IS_GOOD.get(metric)

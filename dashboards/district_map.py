@@ -184,59 +184,75 @@ def district_choropleth(
     cdn.plot.ly even with its base map hidden, and there is no internet
     here, neither for the browser nor for the image export.
     """
-    values = frame["value"].astype("float64")
-    shown = values.dropna()
+    shown = frame["value"].astype("float64").dropna()
+    colourscale, low, high = _colour_range(shown, basis, midpoint)
+    fig = go.Figure()
+    for row in frame.itertuples(index=False):
+        fig.add_trace(_district_trace(row, colourscale, low, high))
+    if len(shown):
+        _colour_ramp(fig, colourscale, low, high, suffix=colourbar_suffix)
+    fig.add_trace(_name_trace(frame))
+    _layout(fig, title=title, subtitle=subtitle, height=height)
+    _map_layout(fig, credit=credit, has_subtitle=bool(subtitle))
+    return fig
+
+
+def _colour_range(shown: pd.Series, basis: Basis, midpoint: float | None) -> tuple[list, float, float]:
+    """The colour scale and the values at its two ends."""
     if basis == "completion":
         mid = 100.0 if midpoint is None else float(midpoint)
         # Symmetric about the benchmark, so pale means "on pace" however far
         # the best and the worst district are from it.
         half = max(float((shown - mid).abs().max()) if len(shown) else 0.0, 5.0)
-        colourscale, low, high = DIVERGING, mid - half, mid + half
+        return DIVERGING, mid - half, mid + half
+    return SEQUENTIAL, 0.0, max(float(shown.max()) if len(shown) else 0.0, 1e-9)
+
+
+def _district_trace(row: Any, colourscale: list, low: float, high: float) -> go.Scatter:
+    """One district (a row of ``map_frame``) as a filled outline; pale, with
+    its name only, when it has no value."""
+    if pd.isna(row.value):
+        fill, text = BLANK_COLOUR, f"<b>{row.name}</b>"
     else:
-        colourscale, low, high = SEQUENTIAL, 0.0, max(float(shown.max()) if len(shown) else 0.0, 1e-9)
-    fig = go.Figure()
-    for row in frame.itertuples(index=False):
-        if pd.isna(row.value):
-            fill, text = BLANK_COLOUR, f"<b>{row.name}</b>"
-        else:
-            position = min(max((float(row.value) - low) / (high - low), 0.0), 1.0)
-            fill = sample_colorscale(colourscale, [position])[0]
-            text = f"<b>{row.name}</b><br>{row.hover}"
-        xs, ys = _outline(row.district_code)
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill="toself",
-                fillcolor=fill,
-                line={"color": BORDER_COLOUR, "width": 0.7},
-                # Hovering a fill shows the trace's text when it is a single
-                # string (a hover template applies only to points).
-                hoveron="fills",
-                text=text,
-                hoverinfo="text",
-                name=row.district_code,
-                showlegend=False,
-            )
-        )
-    if len(shown):
-        _colour_ramp(fig, colourscale, low, high, suffix=colourbar_suffix)
+        position = min(max((float(row.value) - low) / (high - low), 0.0), 1.0)
+        fill = sample_colorscale(colourscale, [position])[0]
+        text = f"<b>{row.name}</b><br>{row.hover}"
+    xs, ys = _outline(row.district_code)
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        fill="toself",
+        fillcolor=fill,
+        line={"color": BORDER_COLOUR, "width": 0.7},
+        # Hovering a fill shows the trace's text when it is a single
+        # string (a hover template applies only to points).
+        hoveron="fills",
+        text=text,
+        hoverinfo="text",
+        name=row.district_code,
+        showlegend=False,
+    )
+
+
+def _name_trace(frame: pd.DataFrame) -> go.Scatter:
+    """The names written on the districts big enough to hold them."""
     labelled = frame[frame["label"] != ""]
     points = label_points()
-    fig.add_trace(
-        go.Scatter(
-            x=[points[c][0] for c in labelled["district_code"]],
-            y=[points[c][1] for c in labelled["district_code"]],
-            text=labelled["label"].tolist(),
-            mode="text",
-            # A pale halo keeps the names readable on the darkest shades.
-            textfont={"family": FONT_FAMILY, "size": 11, "color": "#202124", "shadow": "0px 0px 3px #FFFFFF"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+    return go.Scatter(
+        x=[points[c][0] for c in labelled["district_code"]],
+        y=[points[c][1] for c in labelled["district_code"]],
+        text=labelled["label"].tolist(),
+        mode="text",
+        # A pale halo keeps the names readable on the darkest shades.
+        textfont={"family": FONT_FAMILY, "size": 11, "color": "#202124", "shadow": "0px 0px 3px #FFFFFF"},
+        hoverinfo="skip",
+        showlegend=False,
     )
-    _layout(fig, title=title, subtitle=subtitle, height=height)
+
+
+def _map_layout(fig: go.Figure, *, credit: str, has_subtitle: bool) -> None:
+    """Hidden axes of equal scale around the city, and the credit under it."""
     west, south, east, north = _bounds()
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_layout(
@@ -252,7 +268,7 @@ def district_choropleth(
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
         dragmode=False,
-        margin={"l": 8, "r": 8, "t": 72 if subtitle else 48, "b": 28},
+        margin={"l": 8, "r": 8, "t": 72 if has_subtitle else 48, "b": 28},
         annotations=[
             {
                 "text": credit,
@@ -268,7 +284,6 @@ def district_choropleth(
             }
         ],
     )
-    return fig
 
 
 # The colour ramp's place, in degrees: the open sea south-east of Pudong.

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, SupportsFloat
 
 import kaleido
 import pandas as pd
@@ -87,7 +87,7 @@ def _missing(value: object) -> bool:
     if value is None or value is pd.NaT:
         return True
     try:
-        return bool(pd.isna(value))  # type: ignore[arg-type]
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
@@ -95,7 +95,9 @@ def _missing(value: object) -> bool:
 def _as_number(value: object, kind: str) -> float | int | None:
     if _missing(value):
         return None
-    number = float(value)  # type: ignore[arg-type]
+    if not isinstance(value, str | SupportsFloat):
+        raise TypeError(f"not a number: {value!r}")  # as float() itself would
+    number = float(value)
     if math.isinf(number):
         return None
     if kind == "count" and number.is_integer():
@@ -110,7 +112,7 @@ def _as_datetime(value: object) -> datetime | None:
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    return pd.Timestamp(value).to_pydatetime()  # type: ignore[arg-type]
+    return pd.Timestamp(value).to_pydatetime()
 
 
 def _as_text(value: object) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Literal
+from typing import Literal, SupportsFloat
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -475,13 +475,16 @@ def metric_name(metric: str, lang: Lang) -> str:
     return en if lang == "en" else zh
 
 
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
+def as_float(value: object) -> float | None:
+    """A figure as a float; None when it is missing (None, NaN, pandas' NA)
+    or is no number."""
+    if not isinstance(value, str | SupportsFloat):
+        return None
     try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
-        return True
+        return None
+    return None if math.isnan(number) else number
 
 
 def _trim(number: float, decimals: int) -> str:
@@ -498,9 +501,9 @@ def format_count(value: object, metric: str, lang: Lang) -> str:
     Chinese switches to 万 from 10万 up (22.25万件), where the exact figure
     stops being read digit by digit.
     """
-    if _is_missing(value):
+    number = as_float(value)
+    if number is None:
         return DASH
-    number = float(value)  # type: ignore[arg-type]
     zh_unit, en_unit = COUNT_UNITS.get(metric, ("", ""))
     if lang == "en":
         return f"{number:,.0f} {en_unit}".rstrip()
@@ -511,9 +514,9 @@ def format_count(value: object, metric: str, lang: Lang) -> str:
 
 def format_money(yuan: object, lang: Lang) -> str:
     """An amount in yuan: 51.8亿元, 1115.19万元, 8,500元 / 5.18 bn yuan."""
-    if _is_missing(yuan):
+    number = as_float(yuan)
+    if number is None:
         return DASH
-    number = float(yuan)  # type: ignore[arg-type]
     size = abs(number)
     if lang == "en":
         if size >= 1e9:
@@ -531,9 +534,10 @@ def format_money(yuan: object, lang: Lang) -> str:
 
 def format_rate(fraction: object, lang: Lang = "zh") -> str:
     """A fraction as a percentage with one decimal: 0.769 -> 76.9%."""
-    if _is_missing(fraction):
+    number = as_float(fraction)
+    if number is None:
         return DASH
-    return f"{float(fraction) * 100:.1f}%"  # type: ignore[arg-type]
+    return f"{number * 100:.1f}%"
 
 
 def format_value(value: object, metric: str, lang: Lang) -> str:
@@ -550,9 +554,10 @@ def format_change(change: object, metric: str, lang: Lang) -> str:
     """A year-on-year change: +12.3% for counts and money, and percentage
     points for a rate (+2.1个百分点 / +2.1 pp), since a relative change of a
     rate misleads."""
-    if _is_missing(change):
+    fraction = as_float(change)
+    if fraction is None:
         return DASH
-    number = float(change) * 100  # type: ignore[arg-type]
+    number = fraction * 100
     body = f"{abs(number):.1f}"
     # An ASCII minus: st.metric reads it to point the arrow down.
     sign = "±" if body == "0.0" else ("+" if number > 0 else "-")
@@ -698,16 +703,18 @@ def with_unit(name: str, unit: str, lang: Lang) -> str:
 
 def format_days(value: object, lang: Lang) -> str:
     """A number of days with one decimal: 22.8天 / 22.8 days."""
-    if _is_missing(value):
+    days = as_float(value)
+    if days is None:
         return DASH
-    number = _trim(float(value), 1)  # type: ignore[arg-type]
+    number = _trim(days, 1)
     return f"{number}天" if lang == "zh" else f"{number} days"
 
 
 def format_number(value: object, unit_key: str, lang: Lang) -> str:
     """A plain count with a unit from the labels: 1,234件 / 1,234 cases."""
-    if _is_missing(value):
+    count = as_float(value)
+    if count is None:
         return DASH
-    number = f"{float(value):,.0f}"  # type: ignore[arg-type]
+    number = f"{count:,.0f}"
     unit = t(unit_key, lang)
     return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"

@@ -4,10 +4,9 @@ Streamlit so it is tested directly."""
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
-from dashboards.i18n import metric_kind
+from dashboards.i18n import as_float, metric_kind
 
 Status = Literal["green", "amber", "red", "none"]
 
@@ -37,15 +36,6 @@ RISE_IS_GOOD: dict[str, bool | None] = {
 AMBER_BAND = 0.10
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True
-
-
 def status(completion_rate: float | None, time_progress: float | None, metric: str) -> Status:
     """Red/amber/green for a completion rate against time elapsed.
 
@@ -54,15 +44,13 @@ def status(completion_rate: float | None, time_progress: float | None, metric: s
     without a target. A rate (mediation_rate) does not accumulate through the
     year, so it is judged against 100% of its target instead of time elapsed.
     """
-    if _missing(completion_rate):
+    completion = as_float(completion_rate)
+    if completion is None:
         return "none"
-    if metric_kind(metric) == "rate":
-        benchmark = 1.0
-    elif _missing(time_progress):
+    benchmark = 1.0 if metric_kind(metric) == "rate" else as_float(time_progress)
+    if benchmark is None:
         return "none"
-    else:
-        benchmark = float(time_progress)  # type: ignore[arg-type]
-    gap = benchmark - float(completion_rate)  # type: ignore[arg-type]
+    gap = benchmark - completion
     # A hair of tolerance so a figure exactly on pace is not amber by rounding.
     if gap <= 1e-9:
         return "green"
@@ -78,9 +66,9 @@ def year_on_year(actual: object, last_year: object, metric: str) -> float | None
     fraction points (0.021 = 2.1 percentage points). None when last year's
     figure is missing, or zero for a relative change.
     """
-    if _missing(actual) or _missing(last_year):
+    now, before = as_float(actual), as_float(last_year)
+    if now is None or before is None:
         return None
-    now, before = float(actual), float(last_year)  # type: ignore[arg-type]
     if metric_kind(metric) == "rate":
         return now - before
     if before == 0:

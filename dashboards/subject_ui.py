@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts, downloads, export, i18n, metrics, subjects, ui
+from dashboards.cards import DeltaColour
 from dashboards.export import Column
 from dashboards.i18n import Lang, t
 from dashboards.subjects import Field
@@ -67,7 +69,7 @@ class Card:
     value: str
     note: str | None = None
     delta: str | None = None
-    delta_colour: str = "off"
+    delta_colour: DeltaColour = "off"
     help_text: str | None = None
 
 
@@ -86,14 +88,21 @@ def card_rows(cards: Sequence[Card], lang: Lang, per_row: int = 4) -> None:
                 )
 
 
-def yoy(now: object, before: object, *, rate: bool, rise_is_good: bool | None, lang: Lang) -> tuple[str | None, str]:
-    """The 同比 text and colour for a card; None when there is no base."""
+class Change(TypedDict):
+    """A card's 同比, given to it as ``Card(..., **change)``."""
+
+    delta: str | None  # None when there is no base
+    delta_colour: DeltaColour
+
+
+def yoy(now: object, before: object, *, rate: bool, rise_is_good: bool | None, lang: Lang) -> Change:
+    """The 同比 text and colour for a card."""
     name = "x_rate" if rate else "x"
     change = metrics.year_on_year(now, before, name)
     if change is None:
-        return None, "off"
-    colour = "off" if rise_is_good is None else ("normal" if rise_is_good else "inverse")
-    return i18n.format_change(change, name, lang), colour
+        return {"delta": None, "delta_colour": "off"}
+    colour: DeltaColour = "off" if rise_is_good is None else ("normal" if rise_is_good else "inverse")
+    return {"delta": i18n.format_change(change, name, lang), "delta_colour": colour}
 
 
 def dimension_label(dimension: str, lang: Lang) -> str:
@@ -213,23 +222,55 @@ def drill_section(
     st.subheader(t("subject.drill", lang))
     if note:
         st.caption(note)
+    district_col, street_col = st.columns(2)
+    with district_col:
+        district, district_name = choose_district(context)
+    streets = fetch_streets(district)
+    with street_col:
+        street = choose_street(streets, lang)
+    if streets.empty:
+        st.info(t("subject.empty", lang))
+        return
+    streets_view(
+        context,
+        streets,
+        district=district,
+        district_name=district_name,
+        measure=subjects.field(fields, measure_key),
+        fields=fields,
+        when=when,
+    )
+    all_streets = street == ALL_STREETS
+    chosen_street = None if street in (ALL_STREETS, BLANK_STREET) else street
+    place = (
+        district_name
+        if all_streets
+        else f"{district_name} · {t('subject.blank', lang) if street == BLANK_STREET else street}"
+    )
+    records_view(context, fetch_records(district, chosen_street, all_streets), place=place, fields=record_fields)
+
+
+def choose_district(context: Context) -> tuple[str, str]:
+    """The drill's district (one of the filter's, or any) and its name."""
+    lang = context.lang
     codes = list(context.filters.districts) or context.districts["district_code"].tolist()
     names = subjects.district_names(context.districts, lang, short=False)
-    district_col, street_col = st.columns(2)
     ui.seed_choice("drill", codes, codes[0])
-    district = district_col.selectbox(
+    district = st.selectbox(
         t("subject.drill_district", lang),
         options=codes,
         format_func=lambda code: names.get(code, code),
         key="drill",
     )
     ui.write_to_url("drill", district, codes[0])
-    district_name = names.get(district, district)
+    return district, names.get(district, district)
 
-    streets = fetch_streets(district)
+
+def choose_street(streets: pd.DataFrame, lang: Lang) -> str:
+    """The drill's street: all of the district's, one of them, or the blank one."""
     options = street_options(streets) if not streets.empty else [ALL_STREETS]
     ui.seed_choice("street", options, ALL_STREETS)
-    street = street_col.selectbox(
+    street = st.selectbox(
         t("subject.drill_street", lang),
         options=options,
         format_func=lambda s: (
@@ -240,15 +281,26 @@ def drill_section(
         key="street",
     )
     ui.write_to_url("street", street, ALL_STREETS)
-    if streets.empty:
-        st.info(t("subject.empty", lang))
-        return
+    return street
 
+
+def streets_view(
+    context: Context,
+    streets: pd.DataFrame,
+    *,
+    district: str,
+    district_name: str,
+    measure: Field,
+    fields: Sequence[Field],
+    when: str | None,
+) -> None:
+    """A district's streets: the chart of ``measure`` and the table beside it."""
+    lang = context.lang
     streets = streets.assign(label=[subjects.street_label(key, lang) for key in streets["key"]])
-    measure = subjects.field(fields, measure_key)
     title = t("subject.streets_of", lang, district=district_name)
     _scale, unit = subjects.screen_scale(measure, lang)
     subtitle = t("subject.chart_subtitle", lang, scope=measure.label(lang), period=when or context.period, unit=unit)
+    stem = context.stem(district_name, t("dim.subdistrict", lang), scoped=False)
     left, right = st.columns([1, 1])
     with left:
         fig = charts.ranked_bar(
@@ -258,12 +310,7 @@ def drill_section(
             title=title,
             subtitle=subtitle,
         )
-        downloads.show_chart(
-            fig,
-            stem=context.stem(district_name, t("dim.subdistrict", lang), scoped=False),
-            lang=lang,
-            key=f"{context.subject}-streets",
-        )
+        downloads.show_chart(fig, stem=stem, lang=lang, key=f"{context.subject}-streets")
     with right:
         label = Column("label", t("dim.subdistrict", lang))
         downloads.show_table(
@@ -272,20 +319,16 @@ def drill_section(
             fields=fields,
             export_columns=[label, *subjects.export_columns(None, fields, lang)],
             lang=lang,
-            stem=context.stem(district_name, t("dim.subdistrict", lang), scoped=False),
+            stem=stem,
             key=f"{context.subject}-streets",
             about=context.about(title),
             height=min(35 * (len(streets) + 1) + 3, int(fig.layout.height) - 40),
         )
 
-    all_streets = street == ALL_STREETS
-    chosen_street = None if street in (ALL_STREETS, BLANK_STREET) else street
-    records = fetch_records(district, chosen_street, all_streets)
-    place = (
-        district_name
-        if all_streets
-        else f"{district_name} · {t('subject.blank', lang) if street == BLANK_STREET else street}"
-    )
+
+def records_view(context: Context, records: pd.DataFrame, *, place: str, fields: Sequence[Field]) -> None:
+    """The records of the drill's place, with how many there are in all."""
+    lang = context.lang
     total = int(records["total"].iloc[0]) if not records.empty else 0
     records_title = t("subject.records_of", lang, place=place, n=f"{total:,}")
     ui.plain_heading(records_title)
@@ -298,8 +341,8 @@ def drill_section(
     downloads.show_table(
         shown,
         label=None,
-        fields=record_fields,
-        export_columns=subjects.export_columns(None, record_fields, lang),
+        fields=fields,
+        export_columns=subjects.export_columns(None, fields, lang),
         lang=lang,
         stem=context.stem(place, t("subject.records", lang), scoped=False),
         key=f"{context.subject}-records",

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n, periods
-from dashboards.cards import KpiCard
+from dashboards.cards import DeltaColour, KpiCard
 from dashboards.charts import STATUS_COLOURS
 from dashboards.i18n import Lang, t
 from dashboards.periods import Period
@@ -105,7 +105,7 @@ def seed_from_url(
     key: str,
     options: Sequence[T],
     default: T,
-    parse: Callable[[str], T] = lambda raw: raw,  # type: ignore[assignment, return-value]
+    parse: Callable[[str], T] | None = None,
 ) -> None:
     """Before drawing the widget ``key``: on a session's first run take its
     value from the URL (``?key=…``) when valid, and fall back to ``default``
@@ -114,12 +114,13 @@ def seed_from_url(
 
     Done by hand rather than with ``bind="query-params"``, which writes the
     option's display label (``lang=English``) into the URL; ours carries the
-    stable code (``lang=en``, ``metric=wage_cases``).
+    stable code (``lang=en``, ``metric=wage_cases``); ``parse`` reads it when
+    the options are not strings.
     """
     if key not in st.session_state:
         raw = st.query_params.get(key)
         try:
-            value = parse(raw) if raw is not None else default
+            value = default if raw is None else (parse(raw) if parse else raw)
         except ValueError:
             value = default
         st.session_state[key] = value if value in options else default
@@ -269,8 +270,6 @@ def subject_filters(lang: Lang, data_date: date, districts: pd.DataFrame) -> Fil
     choice. Every value is seeded from the URL on a session's first run and
     written back on every run, so a copied link reproduces the view."""
     year = current_year(data_date.year)
-    codes = districts["district_code"].tolist()
-    names = dict(zip(codes, districts[i18n.district_label_column(lang)], strict=True))
     with st.sidebar:
         st.markdown(f"**{t('filter.heading', lang)}**")
         seed_from_url(PERIOD_KEY, periods.KINDS, periods.KINDS[0])
@@ -282,68 +281,89 @@ def subject_filters(lang: Lang, data_date: date, districts: pd.DataFrame) -> Fil
             persist_state="session",
         )
         write_to_url(PERIOD_KEY, kind, periods.KINDS[0])
-        month = quarter = None
-        start = end = None
-        months = periods.months_on_offer(year, data_date)
-        if kind in ("ytd", "month"):
-            seed_from_url(MONTH_KEY, months, months[-1], parse=int)
-            month = st.selectbox(
-                t("filter.through" if kind == "ytd" else "filter.month", lang),
-                options=months,
-                format_func=lambda m: i18n.month_label(m, lang),
-                key=MONTH_KEY,
-                persist_state="session",
-            )
-            write_to_url(MONTH_KEY, month, months[-1])
-        else:
-            st.query_params.pop(MONTH_KEY, None)
-        if kind == "quarter":
-            quarters = periods.quarters_on_offer(year, data_date)
-            seed_from_url(QUARTER_KEY, quarters, quarters[-1], parse=int)
-            quarter = st.selectbox(
-                t("filter.quarter", lang),
-                options=quarters,
-                format_func=lambda q: t("quarter.name", lang, quarter=q),
-                key=QUARTER_KEY,
-                persist_state="session",
-            )
-            write_to_url(QUARTER_KEY, quarter, quarters[-1])
-        else:
-            st.query_params.pop(QUARTER_KEY, None)
-        if kind == "custom":
-            default_range = (date(year, 1, 1), min(periods.month_end(year, 12), data_date))
-            earliest, latest = date(2000, 1, 1), periods.month_end(data_date.year, 12)
-            _seed_range(default_range, earliest, latest)
-            chosen = st.date_input(
-                t("filter.range", lang),
-                key=RANGE_KEY,
-                min_value=earliest,
-                max_value=latest,
-                format="YYYY-MM-DD",
-                persist_state="session",
-            )
-            # While the reader has picked only the first day, use it alone.
-            picked = [d for d in (chosen if isinstance(chosen, (tuple, list)) else (chosen,)) if d]
-            start, end = (picked[0], picked[-1]) if picked else default_range
-            at_default = (start, end) == default_range
-            write_to_url(RANGE_FROM, None if at_default else start.isoformat(), None)
-            write_to_url(RANGE_TO, None if at_default else end.isoformat(), None)
-        else:
-            st.query_params.pop(RANGE_FROM, None)
-            st.query_params.pop(RANGE_TO, None)
-        _seed_districts(codes)
-        chosen_districts = st.multiselect(
-            t("filter.districts", lang),
-            options=codes,
-            format_func=lambda code: names.get(code, code),
-            key=DISTRICTS_KEY,
-            placeholder=t("filter.all_districts", lang),
-            persist_state="session",
-        )
-        selected = tuple(sorted(chosen_districts))
-        write_to_url(DISTRICTS_KEY, ",".join(selected) or None, None)
+        month = _month_filter(kind, periods.months_on_offer(year, data_date), lang)
+        quarter = _quarter_filter(kind, periods.quarters_on_offer(year, data_date), lang)
+        start, end = _range_filter(kind, year, data_date, lang)
+        selected = _district_filter(districts, lang)
     period = periods.resolve(kind, year, month=month, quarter=quarter, start=start, end=end)
     return Filters(period=period, districts=selected, data_date=data_date)
+
+
+def _month_filter(kind: str, months: Sequence[int], lang: Lang) -> int | None:
+    """The month a year-to-date or monthly period runs through or is."""
+    if kind not in ("ytd", "month"):
+        st.query_params.pop(MONTH_KEY, None)
+        return None
+    seed_from_url(MONTH_KEY, months, months[-1], parse=int)
+    month = st.selectbox(
+        t("filter.through" if kind == "ytd" else "filter.month", lang),
+        options=months,
+        format_func=lambda m: i18n.month_label(m, lang),
+        key=MONTH_KEY,
+        persist_state="session",
+    )
+    write_to_url(MONTH_KEY, month, months[-1])
+    return month
+
+
+def _quarter_filter(kind: str, quarters: Sequence[int], lang: Lang) -> int | None:
+    if kind != "quarter":
+        st.query_params.pop(QUARTER_KEY, None)
+        return None
+    seed_from_url(QUARTER_KEY, quarters, quarters[-1], parse=int)
+    quarter = st.selectbox(
+        t("filter.quarter", lang),
+        options=quarters,
+        format_func=lambda q: t("quarter.name", lang, quarter=q),
+        key=QUARTER_KEY,
+        persist_state="session",
+    )
+    write_to_url(QUARTER_KEY, quarter, quarters[-1])
+    return quarter
+
+
+def _range_filter(kind: str, year: int, data_date: date, lang: Lang) -> tuple[date | None, date | None]:
+    """A custom period's first and last day."""
+    if kind != "custom":
+        st.query_params.pop(RANGE_FROM, None)
+        st.query_params.pop(RANGE_TO, None)
+        return None, None
+    default_range = (date(year, 1, 1), min(periods.month_end(year, 12), data_date))
+    earliest, latest = date(2000, 1, 1), periods.month_end(data_date.year, 12)
+    _seed_range(default_range, earliest, latest)
+    chosen = st.date_input(
+        t("filter.range", lang),
+        key=RANGE_KEY,
+        min_value=earliest,
+        max_value=latest,
+        format="YYYY-MM-DD",
+        persist_state="session",
+    )
+    # While the reader has picked only the first day, use it alone.
+    picked = [d for d in (chosen if isinstance(chosen, (tuple, list)) else (chosen,)) if d]
+    start, end = (picked[0], picked[-1]) if picked else default_range
+    at_default = (start, end) == default_range
+    write_to_url(RANGE_FROM, None if at_default else start.isoformat(), None)
+    write_to_url(RANGE_TO, None if at_default else end.isoformat(), None)
+    return start, end
+
+
+def _district_filter(districts: pd.DataFrame, lang: Lang) -> tuple[str, ...]:
+    """The chosen districts' codes, sorted; none for the whole city."""
+    codes = districts["district_code"].tolist()
+    names = dict(zip(codes, districts[i18n.district_label_column(lang)], strict=True))
+    _seed_districts(codes)
+    chosen = st.multiselect(
+        t("filter.districts", lang),
+        options=codes,
+        format_func=lambda code: names.get(code, code),
+        key=DISTRICTS_KEY,
+        placeholder=t("filter.all_districts", lang),
+        persist_state="session",
+    )
+    selected = tuple(sorted(chosen))
+    write_to_url(DISTRICTS_KEY, ",".join(selected) or None, None)
+    return selected
 
 
 def seed_choice(key: str, options: Sequence[T], default: T) -> T:
@@ -361,7 +381,7 @@ def metric_card(
     help_text: str | None = None,
     delta: str | None = None,
     delta_description: str | None = None,
-    delta_colour: str = "off",
+    delta_colour: DeltaColour = "off",
 ) -> None:
     """A bordered figure for the subject pages: value, optional 同比 change
     and a one-line note (no target line: these figures have no targets)."""
@@ -370,7 +390,7 @@ def metric_card(
             label=label,
             value=value,
             delta=delta,
-            delta_color=delta_colour,  # type: ignore[arg-type]
+            delta_color=delta_colour,
             delta_arrow="auto" if delta else "off",
             delta_description=delta_description if delta else None,
             help=help_text,

@@ -9,6 +9,7 @@ pending result. GX keeps one connection open only for the dialects it lists
 (sqlite, mssql, bigquery, databricks); this engine does the same for DuckDB.
 """
 
+import builtins
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -57,6 +58,8 @@ class DuckDBDatasource(SQLDatasource):
     default_schema=..., kwargs={"connect_args": {"read_only": True}})`;
     its table assets are tables of `default_schema`."""
 
+    # GX finds a datasource class by this literal, so each subclass narrows its
+    # base's Literal["sql"]: a change of type mypy must be told is intended
     type: Literal["duckdb"] = "duckdb"  # type: ignore[assignment]
     default_schema: str = "main"
 
@@ -65,7 +68,7 @@ class DuckDBDatasource(SQLDatasource):
         return self.default_schema
 
     @property
-    def execution_engine_type(self) -> "type[SqlAlchemyExecutionEngine]":  # `type` is a field here
+    def execution_engine_type(self) -> builtins.type[SqlAlchemyExecutionEngine]:  # `type` is a field here
         return DuckDBExecutionEngine
 
     def close(self) -> None:

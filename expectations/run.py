@@ -8,9 +8,12 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kernel.home import Home
+
+if TYPE_CHECKING:  # GX is imported only when a check runs: it is slow to import
+    from great_expectations.datasource.fluent.sql_datasource import QueryAsset, TableAsset
 
 SUITES = Path(__file__).resolve().parent / "suites"
 
@@ -61,6 +64,7 @@ def check_warehouse(
                 new = f"load_id in (select load_id from raw.loads where load_seq > {int(after_load_seq)})"
                 meta = {"query": f"select * from ({rows}) where {new}"}
                 spec = {**spec, "expectations": [e for e in spec["expectations"] if e["type"] not in WHOLE_TABLE]}
+            asset: QueryAsset | TableAsset
             if "query" in meta:
                 # GX takes only queries that start with `select`; some start with `with`
                 query = f"select * from ({meta['query']})"

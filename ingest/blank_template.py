@@ -31,7 +31,7 @@ _NOTES = {
 def write_template(dataset: str, path: Path) -> Path:
     template = TEMPLATES[dataset]
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's one sheet, the active one
     sheet.title = template.zh[:31]
     lists = workbook.create_sheet("可选值")
     sheet.append([f"{c.zh}" for c in template.columns])

@@ -260,9 +260,9 @@ def judge_sql(plan: Plan, only_district: str | None) -> str:
     for later, earlier in validate.LATER_THAN.items():
         if {later, earlier} <= names:
             checks.append(f"coalesce({later} >= {earlier}, true)")
-    for (dataset, column, value), (needed, _) in validate.REQUIRED_WHEN.items():
+    for (dataset, column_name, value), (needed, _) in validate.REQUIRED_WHEN.items():
         if plan.template.dataset == dataset:
-            checks.append(f"not ({column} = '{value}' and {needed} is null)")
+            checks.append(f"not ({column_name} = '{value}' and {needed} is null)")
     if only_district:
         checks.append("district_code = $only_district")
     raw = ", ".join(f"r.c{i}" for i in range(plan.width))
@@ -306,7 +306,7 @@ def stream(
             template, header=header.written, title_period=plan.title_period, title_texts=plan.title_texts
         )
         odd: list[tuple[int, dict[str, Any], dict[str, Any], list[validate.RowError]]] = []
-        cache: dict[tuple[str, Any], Any] = {}
+        cache: validate.CellCache = {}
         done = inserted = 0
         for batch in reader.execute(sql, params).to_arrow_reader(BATCH_ROWS):
             # joins do not keep the file's order: number rows by record
@@ -350,7 +350,7 @@ def _register_lookups(reader: duckdb.DuckDBPyConnection, plan: Plan, today: date
     looked = [(p, c) for p, c in plan.header.positions.items() if c.kind in LOOKED_UP]
     lists = ", ".join(f"list(distinct c{p}) filter (where c{p} is not null)" for p, _ in looked)
     found = reader.execute(f"select count(*) {', ' + lists if lists else ''} from {_reader(plan)}", _params(plan))
-    total, *values = found.fetchone()
+    [(total, *values)] = found.fetchall()
     for column in (c for c in plan.template.columns if c.kind in LOOKED_UP):
         distinct = next((v for (p, c), v in zip(looked, values, strict=True) if c is column), None) or []
         scale = plan.header.scales.get(column.name, 1)
@@ -401,13 +401,13 @@ def _move_duplicates(
             {"load_id": load_id},
         ).fetchall()
     }
-    cache: dict[tuple[str, Any], Any] = {}
+    cache: validate.CellCache = {}
     for number, cells in _records(plan, clean_rows):
         raw = {c.name: cells[p] if p < len(cells) else None for p, c in header.positions.items()}
         record, errors = validate.check_row(template, header.written, raw, header.scales, number, today, cache)
-        errors.append(
-            validate.duplicate_error(template, header.written, number, validate.natural_key(template, record))
-        )
+        key = validate.natural_key(template, record)
+        assert key is not None, "a clean row's key is whole: it matched a repeated key in SQL"
+        errors.append(validate.duplicate_error(template, header.written, number, key))
         odd.append((number, raw, record, errors))
     return len(clean_rows)
 

@@ -209,7 +209,7 @@ def _ingest_file(
         entry.errors = [_file_error(error)]
         _store(con, kept, [(entry, None)], submitted_by)
         return [entry]
-    results = []
+    results: list[tuple[Entry, validate.Parsed | None]] = []
     entries = []
     for sheet_name, outcome in parsed:
         entry = Entry(str(path), sheet_name, sha256)
@@ -271,7 +271,7 @@ def _ingest_bulk(
                     progress=progress,
                 )
                 _insert_rows(con, rest, entry.load_id, seq)
-                districts = _settle(con, entry, rest, period, rows_streamed=inserted)
+                districts = _settle(con, entry, entry.load_id, rest, period, rows_streamed=inserted)
                 _insert_load(con, entry, seq, kept, districts, submitted_by)
                 con.commit()
                 break
@@ -301,25 +301,26 @@ def _ingest_bulk(
 def _settle(
     con: duckdb.DuckDBPyConnection,
     entry: Entry,
+    load_id: str,
     parsed: validate.Parsed,
     period: tuple[str, str] | None,
     rows_streamed: int = 0,
 ) -> list[str]:
     """A sheet's counts, errors, status and period once its rows are in the
-    landing data (this transaction), the same for both paths; the districts
-    it covers."""
+    landing data (this transaction) as load `load_id`, the same for both
+    paths; the districts it covers."""
     entry.rows_loaded = rows_streamed + len(parsed.records)
     entry.rows_quarantined = len(parsed.quarantined)
     entry.rows_read = entry.rows_loaded + entry.rows_quarantined
     entry.errors = [asdict(e) for e in parsed.errors]
     declared = period or parsed.title_period
-    entry.period = list(declared or _period_in_landing(con, parsed.template, entry.load_id) or []) or None
+    entry.period = list(declared or _period_in_landing(con, parsed.template, load_id) or []) or None
     if entry.rows_read == 0 and not declared:
         entry.errors = [_file_error(UnionKpiError("empty_file"))]
         return []
     entry.status = "loaded"
     codes = con.execute(
-        f"select distinct district_code from {parsed.template.dataset} where load_id = ?", [entry.load_id]
+        f"select distinct district_code from {parsed.template.dataset} where load_id = ?", [load_id]
     ).fetchall()
     return _districts({c for (c,) in codes}, Path(entry.path).name, parsed.title_texts)
 
@@ -328,20 +329,23 @@ def _period_in_landing(con: duckdb.DuckDBPyConnection, template: Template, load_
     """The months a load's rows fall in (for a load without a declared
     period): by its dates, else by its years (targets, certifications
     without a date)."""
-    first = last = None
     if template.period_column:
-        first, last = con.execute(
+        [(first, last)] = con.execute(
             f"select strftime(min({template.period_column}), '%Y-%m'), "
             f"strftime(max({template.period_column}), '%Y-%m') from {template.dataset} where load_id = ?",
             [load_id],
-        ).fetchone()
-    if first is None and template.dataset in {"target", "certification"}:
+        ).fetchall()
+        if first:
+            return first, last
+    if template.dataset in {"target", "certification"}:
         year = "year" if template.dataset == "target" else "campaign_year"
-        first, last = con.execute(
+        [(first, last)] = con.execute(
             f"select min({year}) || '-01', max({year}) || '-12' from {template.dataset} where load_id = ?",
             [load_id],
-        ).fetchone()
-    return (first, last) if first else None
+        ).fetchall()
+        if first:
+            return first, last
+    return None
 
 
 def _parse_sheets(
@@ -401,13 +405,14 @@ def _districts(found: set[str], file_name: str, title_texts: list[str]) -> list[
 
 
 def _next_seq(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("select coalesce(max(load_seq), 0) from loads").fetchone()[0] + 1
+    [(last,)] = con.execute("select coalesce(max(load_seq), 0) from loads").fetchall()
+    return last + 1
 
 
 def _insert_load(
     con: duckdb.DuckDBPyConnection, entry: Entry, seq: int, kept: Path, districts: list[str], submitted_by: str
 ) -> None:
-    period = entry.period or [None, None]
+    first, last = entry.period or (None, None)
     con.execute(
         "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -419,8 +424,8 @@ def _insert_load(
             str(kept),
             entry.dataset,
             entry.status,
-            _month_start(period[0]),
-            _month_end(period[1]),
+            _month_start(first),
+            _month_end(last),
             entry.status == "loaded" and entry.rows_read == 0,
             districts,
             entry.rows_read,
@@ -449,7 +454,7 @@ def _store(
             districts = []
             if parsed is not None:
                 _insert_rows(con, parsed, entry.load_id, seq)
-                districts = _settle(con, entry, parsed, period)
+                districts = _settle(con, entry, entry.load_id, parsed, period)
             _insert_load(con, entry, seq, kept, districts, submitted_by)
         con.commit()
     except BaseException:
@@ -476,7 +481,11 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, parsed: validate.Parsed, load_i
         con.executemany(
             "insert into load_errors (load_id, source_row, column_name, code, message, message_en, district_code) "
             "values (?, ?, ?, ?, ?, ?, ?)",
-            [[load_id, e.row, e.column, e.code, e.message, e.message_en, district[e.row]] for e in parsed.errors],
+            [
+                [load_id, row, e.column, e.code, e.message, e.message_en, district[row]]
+                for row, _, errors in parsed.quarantined
+                for e in errors
+            ],
         )
 
 

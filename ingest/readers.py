@@ -252,9 +252,9 @@ def _measure(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> dict[s
     extents = {}
     for sheet in re.finditer(rb"<" + _NS + rb"sheet\b([^>]*)>", workbook):
         attributes = dict(re.findall(rb'([\w:]+)="([^"]*)"', sheet.group(1)))
-        rel = next((v for k, v in attributes.items() if k.endswith(b":id")), None)
+        rel_id = next((v for k, v in attributes.items() if k.endswith(b":id")), None)
         name = _xml_text(attributes.get(b"name", b""))
-        target = targets.get(rel) if rel else None
+        target = targets.get(rel_id) if rel_id else None
         if not target:
             continue
         part = str(PurePosixPath("xl", target)) if not target.startswith("/") else target.lstrip("/")
@@ -428,14 +428,15 @@ def _sparse_rows(data: bytes, name: str, extent: Extent) -> list[tuple[int, list
         rows: dict[int, list[Any]] = {}
         from openpyxl.worksheet._reader import WorkSheetParser
 
-        with worksheet._get_source() as source:  # the streaming reader openpyxl's own iter_rows uses
+        # the streaming reader openpyxl's own iter_rows uses: private API, which openpyxl's stubs leave out
+        with worksheet._get_source() as source:  # type: ignore[attr-defined]
             parser = WorkSheetParser(
                 source,
                 workbook.shared_strings,
                 data_only=True,
                 epoch=workbook.epoch,
-                date_formats=workbook._date_formats,
-                timedelta_formats=workbook._timedelta_formats,
+                date_formats=workbook._date_formats,  # type: ignore[attr-defined]
+                timedelta_formats=workbook._timedelta_formats,  # type: ignore[attr-defined]
             )
             for number, cells in parser.parse():
                 present = [c for c in cells if c["value"] is not None and c["value"] != ""]

@@ -32,6 +32,8 @@ LATER_THAN = {  # column -> the column it must not precede
     "resolved_date": "opened_date",
     "revoked_date": "certified_date",
 }
+# one parsed cell per (column, type, value): its typed value and its (code, detail) problems
+CellCache = dict[tuple[str, type, Any], tuple[Any, list[tuple[str, str]]]]
 
 
 def max_amount() -> Decimal:
@@ -246,7 +248,7 @@ def parse_sheet(
     rows = []
     # Districts, categories and dates repeat row after row: parse each
     # distinct cell once per column.
-    cache: dict[tuple[str, Any], Any] = {}
+    cache: CellCache = {}
     for number, cells in sheet.rows[found.row_index + 1 :]:
         if skipped_row(cells):
             continue
@@ -296,7 +298,7 @@ def check_row(
     scales: dict[str, int],
     number: int,
     today: date,
-    cache: dict[tuple[str, Any], Any],
+    cache: CellCache,
     only_district: str | None = None,
 ) -> tuple[dict[str, Any], list[RowError]]:
     record: dict[str, Any] = {c.name: None for c in template.columns}

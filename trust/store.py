@@ -232,6 +232,7 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
             if address
             else None
         )
+        username: str | None = row[0] if row else None
         reason = None
         if row is None:
             reason = "unknown_identity"
@@ -239,10 +240,10 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
             reason = "unverified_identity"
         elif row[1] and datetime.fromisoformat(row[1]) > now:
             reason = "locked"
-        if reason is None:
+        else:
             token = _new_session(con, row[0], now + timedelta(hours=SESSION_HOURS))
     if reason is not None:
-        log(home, row[0] if row else (address or None), "sign_in", ok=False, reason=reason, method="sso", email=address)
+        log(home, username or address or None, "sign_in", ok=False, reason=reason, method="sso", email=address)
         if reason == "locked":
             raise UnionKpiError("account_locked")
         raise UnionKpiError(
@@ -250,7 +251,7 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
             f"单点登录的身份未获授权：{address or '（无邮箱）'}。请联系数据管理员开通。",
             f"This single sign-on identity is not authorised: {address or '(no e-mail)'}. Ask a data steward.",
         )
-    log(home, row[0], "sign_in", ok=True, method="sso", email=address)
+    log(home, username, "sign_in", ok=True, method="sso", email=address)
     return token
 
 

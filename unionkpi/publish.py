@@ -131,7 +131,9 @@ def _build_and_check(
     with _timed(result, "landing_checks"):
         result.failures += _blocking_failures(checks.answer()) + dbt_failures
         snapshot.remove(landing)
-    if result.mode == "incremental" and not result.failures and not snapshot.same_calendar(previous, work):
+    if result.mode != "incremental" or previous is None or result.failures:
+        return
+    if not snapshot.same_calendar(previous, work):
         # Working days to close are counted over the calendar; a new span
         # could change rows built before, so build again from scratch.
         snapshot.remove(work)
@@ -180,22 +182,24 @@ class _Checks:
             encoding="utf-8",
             cwd=REPO,
         )
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
+        self.asking, self.answers = self.process.stdin, self.process.stdout
 
     def __enter__(self) -> "_Checks":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.process.stdin.close()
+        self.asking.close()
         self.process.wait()
-        self.process.stdout.close()
+        self.answers.close()
 
     def ask(self, warehouse: Path, prefix: str, target: str, after_load_seq: int | None = None) -> None:
         asked = {"warehouse": str(warehouse), "prefix": prefix, "after_load_seq": after_load_seq, "target": target}
-        self.process.stdin.write(json.dumps(asked) + "\n")
-        self.process.stdin.flush()
+        self.asking.write(json.dumps(asked) + "\n")
+        self.asking.flush()
 
     def answer(self) -> list[dict]:
-        line = self.process.stdout.readline()
+        line = self.answers.readline()
         if not line:
             self.process.wait()
             raise UnionKpiError("checks_failed_to_run")

@@ -126,16 +126,16 @@ def add_new_loads(home: Home, previous: Path, build_path: Path, landing: Path) -
     con = duckdb.connect(str(build_path))
     try:
         _attach_landing(con, home)
-        after = con.execute("select coalesce(max(load_seq), 0) from raw.loads").fetchone()[0]
+        [(after,)] = con.execute("select coalesce(max(load_seq), 0) from raw.loads").fetchall()
         con.execute(f"set variable after = {literal(after)}")
-        unchanged = con.execute(
+        [(unchanged,)] = con.execute(
             "select not exists (select load_id, load_seq, status from raw.loads "
             "  except all select load_id, load_seq, status from landing.loads where load_seq <= getvariable('after')) "
             "and (select count(*) from raw.loads) = "
             "(select count(*) from landing.loads where load_seq <= getvariable('after')) "
             "and not exists (select * from raw.withdrawals except all select * from landing.withdrawals) "
             "and (select count(*) from raw.withdrawals) = (select count(*) from landing.withdrawals)"
-        ).fetchone()[0]
+        ).fetchall()
         if unchanged:
             new = "load_id in (select load_id from landing.loads where load_seq > getvariable('after'))"
             for table in LANDING_TABLES:

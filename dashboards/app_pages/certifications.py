@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data, downloads, i18n, periods, subject_ui, subjects, ui
@@ -85,36 +86,26 @@ def status_section(context: Context, year: int) -> None:
         )
 
 
-def render() -> None:
-    lang = ui.current_lang()
-    meta = data.meta()
-    districts = data.districts()
-    filters = ui.subject_filters(lang, meta.data_date, districts)
-    period = filters.period
-    year = period.year
-    context = Context(
-        subject="certifications",
-        title=t("nav.certifications", lang),
-        lang=lang,
-        filters=filters,
-        districts=districts,
-        scope=subjects.scope_label(filters.districts, districts, lang),
-        period=period.label(lang),
-    )
-    subject_ui.heading(context)
-    on = in_force_day(lang, periods.in_force_date(period, meta.data_date), meta.data_date)
-    st.caption(t("help.certifications", lang, year=year))
+def campaign_counts(status: pd.DataFrame) -> dict[str, int]:
+    """Enterprises in the year's campaign, by status."""
+    if status.empty:
+        return {}
+    return {key: int(value) for key, value in status.groupby("status")["enterprises"].sum().items()}
 
-    status = data.certification_status(None, year, filters.districts)
-    counts = status.groupby("status")["enterprises"].sum() if not status.empty else {}
-    campaign = int(sum(counts.values)) if len(counts) else 0
-    certified = int(counts.get("达标", 0)) if len(counts) else 0
-    failed = int(counts.get("未达标", 0)) if len(counts) else 0
+
+def figure_cards(context: Context, on: date) -> None:
+    """The campaign, how many passed, the enterprises certified in the
+    period and those in force on the day ``on``."""
+    lang, filters = context.lang, context.filters
+    year = filters.period.year
+    counts = campaign_counts(data.certification_status(None, year, filters.districts))
+    certified = counts.get("达标", 0)
+    failed = counts.get("未达标", 0)
     pass_rate = certified / (certified + failed) if certified + failed else None
     in_force = data.certifications_in_force(None, on, filters.districts)
     in_force_count = int(in_force["enterprises"].sum()) if not in_force.empty else 0
     in_force_employees = int(in_force["employees"].sum()) if not in_force.empty else 0
-    new_in_period = data.certified_between(period.start, period.end, filters.districts)
+    new_in_period = data.certified_between(filters.period.start, filters.period.end, filters.districts)
 
     def count(value: int, unit: str = "unit.enterprises") -> str:
         return i18n.format_number(value, unit, lang)
@@ -123,7 +114,7 @@ def render() -> None:
         [
             Card(
                 t("m.campaign", lang),
-                count(campaign),
+                count(sum(counts.values())),
                 note=t("col.campaign_year", lang) + f" {year}",
                 help_text=t("help.certifications", lang, year=year),
             ),
@@ -144,10 +135,11 @@ def render() -> None:
         lang,
     )
 
-    st.space("small")
-    status_section(context, year)
 
-    st.space("small")
+def in_force_sections(context: Context, on: date) -> None:
+    """The breakdown and the drill of the enterprises in force on ``on``."""
+    lang, filters = context.lang, context.filters
+    when = t("subject.on_date", lang, date=i18n.format_date(on, lang))
     subject_ui.breakdown_section(
         context,
         dimensions=subjects.CERTIFICATION_DIMENSIONS,
@@ -156,7 +148,7 @@ def render() -> None:
         fetch=lambda dimension: subjects.enrich_in_force(
             data.certifications_in_force(dimension, on, filters.districts)
         ),
-        when=t("subject.on_date", lang, date=i18n.format_date(on, lang)),
+        when=when,
     )
 
     st.space("small")
@@ -172,8 +164,35 @@ def render() -> None:
         ),
         record_fields=subjects.CERTIFICATION_RECORD_FIELDS,
         note=t("cert.drill_note", lang),
-        when=t("subject.on_date", lang, date=i18n.format_date(on, lang)),
+        when=when,
     )
+
+
+def render() -> None:
+    lang = ui.current_lang()
+    meta = data.meta()
+    districts = data.districts()
+    filters = ui.subject_filters(lang, meta.data_date, districts)
+    period = filters.period
+    context = Context(
+        subject="certifications",
+        title=t("nav.certifications", lang),
+        lang=lang,
+        filters=filters,
+        districts=districts,
+        scope=subjects.scope_label(filters.districts, districts, lang),
+        period=period.label(lang),
+    )
+    subject_ui.heading(context)
+    on = in_force_day(lang, periods.in_force_date(period, meta.data_date), meta.data_date)
+    st.caption(t("help.certifications", lang, year=period.year))
+    figure_cards(context, on)
+
+    st.space("small")
+    status_section(context, period.year)
+
+    st.space("small")
+    in_force_sections(context, on)
 
 
 with ui.warehouse_guard():

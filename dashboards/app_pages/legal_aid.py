@@ -39,9 +39,8 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
     def value(key: str) -> str:
         return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
 
-    def change(key: str, *, rate: bool = False, good: bool | None = None) -> dict[str, object]:
-        delta, colour = subject_ui.yoy(now.get(key), before.get(key), rate=rate, rise_is_good=good, lang=lang)
-        return {"delta": delta, "delta_colour": colour}
+    def change(key: str, *, rate: bool = False, good: bool | None = None) -> subject_ui.Change:
+        return subject_ui.yoy(now.get(key), before.get(key), rate=rate, rise_is_good=good, lang=lang)
 
     closed = i18n.format_number(now.get("closed"), "unit.cases", lang)
     return [

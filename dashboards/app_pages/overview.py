@@ -4,14 +4,15 @@ and as a ranking table."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import brief, cards, charts, data, district_map, downloads, export, i18n, metrics, periods, tables, ui
-from dashboards.export import Column
+from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
 
 if TYPE_CHECKING:  # Streamlit's type for column_config values; typing only.
@@ -109,7 +110,7 @@ def ranking_columns(metric: str, lang: Lang) -> list[Column]:
     """The ranking table's exported columns (values in the table's units)."""
     _scale, unit = i18n.display_unit(metric, lang)
     kind = i18n.metric_kind(metric)
-    value_kind = {"count": "count", "money": "money", "rate": "number"}[kind]
+    value_kind: ColumnKind = "number" if kind == "rate" else kind
     return [
         Column("rank", t("table.rank", lang), "count"),
         Column("district", t("table.district", lang)),
@@ -125,29 +126,9 @@ def ranking_columns(metric: str, lang: Lang) -> list[Column]:
     ]
 
 
-def render() -> None:
-    lang = ui.current_lang()
-    meta = data.meta()
-    year = ui.current_year(meta.data_date.year)
-    last_month = meta.data_date.month if year == meta.data_date.year else 12
-
-    period = i18n.period_label(year, last_month, lang)
-    st.title(t("overview.title", lang))
-    st.caption(
-        t(
-            "overview.subtitle",
-            lang,
-            period=i18n.period_label(year, last_month, lang),
-            date=i18n.format_date(meta.data_date, lang),
-        )
-    )
-
-    definitions = data.definitions()
-    names = tables.metric_names(definitions, lang)
-    city = data.city_year(year).set_index("metric")
-    months = data.city_months(year)
-
-    # Cards: three to a row reads well from a laptop to a meeting-room screen.
+def card_grid(city: pd.DataFrame, definitions: pd.DataFrame, names: dict[str, str], lang: Lang) -> None:
+    """The city's KPI cards, three to a row: that reads well from a laptop
+    to a meeting-room screen."""
     for start in range(0, len(metrics.OVERVIEW_METRICS), 3):
         for column, metric in zip(st.columns(3), metrics.OVERVIEW_METRICS[start : start + 3], strict=False):
             with column:
@@ -161,7 +142,9 @@ def render() -> None:
                     )
                 )
 
-    st.space("small")
+
+def choose_metric(names: dict[str, str], lang: Lang) -> str:
+    """The district section's heading and the metric it compares."""
     heading, chooser = st.columns([3, 2], vertical_alignment="bottom")
     heading.subheader(t("overview.by_district", lang))
     ui.seed_from_url(METRIC_KEY, metrics.OVERVIEW_METRICS, metrics.OVERVIEW_METRICS[0])
@@ -175,13 +158,15 @@ def render() -> None:
         persist_state="session",
     )
     ui.write_to_url(METRIC_KEY, metric, metrics.OVERVIEW_METRICS[0])
-    name = names.get(metric, metric)
-    scale, unit = i18n.display_unit(metric, lang)
-    by_district = data.district_year(year, metric)
+    return metric
 
-    # The bar chart across the page (sixteen names upright); under it the map
-    # and the trend side by side, each wide enough to read on a laptop; then
-    # the ranking table, which holds the figures both district views draw.
+
+def bar_section(
+    by_district: pd.DataFrame, city: pd.DataFrame, *, metric: str, name: str, period: str, lang: Lang
+) -> None:
+    """The districts' bars across the page (sixteen names upright), with the
+    city's reference line."""
+    scale, unit = i18n.display_unit(metric, lang)
     bars = tables.bar_frame(by_district, metric, lang)
     if i18n.metric_kind(metric) == "rate":
         # A rate's reference is the city's own rate, not a mean of rates.
@@ -205,6 +190,13 @@ def render() -> None:
         lang=lang,
         key="overview-bar",
     )
+
+
+def map_and_trend(by_district: pd.DataFrame, *, year: int, metric: str, name: str, period: str, lang: Lang) -> None:
+    """The map and the city's monthly trend side by side, each wide enough
+    to read on a laptop."""
+    _scale, unit = i18n.display_unit(metric, lang)
+    months = data.city_months(year)
     map_column, trend_column = st.columns(2)
     with map_column:
         map_figure = district_map.overview_map(by_district, metric, name=name, lang=lang, height=SIDE_BY_SIDE_HEIGHT)
@@ -234,7 +226,14 @@ def render() -> None:
         if metric == "certified_enterprises":
             st.caption(t("overview.cert_month_note", lang))
 
-    st.markdown(f"**{t('overview.ranking', lang)} · {name}**")
+
+def ranking_section(
+    by_district: pd.DataFrame, *, metric: str, name: str, period: str, data_date: date, lang: Lang
+) -> None:
+    """The ranking table, which holds the figures both district views draw,
+    status words in their badge colours."""
+    ranking_title = f"{t('overview.ranking', lang)} · {name}"
+    st.markdown(f"**{ranking_title}**")
     ranking = tables.ranking(by_district, metric, lang)
     status_colours = {t(f"status.{state}", lang): colour for state, colour in STATUS_TEXT.items()}
     st.dataframe(
@@ -248,7 +247,6 @@ def render() -> None:
         # Tall enough for all sixteen districts without an inner scrollbar.
         height=35 * (len(ranking) + 1) + 3,
     )
-    ranking_title = f"{t('overview.ranking', lang)} · {name}"
     downloads.table_buttons(
         ranking,
         ranking_columns(metric, lang),
@@ -256,9 +254,35 @@ def render() -> None:
         lang=lang,
         key="overview-ranking",
         about=downloads.notes(
-            lang, title=ranking_title, scope=t("scope.city", lang), period=period, data_date=meta.data_date
+            lang, title=ranking_title, scope=t("scope.city", lang), period=period, data_date=data_date
         ),
     )
+
+
+def render() -> None:
+    lang = ui.current_lang()
+    meta = data.meta()
+    year = ui.current_year(meta.data_date.year)
+    last_month = meta.data_date.month if year == meta.data_date.year else 12
+
+    period = i18n.period_label(year, last_month, lang)
+    st.title(t("overview.title", lang))
+    st.caption(t("overview.subtitle", lang, period=period, date=i18n.format_date(meta.data_date, lang)))
+
+    definitions = data.definitions()
+    names = tables.metric_names(definitions, lang)
+    city = data.city_year(year).set_index("metric")
+    card_grid(city, definitions, names, lang)
+
+    st.space("small")
+    metric = choose_metric(names, lang)
+    name = names.get(metric, metric)
+    by_district = data.district_year(year, metric)
+    # The bar chart across the page; under it the map and the trend side by
+    # side; then the ranking table.
+    bar_section(by_district, city, metric=metric, name=name, period=period, lang=lang)
+    map_and_trend(by_district, year=year, metric=metric, name=name, period=period, lang=lang)
+    ranking_section(by_district, metric=metric, name=name, period=period, data_date=meta.data_date, lang=lang)
 
     st.space("small")
     brief_section(year, metric, names, lang)

@@ -409,8 +409,8 @@ def _close(
 ) -> list[dict[str, Any]]:
     """Close every dataset's parts and write base/target.csv; the files written."""
     files = []
-    for (part, dataset), writer in out.items():
-        for written in writer.close():
+    for (part, dataset), parts in out.items():
+        for written in parts.close():
             files.append({"part": part, "dataset": dataset, **written})
     target_path = out_dir / "base" / "target.csv"
     with target_path.open("w", encoding="utf-8", newline="") as handle:

@@ -100,6 +100,6 @@ def plan_submissions(
             )
         )
     if len(corrected_rows):
-        month = int(legal_month[corrected_rows[0]])
-        subs.append(Submission("legal_aid", (month, month), corrected_rows, "correction"))
+        corrected_in = int(legal_month[corrected_rows[0]])
+        subs.append(Submission("legal_aid", (corrected_in, corrected_in), corrected_rows, "correction"))
     return subs

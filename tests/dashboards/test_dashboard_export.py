@@ -209,6 +209,7 @@ def test_one_export_server_serves_every_export() -> None:
     export.figure_image(_figure(), "svg")
     server = kaleido._global_server
     thread = server._thread
-    for fmt in ("png", "svg", "pdf"):
-        export.figure_image(_figure(), fmt)  # type: ignore[arg-type]
+    formats: tuple[export.ImageFormat, ...] = ("png", "svg", "pdf")
+    for fmt in formats:
+        export.figure_image(_figure(), fmt)
     assert server.is_running() and server._thread is thread and thread.is_alive()

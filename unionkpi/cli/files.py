@@ -100,9 +100,9 @@ def ingest(
             + f"  {entry.dataset or '-'}  读入/read {entry.rows_read}  "
             f"入库/loaded {entry.rows_loaded}  隔离/quarantined {entry.rows_quarantined}"
         )
-        for error in entry.errors[:5]:
-            where = f"第{error['row']}行 " if error["row"] else ""
-            err.print(f"    {where}{error['column'] or ''} {error['message']} / {error['message_en']}")
+        for problem in entry.errors[:5]:
+            where = f"第{problem['row']}行 " if problem["row"] else ""
+            err.print(f"    {where}{problem['column'] or ''} {problem['message']} / {problem['message_en']}")
         if len(entry.errors) > 5:
             err.print(f"    … 另有 {len(entry.errors) - 5} 条 / {len(entry.errors) - 5} more")
     if any(e.status == "rejected" for e in entries):
