@@ -157,6 +157,10 @@ SYNONYMS: dict[str, dict[str, str]] = {
     },
 }
 
+# The district and industry columns, the same in every template that has them.
+DISTRICT = Column("district_code", "区", "district", True, ("区域", "所属区", "district"))
+INDUSTRY = Column("industry", "行业", "text", False, ("所属行业",))
+
 LEGAL_AID = Template(
     dataset="legal_aid",
     zh="法律援助案件",
@@ -164,7 +168,7 @@ LEGAL_AID = Template(
     period_column="received_date",
     columns=(
         Column("case_id", "案件编号", "text", True, ("案号", "编号")),
-        Column("district_code", "区", "district", True, ("区域", "所属区", "district")),
+        DISTRICT,
         Column("subdistrict", "街镇", "text", False, ("街道", "街道镇", "街镇名称")),
         Column("received_date", "受理日期", "date", True, ("受理时间", "收案日期")),
         Column("closed_date", "结案日期", "date", False, ("结案时间", "办结日期")),
@@ -173,7 +177,7 @@ LEGAL_AID = Template(
         Column("channel", "受理渠道", "category", False, ("渠道", "来源渠道"), CHANNELS),
         Column("workers", "涉及职工人数", "int", True, ("职工人数", "涉及人数", "人数")),
         Column("new_employment_form", "新就业形态", "flag", False, ("是否新就业形态", "新就业形态劳动者")),
-        Column("industry", "行业", "text", False, ("所属行业",)),
+        INDUSTRY,
         Column("amount_claimed", "诉求金额", "money", False, ("标的金额", "请求金额")),
         Column("amount_recovered", "挽回经济损失", "money", False, ("挽回金额", "挽回经济损失金额")),
         Column("outcome", "办理结果", "category", True, ("结果", "办理情况"), OUTCOMES),
@@ -187,14 +191,14 @@ WAGE_RECOVERY = Template(
     period_column="opened_date",
     columns=(
         Column("record_id", "记录编号", "text", True, ("编号", "追讨编号")),
-        Column("district_code", "区", "district", True, ("区域", "所属区", "district")),
+        DISTRICT,
         Column("subdistrict", "街镇", "text", False, ("街道", "街道镇")),
         Column("opened_date", "受理日期", "date", True, ("立案日期", "受理时间")),
         Column("resolved_date", "办结日期", "date", False, ("结案日期", "办结时间")),
         Column("source", "来源", "category", True, ("案件来源", "线索来源"), WAGE_SOURCES),
         Column("employer_name", "用人单位", "text", True, ("单位名称", "企业名称")),
         Column("employer_uscc", "统一社会信用代码", "uscc", False, ("信用代码",)),
-        Column("industry", "行业", "text", False, ("所属行业",)),
+        INDUSTRY,
         Column("workers", "涉及人数", "int", True, ("涉及职工人数", "人数")),
         Column("amount_owed", "欠薪金额", "money", False, ("拖欠金额", "欠薪总额")),
         Column("amount_recovered", "追回金额", "money", True, ("追讨金额", "已追回金额")),
@@ -210,9 +214,9 @@ CERTIFICATION = Template(
     columns=(
         Column("enterprise_name", "企业名称", "text", True, ("单位名称",)),
         Column("enterprise_uscc", "统一社会信用代码", "uscc", True, ("信用代码",)),
-        Column("district_code", "区", "district", True, ("区域", "所属区", "district")),
+        DISTRICT,
         Column("subdistrict", "街镇", "text", False, ("街道", "街道镇")),
-        Column("industry", "行业", "text", False, ("所属行业",)),
+        INDUSTRY,
         Column("employees", "职工人数", "int", False, ("员工人数",)),
         Column("campaign_year", "创建年度", "year", True, ("年度", "创建年份")),
         Column("score", "测评得分", "rate", False, ("得分", "评分")),
@@ -229,7 +233,7 @@ TARGET = Template(
     key=("year", "district_code", "metric"),
     columns=(
         Column("year", "年度", "year", True, ("年份",)),
-        Column("district_code", "区", "district", True, ("区域", "所属区", "district")),
+        DISTRICT,
         Column("metric", "指标", "category", True, ("指标名称", "指标代码"), METRICS),
         Column("target", "目标值", "rate", True, ("目标", "任务数")),
     ),

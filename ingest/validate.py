@@ -5,6 +5,7 @@ reason a row is wrong."""
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -330,29 +331,25 @@ def check_row(
     return record, errors
 
 
+# The parser of each kind of cell but money and category, which take more than the value.
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "text": n.text,
+    "date": n.parse_date,
+    "int": n.parse_int,
+    "rate": n.parse_rate,
+    "flag": n.parse_flag,
+    "district": n.parse_district,
+    "uscc": n.parse_uscc,
+    "year": n.parse_year,
+}
+
+
 def _parse(template: Template, column: Column, value: Any, scale: int) -> Any:
-    match column.kind:
-        case "text":
-            return n.text(value)
-        case "date":
-            return n.parse_date(value)
-        case "int":
-            return n.parse_int(value)
-        case "money":
-            return n.parse_money(value, scale)
-        case "rate":
-            return n.parse_rate(value)
-        case "flag":
-            return n.parse_flag(value)
-        case "district":
-            return n.parse_district(value)
-        case "category":
-            return n.parse_category(value, column.categories, synonyms_for(template, column))
-        case "uscc":
-            return n.parse_uscc(value)
-        case "year":
-            return n.parse_year(value)
-    raise ValueError(column.kind)
+    if column.kind == "money":
+        return n.parse_money(value, scale)
+    if column.kind == "category":
+        return n.parse_category(value, column.categories, synonyms_for(template, column))
+    return PARSERS[column.kind](value)
 
 
 def _value_problems(column: Column, value: Any, shown: str, today: date) -> list[tuple[str, str]]:

@@ -38,22 +38,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ingest.demo.categories import (
-    CERT_STATUSES,
-    CERTIFIED,
-    CHANNELS,
-    DISPUTE_TYPES,
-    FLAG,
-    INDUSTRIES,
-    OUTCOMES,
-    SERVICE_TYPES,
-    WAGE_SOURCES,
-    WAGE_STATUSES,
-)
+from ingest.demo.categories import CERTIFIED
 from ingest.demo.certification import certification_as_of
-from ingest.demo.columns import COLUMNS, id_width
+from ingest.demo.columns import (
+    COLUMNS,
+    Coded,
+    Column,
+    Numbered,
+    certification_columns,
+    id_width,
+    legal_aid_columns,
+    wage_columns,
+)
 from ingest.demo.draws import MISSING, Context, Table, take
-from ingest.demo.firms import FirmRegistry
 from ingest.demo.legal_aid import legal_aid_as_of
 from ingest.demo.manifest import yuan
 from ingest.demo.reference import District, load_districts, load_holidays
@@ -71,12 +68,6 @@ SLICE_ROWS = 200_000  # rows serialised at a time (about 35 MB of legal-aid CSV)
 # ---------------------------------------------------------------------------
 # Columns as arrow arrays
 # ---------------------------------------------------------------------------
-
-
-def _labels(codes: np.ndarray, labels: tuple[str, ...]) -> pa.Array:
-    """Category codes to their labels; MISSING to a blank."""
-    index = pa.array(codes, pa.int32(), mask=codes == MISSING)
-    return pa.DictionaryArray.from_arrays(index, pa.array(labels)).cast(pa.string())
 
 
 def _dates(days: np.ndarray) -> pa.Array:
@@ -99,89 +90,23 @@ def _score(tenths: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(tenths % 10 == 0), whole, pc.binary_join_element_wise(whole, _digits(tenths % 10), "."))
 
 
-def _ids(prefix: str, seq: np.ndarray, width: int) -> pa.Array:
-    return pc.binary_join_element_wise(prefix, _digits(seq, width), "")
+NUMBERS = {"date": _dates, "money": _money, "score": _score}  # other kinds: the numbers as they are
 
 
-def _table(dataset: str, columns: dict[str, pa.Array]) -> pa.Table:
+def _array(column: Column, value: Any) -> pa.Array:
+    if isinstance(value, Coded):  # MISSING to a blank
+        index = pa.array(value.codes, pa.int32(), mask=value.codes == MISSING)
+        return pa.DictionaryArray.from_arrays(index, pa.array(value.labels)).cast(pa.string())
+    if isinstance(value, Numbered):
+        return pc.binary_join_element_wise(value.prefix, _digits(value.seq, value.width), "")
+    return NUMBERS.get(column.kind, pa.array)(value)
+
+
+def _table(dataset: str, district: District, rows: int, columns: dict[str, Any]) -> pa.Table:
     """The columns in the template's order, under its Chinese headers."""
     template = COLUMNS[dataset]
-    return pa.table([columns[c.key] for c in template], names=[c.zh for c in template])
-
-
-def legal_aid_table(t: Table, district: District, year: int, width: int) -> pa.Table:
-    return _table(
-        "legal_aid",
-        {
-            "case_id": _ids(f"FY{district.code}-{year}-", t["seq"], width),
-            "district": pa.repeat(district.name_zh, len(t["seq"])),
-            "subdistrict": _labels(t["street"], district.subdistricts),
-            "received_date": _dates(t["received"]),
-            "closed_date": _dates(t["closed"]),
-            "dispute_type": _labels(t["dispute"], DISPUTE_TYPES),
-            "service_type": _labels(t["service"], SERVICE_TYPES),
-            "channel": _labels(t["channel"], CHANNELS),
-            "workers": pa.array(t["workers"]),
-            "new_employment_form": _labels(t["new_form"], FLAG),
-            "industry": _labels(t["industry"], INDUSTRIES),
-            "amount_claimed": _money(t["claimed"]),
-            "amount_recovered": _money(t["recovered"]),
-            "outcome": _labels(t["outcome"], OUTCOMES),
-        },
-    )
-
-
-def _firm_columns(firms: FirmRegistry, firm: np.ndarray) -> dict[str, pa.Array]:
-    index = pa.array(firm)
-    return {
-        "name": pa.array(firms.names).take(index),
-        "uscc": pa.array(firms.codes).take(index),
-        "subdistrict": _labels(firms.street[firm], firms.district.subdistricts),
-        "industry": _labels(firms.industry[firm], INDUSTRIES),
-    }
-
-
-def wage_table(t: Table, district: District, year: int, width: int, employers: FirmRegistry) -> pa.Table:
-    firm = _firm_columns(employers, t["employer"])
-    return _table(
-        "wage_recovery",
-        {
-            "record_id": _ids(f"QX{district.code}-{year}-", t["seq"], width),
-            "district": pa.repeat(district.name_zh, len(t["seq"])),
-            "subdistrict": firm["subdistrict"],
-            "opened_date": _dates(t["opened"]),
-            "resolved_date": _dates(t["resolved"]),
-            "source": _labels(t["source"], WAGE_SOURCES),
-            "employer_name": firm["name"],
-            "employer_uscc": firm["uscc"],
-            "industry": firm["industry"],
-            "workers": pa.array(t["workers"]),
-            "amount_owed": _money(t["owed"]),
-            "amount_recovered": _money(t["recovered"]),
-            "status": _labels(t["status"], WAGE_STATUSES),
-        },
-    )
-
-
-def certification_table(t: Table, district: District, enterprises: FirmRegistry) -> pa.Table:
-    firm = _firm_columns(enterprises, t["firm"])
-    return _table(
-        "certification",
-        {
-            "enterprise_name": firm["name"],
-            "enterprise_uscc": firm["uscc"],
-            "district": pa.repeat(district.name_zh, len(t["firm"])),
-            "subdistrict": firm["subdistrict"],
-            "industry": firm["industry"],
-            "employees": pa.array(t["employees"]),
-            "campaign_year": pa.array(t["year"]),
-            "score": _score(t["score"]),
-            "status": _labels(t["status"], CERT_STATUSES),
-            "certified_date": _dates(t["certified_date"]),
-            "valid_until": _dates(t["valid_until"]),
-            "revoked_date": _dates(t["revoked_date"]),
-        },
-    )
+    arrays = [pa.repeat(district.name_zh, rows) if c.key == "district" else _array(c, columns[c.key]) for c in template]
+    return pa.table(arrays, names=[c.zh for c in template])
 
 
 # ---------------------------------------------------------------------------
@@ -377,13 +302,15 @@ def _write_year(
 ) -> None:
     """A district's year into base and update, with what each part holds."""
     district = state.district
-    width = id_width(plan.legal["seq"], 6)
+    width = id_width("legal_aid", plan.legal["seq"])
     for part, t in zip(PARTS, _cases(plan.legal, legal_aid_as_of, "received", *window), strict=True):
-        out[part, "legal_aid"].write(legal_aid_table(t, district, year, width))
+        columns = legal_aid_columns(t, district, year, width)
+        out[part, "legal_aid"].write(_table("legal_aid", district, len(t["seq"]), columns))
         figures[part].add_cases("legal_aid", t, "received")
-    width = id_width(plan.wage["seq"], 5)
+    width = id_width("wage_recovery", plan.wage["seq"])
     for part, t in zip(PARTS, _cases(plan.wage, wage_as_of, "opened", *window), strict=True):
-        out[part, "wage_recovery"].write(wage_table(t, district, year, width, state.employers))
+        columns = wage_columns(t, district, year, width, state.employers)
+        out[part, "wage_recovery"].write(_table("wage_recovery", district, len(t["seq"]), columns))
         figures[part].add_cases("wage_recovery", t, "opened")
 
     # Certification returns cover whole campaign years; the update
@@ -400,7 +327,8 @@ def _write_year(
     moved[: len(base["firm"])] = now["status"][: len(base["firm"])] != base["status"]
     update = take(now, moved)
     for part, t in (("base", base), ("update", update)):
-        out[part, "certification"].write(certification_table(t, district, state.enterprises))
+        columns = certification_columns(t, state.enterprises)
+        out[part, "certification"].write(_table("certification", district, len(t["firm"]), columns))
         figures[part].add("certification", rows=len(t["firm"]), certified=(t["status"] == CERTIFIED).sum())
 
 

@@ -1,9 +1,11 @@
-"""The columns of each dataset and their cells as a district writes them:
-category labels, record numbers, money in 元 or 万元, dates as Excel dates or
-spelt the district's way."""
+"""The columns of each dataset (the contract's), what each holds of a drawn
+table (for the demo files and the bulk output alike), and their cells as a
+district writes them: category labels, record numbers, money in 元 or 万元,
+dates as Excel dates or spelt the district's way."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,8 @@ from ingest.demo.firms import FirmRegistry
 from ingest.demo.reference import District
 from ingest.demo.seasons import ymd
 from ingest.demo.styles import Style
+from ingest.templates import TEMPLATES
+from ingest.templates import Column as TemplateColumn
 
 EXCEL_EPOCH_OFFSET = 25569  # Excel serial number of 1970-01-01
 
@@ -37,127 +41,137 @@ class Column:
     kind: str  # text | district | date | count | int | money | score
 
 
+# The demo's kinds where the contract's differ: `count` is summed in a 合计
+# row, `int` (a year) is not; a score is drawn in tenths of a point; the other
+# kinds are written as text.
+_DEMO_KINDS = {"int": "count", "year": "int", "rate": "score", "category": "text", "uscc": "text", "flag": "text"}
+
+
+def _from_template(column: TemplateColumn) -> Column:
+    # Districts head their code column "district" in English.
+    key = "district" if column.kind == "district" else column.name
+    return Column(key, column.zh, key, _DEMO_KINDS.get(column.kind, column.kind))
+
+
+# Each dataset's columns, the contract's headers in the contract's order.
 COLUMNS: dict[str, tuple[Column, ...]] = {
-    "legal_aid": (
-        Column("case_id", "案件编号", "case_id", "text"),
-        Column("district", "区", "district", "district"),
-        Column("subdistrict", "街镇", "subdistrict", "text"),
-        Column("received_date", "受理日期", "received_date", "date"),
-        Column("closed_date", "结案日期", "closed_date", "date"),
-        Column("dispute_type", "争议类型", "dispute_type", "text"),
-        Column("service_type", "服务方式", "service_type", "text"),
-        Column("channel", "受理渠道", "channel", "text"),
-        Column("workers", "涉及职工人数", "workers", "count"),
-        Column("new_employment_form", "新就业形态", "new_employment_form", "text"),
-        Column("industry", "行业", "industry", "text"),
-        Column("amount_claimed", "诉求金额", "amount_claimed", "money"),
-        Column("amount_recovered", "挽回经济损失", "amount_recovered", "money"),
-        Column("outcome", "办理结果", "outcome", "text"),
-    ),
-    "wage_recovery": (
-        Column("record_id", "记录编号", "record_id", "text"),
-        Column("district", "区", "district", "district"),
-        Column("subdistrict", "街镇", "subdistrict", "text"),
-        Column("opened_date", "受理日期", "opened_date", "date"),
-        Column("resolved_date", "办结日期", "resolved_date", "date"),
-        Column("source", "来源", "source", "text"),
-        Column("employer_name", "用人单位", "employer_name", "text"),
-        Column("employer_uscc", "统一社会信用代码", "employer_uscc", "text"),
-        Column("industry", "行业", "industry", "text"),
-        Column("workers", "涉及人数", "workers", "count"),
-        Column("amount_owed", "欠薪金额", "amount_owed", "money"),
-        Column("amount_recovered", "追回金额", "amount_recovered", "money"),
-        Column("status", "状态", "status", "text"),
-    ),
-    "certification": (
-        Column("enterprise_name", "企业名称", "enterprise_name", "text"),
-        Column("enterprise_uscc", "统一社会信用代码", "enterprise_uscc", "text"),
-        Column("district", "区", "district", "district"),
-        Column("subdistrict", "街镇", "subdistrict", "text"),
-        Column("industry", "行业", "industry", "text"),
-        Column("employees", "职工人数", "employees", "count"),
-        Column("campaign_year", "创建年度", "campaign_year", "int"),
-        Column("score", "测评得分", "score", "score"),
-        Column("status", "状态", "status", "text"),
-        Column("certified_date", "认定日期", "certified_date", "date"),
-        Column("valid_until", "有效期至", "valid_until", "date"),
-        Column("revoked_date", "撤销日期", "revoked_date", "date"),
-    ),
+    dataset: tuple(map(_from_template, TEMPLATES[dataset].columns))
+    for dataset in ("legal_aid", "wage_recovery", "certification")
 }
 SERIAL = Column("serial", "序号", "no", "int")
 REMARK = Column("remark", "备注", "remarks", "text")
 
 
-def _labels(codes: np.ndarray, labels: tuple[str, ...]) -> list[str | None]:
-    """Category codes to their labels; MISSING to a blank."""
-    lookup = np.array(list(labels) + [""], dtype=object)
-    out = lookup[np.where(codes == MISSING, len(labels), codes)].tolist()
-    return [v or None for v in out]
+@dataclass(frozen=True)
+class Coded:
+    """A column drawn as codes into `labels`; MISSING for a blank."""
+
+    codes: np.ndarray
+    labels: Sequence[str]
 
 
-def id_width(seq: np.ndarray, minimum: int) -> int:
+@dataclass(frozen=True)
+class Numbered:
+    """Record numbers: `prefix` and the sequence number, zero-padded to `width`."""
+
+    prefix: str
+    seq: np.ndarray
+    width: int
+
+
+ID_DIGITS = {"legal_aid": 6, "wage_recovery": 5}  # the fewest digits of a record number
+
+
+def id_width(dataset: str, seq: np.ndarray) -> int:
     """Digits of a record number: zero-padded, wider only at huge scales."""
+    minimum = ID_DIGITS[dataset]
     return max(minimum, len(str(int(seq.max())))) if len(seq) else minimum
 
 
-def legal_aid_values(t: Table, district: District, year: int) -> dict[str, Any]:
-    width = id_width(t["seq"], 6)
-    prefix = f"FY{district.code}-{year}-"
+# What each column holds of a drawn table: a Coded or Numbered column, else
+# the drawn numbers (day numbers, cents, tenths of a point, counts). The
+# district column is the writer's: it says the district the way the file does.
+
+
+def legal_aid_columns(t: Table, district: District, year: int, width: int) -> dict[str, Any]:
     return {
-        "case_id": [f"{prefix}{s:0{width}d}" for s in t["seq"].tolist()],
-        "subdistrict": _labels(t["street"], district.subdistricts),
+        "case_id": Numbered(f"FY{district.code}-{year}-", t["seq"], width),
+        "subdistrict": Coded(t["street"], district.subdistricts),
         "received_date": t["received"],
         "closed_date": t["closed"],
-        "dispute_type": _labels(t["dispute"], DISPUTE_TYPES),
-        "service_type": _labels(t["service"], SERVICE_TYPES),
-        "channel": _labels(t["channel"], CHANNELS),
+        "dispute_type": Coded(t["dispute"], DISPUTE_TYPES),
+        "service_type": Coded(t["service"], SERVICE_TYPES),
+        "channel": Coded(t["channel"], CHANNELS),
         "workers": t["workers"],
-        "new_employment_form": _labels(t["new_form"], FLAG),
-        "industry": _labels(t["industry"], INDUSTRIES),
+        "new_employment_form": Coded(t["new_form"], FLAG),
+        "industry": Coded(t["industry"], INDUSTRIES),
         "amount_claimed": t["claimed"],
         "amount_recovered": t["recovered"],
-        "outcome": _labels(t["outcome"], OUTCOMES),
+        "outcome": Coded(t["outcome"], OUTCOMES),
     }
 
 
-def wage_values(t: Table, district: District, year: int, employers: FirmRegistry) -> dict[str, Any]:
-    width = id_width(t["seq"], 5)
-    prefix = f"QX{district.code}-{year}-"
-    firm = t["employer"]
+def _firm_columns(firms: FirmRegistry, firm: np.ndarray, prefix: str) -> dict[str, Coded]:
     return {
-        "record_id": [f"{prefix}{s:0{width}d}" for s in t["seq"].tolist()],
-        "subdistrict": _labels(employers.street[firm], district.subdistricts),
+        f"{prefix}_name": Coded(firm, firms.names),
+        f"{prefix}_uscc": Coded(firm, firms.codes),
+        "subdistrict": Coded(firms.street[firm], firms.district.subdistricts),
+        "industry": Coded(firms.industry[firm], INDUSTRIES),
+    }
+
+
+def wage_columns(t: Table, district: District, year: int, width: int, employers: FirmRegistry) -> dict[str, Any]:
+    return {
+        "record_id": Numbered(f"QX{district.code}-{year}-", t["seq"], width),
+        **_firm_columns(employers, t["employer"], "employer"),
         "opened_date": t["opened"],
         "resolved_date": t["resolved"],
-        "source": _labels(t["source"], WAGE_SOURCES),
-        "employer_name": [employers.names[i] for i in firm.tolist()],
-        "employer_uscc": [employers.codes[i] for i in firm.tolist()],
-        "industry": _labels(employers.industry[firm], INDUSTRIES),
+        "source": Coded(t["source"], WAGE_SOURCES),
         "workers": t["workers"],
         "amount_owed": t["owed"],
         "amount_recovered": t["recovered"],
-        "status": _labels(t["status"], WAGE_STATUSES),
+        "status": Coded(t["status"], WAGE_STATUSES),
     }
 
 
-def certification_values(t: Table, district: District, firms: FirmRegistry, style: Style) -> dict[str, Any]:
-    firm = t["firm"]
-    valid_until = t["valid_until"]
-    if style.valid_until_blank:
-        valid_until = np.full(len(firm), MISSING)
+def certification_columns(t: Table, enterprises: FirmRegistry) -> dict[str, Any]:
     return {
-        "enterprise_name": [firms.names[i] for i in firm.tolist()],
-        "enterprise_uscc": [firms.codes[i] for i in firm.tolist()],
-        "subdistrict": _labels(firms.street[firm], district.subdistricts),
-        "industry": _labels(firms.industry[firm], INDUSTRIES),
+        **_firm_columns(enterprises, t["firm"], "enterprise"),
         "employees": t["employees"],
         "campaign_year": t["year"],
         "score": t["score"],
-        "status": _labels(t["status"], CERT_STATUSES),
+        "status": Coded(t["status"], CERT_STATUSES),
         "certified_date": t["certified_date"],
-        "valid_until": valid_until,
+        "valid_until": t["valid_until"],
         "revoked_date": t["revoked_date"],
     }
+
+
+def _strings(value: Coded | Numbered) -> list[str | None]:
+    """The strings a Coded or Numbered column stands for; None for a blank."""
+    if isinstance(value, Numbered):
+        return [f"{value.prefix}{s:0{value.width}d}" for s in value.seq.tolist()]
+    lookup = np.array([*value.labels, None], dtype=object)
+    return lookup[np.where(value.codes == MISSING, len(value.labels), value.codes)].tolist()
+
+
+def _values(columns: dict[str, Any]) -> dict[str, Any]:
+    return {k: _strings(v) if isinstance(v, Coded | Numbered) else v for k, v in columns.items()}
+
+
+def legal_aid_values(t: Table, district: District, year: int) -> dict[str, Any]:
+    return _values(legal_aid_columns(t, district, year, id_width("legal_aid", t["seq"])))
+
+
+def wage_values(t: Table, district: District, year: int, employers: FirmRegistry) -> dict[str, Any]:
+    return _values(wage_columns(t, district, year, id_width("wage_recovery", t["seq"]), employers))
+
+
+def certification_values(t: Table, enterprises: FirmRegistry, style: Style) -> dict[str, Any]:
+    values = _values(certification_columns(t, enterprises))
+    if style.valid_until_blank:
+        values["valid_until"] = np.full(len(t["firm"]), MISSING)
+    return values
 
 
 def _money_text(cents: list[int], style: Style) -> list[str]:

@@ -76,7 +76,7 @@ def write_year(run: Run, state: DistrictState, year: int, records: YearRecords) 
     values = {
         "legal_aid": legal_aid_values(records.legal, district, year),
         "wage_recovery": wage_values(records.wage, district, year, state.employers),
-        "certification": certification_values(records.cert, district, state.enterprises, style),
+        "certification": certification_values(records.cert, state.enterprises, style),
         "correction": legal_aid_values(records.final_legal, district, year),
     }
     folder = run.out_dir / str(year) / district.code

@@ -65,29 +65,13 @@ def plan_year(ctx: Context, state: DistrictState, year: int, nil_month: int | No
     """Draw a district's whole year (the simulation itself): what the year will
     hold once every case is closed. Years must be drawn in order."""
     district, seed = state.district, ctx.seed
-    legal = legal_aid_year(
-        stream(seed, STREAM_LEGAL_AID, district.code, year),
-        district,
-        year,
-        ctx,
-        state.street_p,
-    )
-    wage = wage_year(
-        stream(seed, STREAM_WAGE, district.code, year),
-        district,
-        year,
-        ctx,
-        state.employers,
-        nil_month,
-    )
-    cert = certification_year(
-        stream(seed, STREAM_CERT, district.code, year),
-        district,
-        year,
-        ctx,
-        state.enterprises,
-        state.history,
-    )
+
+    def rng(purpose: int) -> np.random.Generator:
+        return stream(seed, purpose, district.code, year)
+
+    legal = legal_aid_year(rng(STREAM_LEGAL_AID), district, year, ctx, state.street_p)
+    wage = wage_year(rng(STREAM_WAGE), district, year, ctx, state.employers, nil_month)
+    cert = certification_year(rng(STREAM_CERT), district, year, ctx, state.enterprises, state.history)
     # Targets follow the whole year's plan, also for the current year.
     planned = {
         "legal_aid_cases": len(legal["seq"]),
