@@ -133,6 +133,7 @@ with st.sidebar:
     try:
         meta = data.meta()
         years = data.years() or [meta.data_date.year]
+        i18n.DIMENSIONS.set(data.dimensions())
     except WarehouseUnavailable:
         meta = None
     if meta is not None:

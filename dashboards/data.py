@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
+from dashboards.i18n import Dimensions
 
 TTL_SECONDS = 60
 # Uploads ingested at once by this server, each in its own process under an
@@ -58,6 +59,11 @@ def _districts(ver: Version) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _dimensions(ver: Version) -> Dimensions:
+    return queries.dimensions(_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _definitions(ver: Version) -> pd.DataFrame:
     return queries.definitions(_home(ver))
 
@@ -87,6 +93,10 @@ def years() -> list[int]:
 
 def districts() -> pd.DataFrame:
     return _districts(version())
+
+
+def dimensions() -> Dimensions:
+    return _dimensions(version())
 
 
 def definitions() -> pd.DataFrame:

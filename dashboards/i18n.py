@@ -10,6 +10,8 @@ here so a card, a chart's hover text and a table never disagree.
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, SupportsFloat
 
@@ -18,7 +20,41 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
 LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
-Kind = Literal["count", "money", "rate"]
+Kind = Literal["count", "money", "rate", "average", "stock"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """What the warehouse's seeds say of its figures and categories: each
+    metric's names, unit and kind (marts.kpi_definitions, from the seed
+    metrics.csv) and the English label of each stored category value
+    (marts.dim_category and marts.dim_industry). The dashboards keep no
+    copy of their own: each page run sets these from the published
+    warehouse (dashboards.data.dimensions)."""
+
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    category_en: dict[str, str] = field(default_factory=dict)
+
+
+# The dimensions of the warehouse this page run reads; set like the
+# district scope (dashboards/app.py). Empty before a warehouse is read:
+# a metric is then named by its code and formatted as a count.
+DIMENSIONS: ContextVar[Dimensions | None] = ContextVar("dimensions", default=None)
+_NOT_READ_YET = Dimensions()
+
+
+def _dimensions() -> Dimensions:
+    return DIMENSIONS.get() or _NOT_READ_YET
+
 
 # key -> (Chinese, English). Placeholders use str.format names.
 LABELS: dict[str, tuple[str, str]] = {
@@ -185,6 +221,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "table.yoy_pp": ("同比（百分点）", "Year on year (pp)"),
     "table.target": ("目标（{unit}）", "Target ({unit})"),
     "table.completion": ("完成率", "Completion"),
+    "table.projected": ("年末预测（{unit}）", "Projected year end ({unit})"),
+    "table.projected_completion": ("预测完成率", "Projected completion"),
     "table.status": ("状态", "Status"),
     "definitions.title": ("指标口径", "Metric definitions"),
     "definitions.caption": (
@@ -401,31 +439,6 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Names for the metrics when the definitions table has no row for one.
-METRIC_NAMES: dict[str, tuple[str, str]] = {
-    "legal_aid_cases": ("法律援助案件", "Legal-aid cases"),
-    "legal_aid_workers": ("法律援助职工人数", "Workers given legal aid"),
-    "legal_aid_closed": ("法律援助结案数", "Legal-aid cases closed"),
-    "legal_aid_mediated": ("调解成功案件", "Cases mediated"),
-    "legal_aid_recovered_yuan": ("法律援助挽回经济损失", "Recovered through legal aid"),
-    "mediation_rate": ("调解成功率", "Mediation success rate"),
-    "wage_cases": ("追讨欠薪案件", "Wage-arrears cases"),
-    "wage_workers": ("追讨欠薪职工人数", "Workers owed wages"),
-    "wages_recovered_yuan": ("追回欠薪金额", "Wages recovered"),
-    "certified_enterprises": ("和谐劳动关系达标企业", "Certified enterprises"),
-}
-
-# The unit word written after a count.
-COUNT_UNITS: dict[str, tuple[str, str]] = {
-    "legal_aid_cases": ("件", "cases"),
-    "legal_aid_closed": ("件", "cases"),
-    "legal_aid_mediated": ("件", "cases"),
-    "wage_cases": ("件", "cases"),
-    "legal_aid_workers": ("人", "workers"),
-    "wage_workers": ("人", "workers"),
-    "certified_enterprises": ("家", "enterprises"),
-}
-
 MONTHS_EN = (
     "Jan",
     "Feb",
@@ -457,22 +470,26 @@ def t(key: str, lang: Lang, **values: object) -> str:
 
 
 def metric_kind(metric: str) -> Kind:
-    """Whether a metric is a count, an amount of money or a rate.
-
-    The warehouse names units in its column names (``_yuan``, ``_rate``), so
-    the kind follows from the name and new metrics need no entry here.
-    """
-    if metric.endswith("_yuan"):
-        return "money"
-    if metric.endswith("_rate"):
-        return "rate"
-    return "count"
+    """Whether a metric is a count, money, a rate, an average or a stock
+    (the seed's ``kind``)."""
+    known = _dimensions().metrics.get(metric)
+    return known.kind if known else "count"
 
 
 def metric_name(metric: str, lang: Lang) -> str:
-    """A fallback display name; the pages prefer ``marts.kpi_definitions``."""
-    zh, en = METRIC_NAMES.get(metric, (metric, metric))
-    return en if lang == "en" else zh
+    """The metric's name in ``lang`` (its code when the warehouse has none)."""
+    known = _dimensions().metrics.get(metric)
+    if known is None:
+        return metric
+    return known.name_en if lang == "en" else known.name_zh
+
+
+def metric_unit(metric: str, lang: Lang) -> str:
+    """The unit word of a metric (件, 人, 家 / cases, workers, enterprises)."""
+    known = _dimensions().metrics.get(metric)
+    if known is None:
+        return ""
+    return known.unit_en if lang == "en" else known.unit_zh
 
 
 def as_float(value: object) -> float | None:
@@ -504,12 +521,12 @@ def format_count(value: object, metric: str, lang: Lang) -> str:
     number = as_float(value)
     if number is None:
         return DASH
-    zh_unit, en_unit = COUNT_UNITS.get(metric, ("", ""))
+    unit = metric_unit(metric, lang)
     if lang == "en":
-        return f"{number:,.0f} {en_unit}".rstrip()
+        return f"{number:,.0f} {unit}".rstrip()
     if abs(number) >= 100_000:
-        return f"{_trim(number / 10_000, 2)}万{zh_unit}"
-    return f"{number:,.0f}{zh_unit}"
+        return f"{_trim(number / 10_000, 2)}万{unit}"
+    return f"{number:,.0f}{unit}"
 
 
 def format_money(yuan: object, lang: Lang) -> str:
@@ -607,8 +624,7 @@ def display_unit(metric: str, lang: Lang) -> tuple[float, str]:
         return (1e4, "万元") if lang == "zh" else (1e6, "m yuan")
     if kind == "rate":
         return (0.01, "%")
-    zh_unit, en_unit = COUNT_UNITS.get(metric, ("", ""))
-    return (1.0, zh_unit if lang == "zh" else en_unit)
+    return (1.0, metric_unit(metric, lang))
 
 
 def district_label_column(lang: Lang, short: bool = False) -> str:
@@ -618,68 +634,6 @@ def district_label_column(lang: Lang, short: bool = False) -> str:
     return "short_name_zh" if short else "district_name_zh"
 
 
-# English names for the category values the warehouse stores in Chinese
-# (the contract's lists, and the GB/T 4754-2017 industry sections).
-CATEGORY_EN: dict[str, str] = {
-    # dispute_type
-    "劳动报酬": "Pay",
-    "社会保险": "Social insurance",
-    "劳动合同": "Contract termination",
-    "工伤": "Work injury",
-    "其他": "Other",
-    # service_type
-    "法律咨询": "Legal advice",
-    "代写法律文书": "Drafting documents",
-    "协商调解": "Mediation",
-    "代理仲裁": "Arbitration representation",
-    "代理诉讼": "Court representation",
-    # channel
-    "工会窗口": "Union window",
-    "服务站点": "Service station",
-    "12351热线": "12351 hotline",
-    "线上平台": "Online",
-    # outcome
-    "调解成功": "Mediated",
-    "仲裁裁决": "Arbitration award",
-    "判决": "Court judgment",
-    "撤回": "Withdrawn",
-    "办理中": "Open",
-    # wage source and status
-    "投诉举报": "Complaint",
-    "专项检查": "Special inspection",
-    "突发事件处置": "Emergency handling",
-    "工会协调": "Union coordination",
-    "已办结": "Resolved",
-    # certification status
-    "申报": "Applied",
-    "测评中": "Under assessment",
-    "达标": "Certified",
-    "未达标": "Not certified",
-    "撤销": "Revoked",
-    # industries
-    "农、林、牧、渔业": "Agriculture",
-    "采矿业": "Mining",
-    "制造业": "Manufacturing",
-    "电力、热力、燃气及水生产和供应业": "Utilities",
-    "建筑业": "Construction",
-    "批发和零售业": "Wholesale & retail",
-    "交通运输、仓储和邮政业": "Transport & logistics",
-    "住宿和餐饮业": "Hotels & catering",
-    "信息传输、软件和信息技术服务业": "IT & software",
-    "金融业": "Finance",
-    "房地产业": "Real estate",
-    "租赁和商务服务业": "Leasing & business services",
-    "科学研究和技术服务业": "Research & technical services",
-    "水利、环境和公共设施管理业": "Water, environment & public facilities",
-    "居民服务、修理和其他服务业": "Household & repair services",
-    "教育": "Education",
-    "卫生和社会工作": "Health & social work",
-    "文化、体育和娱乐业": "Culture, sports & entertainment",
-    "公共管理、社会保障和社会组织": "Public administration",
-    "国际组织": "International organisations",
-}
-
-
 def category_label(value: object, lang: Lang) -> str:
     """A stored category value for display; a blank one is named as such.
     Values without an English form here stay as written (street names are
@@ -687,7 +641,7 @@ def category_label(value: object, lang: Lang) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
         return t("subject.blank", lang)
     text = str(value)
-    return CATEGORY_EN.get(text, text) if lang == "en" else text
+    return _dimensions().category_en.get(text, text) if lang == "en" else text
 
 
 def yes_no(value: object, lang: Lang) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboards.i18n import Dimensions, Metric
 from kernel.errors import UnionKpiError
 from kernel.home import NO_DISTRICT, Home
 
@@ -196,6 +197,30 @@ def definitions(home: str | Path | None = None) -> pd.DataFrame:
     )
 
 
+def dimensions(home: str | Path | None = None) -> Dimensions:
+    """The names, units and kinds of the metrics and the English labels of
+    category values, as the warehouse's seeds give them."""
+    metrics = _frame(
+        "select metric, name_zh, name_en, unit_zh, unit_en, kind from marts.kpi_definitions order by sort_order",
+        home=home,
+    )
+    labels = _frame(
+        """
+        select value_zh, value_en from marts.dim_category
+        union all
+        select industry_name_zh, industry_name_en from marts.dim_industry where is_known
+        """,
+        home=home,
+    )
+    return Dimensions(
+        metrics={
+            row.metric: Metric(row.name_zh, row.name_en, row.unit_zh, row.unit_en, row.kind)
+            for row in metrics.itertuples(index=False)
+        },
+        category_en=dict(zip(labels["value_zh"], labels["value_en"], strict=True)),
+    )
+
+
 def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.DataFrame:
     """One row per district for a metric in a year, best rank first."""
     return _frame(
@@ -211,9 +236,12 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
             cast(y.target as double) as target,
             y.completion_rate,
             y.time_progress,
-            y.rank
+            y.rank,
+            cast(p.projected_year_end as double) as projected_year_end,
+            p.projected_completion_rate
         from marts.kpi_district_year as y
         inner join marts.dim_district as d using (district_code)
+        left join marts.kpi_year_end_projection as p using (district_code, year, metric)
         where y.year = ? and y.metric = ? and y.district_code <> ?
         order by y.rank nulls last, y.actual desc, y.district_code
         """,
@@ -467,6 +495,37 @@ def legal_aid_breakdown(
     return _frame(sql, _scope(start, end, districts), home)
 
 
+def _records(
+    table: str,
+    columns: str,
+    where: str,
+    order: str,
+    district: str,
+    subdistrict: str | None,
+    all_streets: bool,
+    limit: int,
+    home: str | Path | None,
+    **period: date,
+) -> pd.DataFrame:
+    """The records of one district (and one street, or all of them) in a
+    fact table that also meet ``where``, ``order`` first, at most ``limit``
+    rows; ``total`` on every row counts them all. Only the fixed texts of
+    this module go into the SQL; the values are bound."""
+    return _frame(
+        f"""
+        select {columns}, count(*) over () as total
+        from marts.{table}
+        where district_code = $district
+            and ($all_streets or subdistrict is not distinct from $subdistrict)
+            and {where}
+        order by {order}
+        limit $limit
+        """,
+        {"district": district, "subdistrict": subdistrict, "all_streets": all_streets, "limit": limit, **period},
+        home,
+    )
+
+
 def legal_aid_records(
     district: str,
     subdistrict: str | None,
@@ -478,32 +537,22 @@ def legal_aid_records(
     home: str | Path | None = None,
 ) -> pd.DataFrame:
     """The cases of one district (and one street, or all of them) received in
-    [start, end], newest first, at most ``limit`` rows; ``total`` on every
-    row counts them all."""
-    return _frame(
-        """
-        select
-            case_id, subdistrict, received_date, closed_date, dispute_type,
+    [start, end], newest first."""
+    return _records(
+        "fct_legal_aid_cases",
+        """case_id, subdistrict, received_date, closed_date, dispute_type,
             service_type, channel, workers, is_collective,
             is_new_employment_form, industry,
-            amount_claimed_yuan, amount_recovered_yuan, outcome, days_to_close,
-            count(*) over () as total
-        from marts.fct_legal_aid_cases
-        where district_code = $district
-            and ($all_streets or subdistrict is not distinct from $subdistrict)
-            and received_date between $start and $end
-        order by received_date desc, case_id
-        limit $limit
-        """,
-        {
-            "district": district,
-            "subdistrict": subdistrict,
-            "all_streets": all_streets,
-            "start": start,
-            "end": end,
-            "limit": limit,
-        },
+            amount_claimed_yuan, amount_recovered_yuan, outcome, days_to_close""",
+        "received_date between $start and $end",
+        "received_date desc, case_id",
+        district,
+        subdistrict,
+        all_streets,
+        limit,
         home,
+        start=start,
+        end=end,
     )
 
 
@@ -560,30 +609,21 @@ def wage_records(
     home: str | Path | None = None,
 ) -> pd.DataFrame:
     """The wage cases of one district (and street) opened in [start, end],
-    newest first; ``total`` counts them all."""
-    return _frame(
-        """
-        select
-            record_id, subdistrict, opened_date, resolved_date, source,
+    newest first."""
+    return _records(
+        "fct_wage_recoveries",
+        """record_id, subdistrict, opened_date, resolved_date, source,
             employer_name, employer_uscc, industry, workers,
-            amount_owed_yuan, amount_recovered_yuan, status,
-            count(*) over () as total
-        from marts.fct_wage_recoveries
-        where district_code = $district
-            and ($all_streets or subdistrict is not distinct from $subdistrict)
-            and opened_date between $start and $end
-        order by opened_date desc, record_id
-        limit $limit
-        """,
-        {
-            "district": district,
-            "subdistrict": subdistrict,
-            "all_streets": all_streets,
-            "start": start,
-            "end": end,
-            "limit": limit,
-        },
+            amount_owed_yuan, amount_recovered_yuan, status""",
+        "opened_date between $start and $end",
+        "opened_date desc, record_id",
+        district,
+        subdistrict,
+        all_streets,
+        limit,
         home,
+        start=start,
+        end=end,
     )
 
 
@@ -679,29 +719,20 @@ def certification_records(
     home: str | Path | None = None,
 ) -> pd.DataFrame:
     """The certified enterprises of one district (and street) in force on
-    ``on``; ``total`` counts them all."""
-    return _frame(
-        f"""
-        select
-            enterprise_name, enterprise_uscc, subdistrict, industry, employees,
+    ``on``."""
+    return _records(
+        "fct_certifications",
+        """enterprise_name, enterprise_uscc, subdistrict, industry, employees,
             campaign_year, cast(score as double) as score, status,
-            certified_date, valid_until, revoked_date,
-            count(*) over () as total
-        from marts.fct_certifications
-        where district_code = $district
-            and ($all_streets or subdistrict is not distinct from $subdistrict)
-            and {_IN_FORCE}
-        order by certified_date desc, enterprise_uscc
-        limit $limit
-        """,
-        {
-            "district": district,
-            "subdistrict": subdistrict,
-            "all_streets": all_streets,
-            "on": on,
-            "limit": limit,
-        },
+            certified_date, valid_until, revoked_date""",
+        _IN_FORCE,
+        "certified_date desc, enterprise_uscc",
+        district,
+        subdistrict,
+        all_streets,
+        limit,
         home,
+        on=on,
     )
 
 

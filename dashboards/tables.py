@@ -14,12 +14,18 @@ import pandas as pd
 from dashboards import i18n, metrics
 from dashboards.i18n import Lang
 
+RANKING_COLUMNS = (
+    "rank", "district", "actual", "yoy", "target", "completion", "status", "projected", "projected_completion",
+)  # fmt: skip
+
 
 def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
     """The district ranking for one metric (rows of ``queries.district_year``).
 
     Columns: rank, district, actual, yoy (per cent, or percentage points for a
-    rate), target, completion (per cent), status (words).
+    rate), target, completion (per cent), status (words), and where the year
+    is heading (marts.kpi_year_end_projection): projected, and its
+    completion (per cent).
     """
     scale, _unit = i18n.display_unit(metric, lang)
     name_col = i18n.district_label_column(lang)
@@ -36,13 +42,16 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
                 "target": None if pd.isna(row.target) else row.target / scale,
                 "completion": (None if pd.isna(row.completion_rate) else row.completion_rate * 100),
                 "status": i18n.t(f"status.{state}", lang),
+                "projected": None if pd.isna(row.projected_year_end) else row.projected_year_end / scale,
+                "projected_completion": (
+                    None if pd.isna(row.projected_completion_rate) else row.projected_completion_rate * 100
+                ),
             }
         )
-    columns = ["rank", "district", "actual", "yoy", "target", "completion", "status"]
-    result = pd.DataFrame(rows, columns=columns)
+    result = pd.DataFrame(rows, columns=RANKING_COLUMNS)
     # Whole columns of None would become object dtype; keep them numeric so
     # the table formats and sorts them as numbers.
-    for column in ("actual", "yoy", "target", "completion"):
+    for column in ("actual", "yoy", "target", "completion", "projected", "projected_completion"):
         result[column] = pd.to_numeric(result[column], errors="coerce").astype("float64")
     result["rank"] = result["rank"].astype("Int64")
     return result
@@ -71,14 +80,8 @@ def glossary(frame: pd.DataFrame, lang: Lang, search: str = "") -> pd.DataFrame:
 
 
 def metric_names(definitions: pd.DataFrame, lang: Lang) -> dict[str, str]:
-    """Display names, from the published glossary where it has them."""
-    column = "name_en" if lang == "en" else "name_zh"
-    names = {m: i18n.metric_name(m, lang) for m in i18n.METRIC_NAMES}
-    for row in definitions.itertuples(index=False):
-        value = getattr(row, column)
-        if isinstance(value, str) and value.strip():
-            names[str(row.metric)] = value
-    return names
+    """Display names of the published glossary's metrics, in its order."""
+    return {str(metric): i18n.metric_name(str(metric), lang) for metric in definitions["metric"]}
 
 
 def metric_help(definitions: pd.DataFrame, metric: str, lang: Lang) -> str | None:

@@ -28,7 +28,7 @@ def ranking_config(metric: str, lang: Lang) -> dict[str, ColumnConfig]:
     """Labels and number formats for the ranking table's columns."""
     _scale, unit = i18n.display_unit(metric, lang)
     kind = i18n.metric_kind(metric)
-    number = {"count": "%,d", "money": "%,.2f", "rate": "%.1f%%"}[kind]
+    number = {"count": "%,d", "stock": "%,d", "money": "%,.2f", "rate": "%.1f%%", "average": "%,.1f"}[kind]
     is_rate = kind == "rate"
     return {
         "rank": st.column_config.NumberColumn(t("table.rank", lang), format="%d", width="small"),
@@ -48,6 +48,8 @@ def ranking_config(metric: str, lang: Lang) -> dict[str, ColumnConfig]:
             color=charts.THIS_YEAR_COLOUR,
         ),
         "status": st.column_config.TextColumn(t("table.status", lang)),
+        "projected": st.column_config.NumberColumn(t("table.projected", lang, unit=unit), format=number),
+        "projected_completion": st.column_config.NumberColumn(t("table.projected_completion", lang), format="%.1f%%"),
     }
 
 
@@ -110,7 +112,7 @@ def ranking_columns(metric: str, lang: Lang) -> list[Column]:
     """The ranking table's exported columns (values in the table's units)."""
     _scale, unit = i18n.display_unit(metric, lang)
     kind = i18n.metric_kind(metric)
-    value_kind: ColumnKind = "number" if kind == "rate" else kind
+    value_kind: ColumnKind = "money" if kind == "money" else "count" if kind in ("count", "stock") else "number"
     return [
         Column("rank", t("table.rank", lang), "count"),
         Column("district", t("table.district", lang)),
@@ -123,6 +125,8 @@ def ranking_columns(metric: str, lang: Lang) -> list[Column]:
         Column("target", t("table.target", lang, unit=unit), value_kind),
         Column("completion", t("table.completion", lang) + " (%)", "number"),
         Column("status", t("table.status", lang)),
+        Column("projected", t("table.projected", lang, unit=unit), value_kind),
+        Column("projected_completion", t("table.projected_completion", lang) + " (%)", "number"),
     ]
 
 

@@ -76,3 +76,15 @@ def sign_in_page(page, credentials: tuple[str, str] = STEWARD, timeout_ms: int =
         form.first.click()
     page.wait_for_load_state()
     content.wait_for(timeout=timeout_ms)
+
+
+@pytest.fixture(autouse=True)
+def dimensions(warehouse_home: Path):
+    """Names, units, kinds and English labels from the warehouse's seeds,
+    as every page run sets them (dashboards/app.py): the dashboards keep no
+    copy of their own."""
+    from dashboards import i18n, queries
+
+    token = i18n.DIMENSIONS.set(queries.dimensions(warehouse_home))
+    yield
+    i18n.DIMENSIONS.reset(token)

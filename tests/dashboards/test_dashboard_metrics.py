@@ -51,6 +51,8 @@ def test_ranking_table_scales_and_labels() -> None:
             "completion_rate": [1.115191, None],
             "time_progress": [0.833, 0.833],
             "rank": [1, 2],
+            "projected_year_end": [13_382_292.0, None],
+            "projected_completion_rate": [1.3382292, None],
         }
     )
     zh = tables.ranking(frame, "wages_recovered_yuan", "zh")
@@ -61,6 +63,9 @@ def test_ranking_table_scales_and_labels() -> None:
     assert zh.loc[0, "status"] == "达到进度"
     assert zh.loc[1, "status"] == "无目标"
     assert pd.isna(zh.loc[1, "target"])
+    assert zh.loc[0, "projected"] == pytest.approx(1338.2292)  # 万元, where the year is heading
+    assert zh.loc[0, "projected_completion"] == pytest.approx(133.82292)
+    assert pd.isna(zh.loc[1, "projected"])
     en = tables.ranking(frame, "wages_recovered_yuan", "en")
     assert list(en["district"]) == ["Yangpu", "Minhang"]
     assert en.loc[0, "actual"] == pytest.approx(11.15191)  # m yuan

@@ -1,0 +1,129 @@
+"""Category values, metrics and districts are written in several places
+that must agree: the seeds (dbt/seeds and data/reference, the one source),
+the submission templates ingest validates against, the Great Expectations
+suites, the dbt tests and the demo generator. Each is checked against the
+seeds here, so a value added or renamed in one place and not the others
+fails a test instead of quarantining good rows or passing bad ones."""
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ingest import templates
+from ingest.demo import categories as demo
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "dbt" / "seeds"
+SUITES = REPO / "expectations" / "suites"
+# a landing or staging column -> the seed category its values come from
+COLUMN_CATEGORY = {
+    "dispute_type": "dispute_type",
+    "service_type": "service_type",
+    "channel": "channel",
+    "outcome": "outcome",
+    "source": "wage_source",
+    "submission_status": "submission_status",
+    "freshness_status": "freshness_status",
+}
+# statuses the warehouse derives: a check may ask for some of them only
+DERIVED = {"submission_status", "freshness_status"}
+# the status column means a different category in each dataset
+STATUS_CATEGORY = {"wage_recovery": "wage_status", "certification": "certification_status"}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _categories() -> dict[str, set[str]]:
+    values: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(SEEDS / "categories.csv"):
+        values[row["category"]].add(row["value_zh"])
+    return values
+
+
+SEEDED = _categories()
+
+
+def _agrees(values: list[str], category: str) -> bool:
+    return set(values) <= SEEDED[category] if category in DERIVED else set(values) == SEEDED[category]
+
+
+def _category_of(column: str, where: str) -> str | None:
+    if column == "status":
+        return next((c for dataset, c in STATUS_CATEGORY.items() if dataset in where), None)
+    return COLUMN_CATEGORY.get(column)
+
+
+@pytest.mark.parametrize(
+    ("category", "template", "generated"),
+    [
+        ("dispute_type", templates.DISPUTE_TYPES, demo.DISPUTE_TYPES),
+        ("service_type", templates.SERVICE_TYPES, demo.SERVICE_TYPES),
+        ("channel", templates.CHANNELS, demo.CHANNELS),
+        ("outcome", templates.OUTCOMES, demo.OUTCOMES),
+        ("wage_source", templates.WAGE_SOURCES, demo.WAGE_SOURCES),
+        ("wage_status", templates.WAGE_STATUSES, demo.WAGE_STATUSES),
+        ("certification_status", templates.CERT_STATUSES, demo.CERT_STATUSES),
+    ],
+)
+def test_templates_and_the_demo_take_the_seeded_values(category, template, generated):
+    assert set(template) == SEEDED[category]
+    assert set(generated) == SEEDED[category]
+
+
+def test_the_great_expectations_value_sets_are_the_seeded_ones():
+    checked = []
+    for suite in sorted(SUITES.glob("*.json")):
+        for expectation in json.loads(suite.read_text(encoding="utf-8"))["expectations"]:
+            kwargs = expectation["kwargs"]
+            if expectation["type"] != "expect_column_values_to_be_in_set":
+                continue
+            if kwargs["column"] == "district_code":
+                districts = {row["district_code"] for row in _rows(REPO / "data" / "reference" / "districts.csv")}
+                assert set(kwargs["value_set"]) == districts, suite.name
+                checked.append((suite.name, "district_code"))
+            elif (category := _category_of(kwargs["column"], suite.name)) is not None:
+                assert _agrees(kwargs["value_set"], category), (suite.name, kwargs["column"])
+                checked.append((suite.name, kwargs["column"]))
+    # the suites do check these columns: a renamed suite or column must not
+    # make this test pass by checking nothing
+    assert {column for _, column in checked} >= {"district_code", "dispute_type", "channel", "outcome", "status"}
+
+
+def test_the_dbt_accepted_values_are_the_seeded_ones():
+    checked = []
+    for path in sorted((REPO / "dbt" / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            for column in model.get("columns", []):
+                category = _category_of(column["name"], model["name"].replace("wage_recoveries", "wage_recovery"))
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "accepted_values" in test and category is not None:
+                        values = test["accepted_values"].get("arguments", test["accepted_values"])["values"]
+                        assert _agrees(values, category), (model["name"], column["name"])
+                        checked.append((model["name"], column["name"]))
+    assert checked, "no accepted_values test on a category column was found"
+
+
+def test_every_target_metric_is_a_seeded_metric_with_a_kind():
+    metrics = {row["metric"]: row for row in _rows(SEEDS / "metrics.csv")}
+    assert set(templates.METRICS) <= set(metrics)
+    assert {row["kind"] for row in metrics.values()} <= {"count", "money", "rate", "average", "stock"}
+    # the kind and the unit agree: money is in yuan, a rate in per cent
+    for metric, row in metrics.items():
+        assert (row["kind"] == "money") == (row["unit_zh"] == "元"), metric
+        assert (row["kind"] == "rate") == (row["unit_zh"] == "%"), metric
+
+
+def test_each_stored_value_has_one_english_label():
+    labels: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(SEEDS / "categories.csv"):
+        labels[row["value_zh"]].add(row["value_en"])
+    for row in _rows(SEEDS / "industries.csv"):
+        labels[row["industry_name_zh"]].add(row["industry_name_en"])
+    assert {value: en for value, en in labels.items() if len(en) > 1} == {}
