@@ -106,11 +106,14 @@ def seed_from_url(
     options: Sequence[T],
     default: T,
     parse: Callable[[str], T] | None = None,
+    *,
+    shared: bool = False,
 ) -> None:
     """Before drawing the widget ``key``: on a session's first run take its
     value from the URL (``?key=…``) when valid, and fall back to ``default``
     whenever the remembered value is no longer offered (a new publish can
-    change the years on offer).
+    change the years on offer). ``shared``: several pages draw a widget
+    under this key (the subject pages' filters); see hand_over.
 
     Done by hand rather than with ``bind="query-params"``, which writes the
     option's display label (``lang=English``) into the URL; ours carries the
@@ -126,6 +129,26 @@ def seed_from_url(
         st.session_state[key] = value if value in options else default
     elif st.session_state[key] not in options:
         st.session_state[key] = default
+    elif shared:
+        hand_over(key)
+
+
+def hand_over(key: str) -> None:
+    """Before drawing a widget that more than one page draws under ``key``:
+    give it the session's value through the Session State API, so the page
+    shows what the reader chose on the page before.
+
+    To Streamlit the same key on two pages is two widgets (a widget's id
+    includes its page). On a page switch the new page's widget is drawn
+    while the value is still filed under the old page's widget, and
+    persist_state="session" moves it across only when that run ends; so the
+    new page started from the widget's own first option (January, the first
+    quarter) and wrote it into its URL and every export's period. Reading
+    the value here returns the widget's current one, the reader's latest
+    change included, so doing it on every run changes nothing else.
+    """
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
 
 
 def write_to_url(key: str, value: object, default: object) -> None:
@@ -226,7 +249,8 @@ def progress_html(card: KpiCard, lang: Lang) -> str:
 
 # ---------------------------------------------------------------------------
 # The subject pages' filters: period and districts, in the sidebar and in
-# the URL, shared by the pages (kept across page switches).
+# the URL, shared by the pages: each page draws its own widgets under the
+# same keys, and hand_over keeps the reader's choice when the page changes.
 # ---------------------------------------------------------------------------
 
 
@@ -242,7 +266,9 @@ def _parse_date(raw: str) -> date:
 
 
 def _seed_districts(options: Sequence[str]) -> None:
-    """Like seed_from_url, for the district multiselect's list of codes."""
+    """Like seed_from_url, for the district multiselect's list of codes. It
+    sets the value on every run (keeping the codes on offer), which also
+    hands it over from page to page."""
     if DISTRICTS_KEY not in st.session_state:
         raw = st.query_params.get(DISTRICTS_KEY) or ""
         codes = [code.strip() for code in raw.split(",") if code.strip()]
@@ -253,6 +279,7 @@ def _seed_districts(options: Sequence[str]) -> None:
 
 def _seed_range(default: tuple[date, date], earliest: date, latest: date) -> None:
     if RANGE_KEY in st.session_state:
+        hand_over(RANGE_KEY)
         return
     try:
         start = _parse_date(st.query_params.get(RANGE_FROM) or "")
@@ -272,7 +299,7 @@ def subject_filters(lang: Lang, data_date: date, districts: pd.DataFrame) -> Fil
     year = current_year(data_date.year)
     with st.sidebar:
         st.markdown(f"**{t('filter.heading', lang)}**")
-        seed_from_url(PERIOD_KEY, periods.KINDS, periods.KINDS[0])
+        seed_from_url(PERIOD_KEY, periods.KINDS, periods.KINDS[0], shared=True)
         kind = st.selectbox(
             t("filter.period", lang),
             options=list(periods.KINDS),
@@ -294,7 +321,7 @@ def _month_filter(kind: str, months: Sequence[int], lang: Lang) -> int | None:
     if kind not in ("ytd", "month"):
         st.query_params.pop(MONTH_KEY, None)
         return None
-    seed_from_url(MONTH_KEY, months, months[-1], parse=int)
+    seed_from_url(MONTH_KEY, months, months[-1], parse=int, shared=True)
     month = st.selectbox(
         t("filter.through" if kind == "ytd" else "filter.month", lang),
         options=months,
@@ -310,7 +337,7 @@ def _quarter_filter(kind: str, quarters: Sequence[int], lang: Lang) -> int | Non
     if kind != "quarter":
         st.query_params.pop(QUARTER_KEY, None)
         return None
-    seed_from_url(QUARTER_KEY, quarters, quarters[-1], parse=int)
+    seed_from_url(QUARTER_KEY, quarters, quarters[-1], parse=int, shared=True)
     quarter = st.selectbox(
         t("filter.quarter", lang),
         options=quarters,
