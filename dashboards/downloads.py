@@ -75,15 +75,21 @@ def notes(
     scope: str,
     period: str,
     data_date: date,
-) -> list[tuple[str, str]]:
-    """What an exported workbook says about itself (its 说明 sheet)."""
-    return [
-        (t("export.note.table", lang), title),
-        (t("export.note.scope", lang), scope),
-        (t("export.note.period", lang), period),
-        (t("export.note.data_date", lang), i18n.format_date(data_date, lang)),
-        (t("export.note.source", lang), t("export.source", lang)),
-    ]
+) -> export.About:
+    """What an exported table says about itself: its name, and the scope,
+    period and data date under it (the data sheet's title block), the
+    source besides (its 说明 sheet). ``scope`` is the place the table is
+    about: a district's street table is that district's, not the page's."""
+    return export.About(
+        title=title,
+        facts=(
+            (t("export.note.scope", lang), scope),
+            (t("export.note.period", lang), period),
+            (t("export.note.data_date", lang), i18n.format_date(data_date, lang)),
+        ),
+        notes=((t("export.note.source", lang), t("export.source", lang)),),
+        title_label=t("export.note.table", lang),
+    )
 
 
 def table_buttons(
@@ -93,9 +99,10 @@ def table_buttons(
     stem: str,
     lang: Lang,
     key: str,
-    about: Sequence[tuple[str, str]] = (),
+    about: export.About | None = None,
 ) -> None:
-    """Excel and CSV buttons for one table."""
+    """Excel and CSV buttons for one table; ``about`` heads the workbook
+    (title block, sheet name, footer, 说明 sheet)."""
     snapshot = frame.copy()
     with st.container(horizontal=True, gap="small", key=f"export-{key}"):
         st.caption(t("export.table", lang))
@@ -104,9 +111,10 @@ def table_buttons(
             lambda: export.to_xlsx(
                 snapshot,
                 columns,
-                sheet=stem[:31],
-                notes=about,
+                sheet=about.title if about else stem,
+                about=about,
                 notes_sheet=t("export.notes_sheet", lang),
+                lang=lang,
             ),
             file_name=f"{stem}.xlsx",
             fmt="xlsx",
@@ -115,7 +123,7 @@ def table_buttons(
         )
         _download(
             "CSV",
-            lambda: export.to_csv(snapshot, columns),
+            lambda: export.to_csv(snapshot, columns, lang=lang),
             file_name=f"{stem}.csv",
             fmt="csv",
             key=f"{key}-csv",
@@ -157,6 +165,9 @@ def show_chart(fig: go.Figure, *, stem: str, lang: Lang, key: str) -> None:
 
 
 def _screen_config(label: Column | None, fields: Sequence[Field], lang: Lang, scale_money: bool):
+    # The decimals the exported files write (export.DECIMALS), so a CSV holds
+    # the figures as the screen shows them.
+    decimals = export.DECIMALS
     config: dict[str, ColumnConfig] = {}
     if label is not None:
         config[label.key] = st.column_config.TextColumn(label.label, pinned=True)
@@ -167,13 +178,17 @@ def _screen_config(label: Column | None, fields: Sequence[Field], lang: Lang, sc
                 if scale_money
                 else i18n.with_unit(item.label(lang), t("unit.yuan", lang), lang)
             )
-            config[item.key] = st.column_config.NumberColumn(header, format="%,.2f")
+            config[item.key] = st.column_config.NumberColumn(header, format=f"%,.{decimals['money']}f")
         elif item.kind == "rate":
-            config[item.key] = st.column_config.NumberColumn(screen_header(item, lang), format="%.1f%%")
+            config[item.key] = st.column_config.NumberColumn(
+                screen_header(item, lang), format=f"%.{decimals['rate']}f%%"
+            )
         elif item.kind == "count":
             config[item.key] = st.column_config.NumberColumn(screen_header(item, lang), format="%,d")
         elif item.kind == "number":
-            config[item.key] = st.column_config.NumberColumn(screen_header(item, lang), format="%,.1f")
+            config[item.key] = st.column_config.NumberColumn(
+                screen_header(item, lang), format=f"%,.{decimals['number']}f"
+            )
         elif item.kind == "date":
             config[item.key] = st.column_config.DateColumn(item.label(lang), format="YYYY-MM-DD")
         else:
@@ -190,13 +205,14 @@ def show_table(
     lang: Lang,
     stem: str,
     key: str,
-    about: Sequence[tuple[str, str]] = (),
+    about: export.About | None = None,
     scale_money: bool = True,
     height: int | str | None = None,
 ) -> None:
     """A table on screen (money in 万元 / m yuan unless ``scale_money`` is
     False, rates in per cent) with its Excel and CSV buttons, which export
-    ``frame`` itself: yuan to the cent and rates as fractions."""
+    ``frame`` itself: yuan to the cent; rates as fractions in a per-cent
+    format in Excel, as per cent in a CSV."""
     screen = pd.DataFrame(index=frame.index)
     if label is not None:
         screen[label.key] = frame[label.key]

@@ -2,11 +2,16 @@
 out, no Streamlit, so the same functions serve the pages and the tests.
 
 Tables are described by a list of ``Column``s (key, header, kind); the kind
-decides the cell type and number format, so figures stay real numbers in
-Excel and credit codes stay text. Any text cell that a spreadsheet would
-read as a formula (it starts with = + - @, a tab or a carriage return) is
-neutralised with a leading apostrophe, as OWASP advises for CSV injection;
-the same rule applies to both formats.
+decides the cell type, number format and decimals, so figures stay real
+numbers in Excel, credit codes stay text, and a CSV holds what the screen
+shows. What a table is (its name, scope, period, data date) travels with it
+as an ``About`` and heads the data sheet, its footer and the 说明 sheet.
+
+Formula injection: an xlsx text cell is written as a string cell, which no
+spreadsheet evaluates, and marked with Excel's quote prefix (the cell shows
+no apostrophe; editing it keeps it text). CSV has no cell types, so a text
+that a spreadsheet would read as a formula (it starts with = + - @, a tab or
+a carriage return) gets a leading apostrophe there, as OWASP advises.
 
 Charts go through kaleido's one long-lived export server
 (``kaleido.start_sync_server()``, started on first use and kept for the life
@@ -21,9 +26,10 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, SupportsFloat
 
 import kaleido
@@ -31,6 +37,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import xlsxwriter
 
+from dashboards import i18n
+from dashboards.i18n import Lang
 from kernel.errors import UnionKpiError
 
 ColumnKind = Literal["text", "code", "count", "money", "rate", "number", "date"]
@@ -41,9 +49,10 @@ class Column:
     """One exported column: the frame's ``key``, its header and its kind.
 
     count: whole numbers (#,##0); money: yuan with cents (#,##0.00); rate: a
-    fraction shown as a percentage (0.0%); number: one decimal (#,##0.0);
-    date: yyyy-mm-dd; code: an identifier kept as text (credit codes, case
-    numbers); text: anything else.
+    fraction shown as a percentage (0.0%; a CSV writes the per cent and says
+    so in the header); number: one decimal (#,##0.0); date: yyyy-mm-dd;
+    code: an identifier kept as text (credit codes, case numbers); text:
+    anything else.
     """
 
     key: str
@@ -51,10 +60,33 @@ class Column:
     kind: ColumnKind = "text"
 
 
+@dataclass(frozen=True)
+class About:
+    """What an exported table says about itself, in its reader's language.
+
+    ``title`` names the table (the data sheet's first line, its sheet name and
+    its page footer). ``facts`` (label, value), such as scope, period and data
+    date, stand under the title on the data sheet; the 说明 sheet lists the
+    title (as ``title_label``), the facts and the ``notes`` (source …).
+    """
+
+    title: str
+    facts: tuple[tuple[str, str], ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
+    title_label: str = "表格"
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The 说明 sheet's rows."""
+        return [(self.title_label, self.title), *self.facts, *self.notes]
+
+
 class ExportError(UnionKpiError):
     """A chart could not be turned into a file."""
 
 
+# Decimals per numeric kind: what the screen shows (downloads._screen_config)
+# and what a CSV writes; the Excel formats below show the same.
+DECIMALS: dict[str, int] = {"count": 0, "money": 2, "rate": 1, "number": 1}
 # Excel number formats per kind (xlsxwriter format properties).
 _XLSX_FORMATS: dict[str, dict[str, Any]] = {
     "count": {"num_format": "#,##0"},
@@ -72,15 +104,36 @@ _HEADER_FORMAT = {
     "text_wrap": True,
     "valign": "top",
 }
+_TITLE_FORMAT = {"bold": True, "font_size": 14}
+_FACT_FORMAT = {"font_color": "#444444"}
 # Leading characters that make a spreadsheet evaluate a cell (OWASP).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_KINDS = frozenset({"count", "money", "rate", "number"})
+TEXT_KINDS = frozenset({"text", "code"})
+
+# Printing. Page numbers are Excel header/footer codes (&P page, &N pages).
+_PAGE_NUMBERS: dict[str, str] = {"zh": "第 &P 页 / 共 &N 页", "en": "Page &P of &N"}
+_FACT_SEPARATOR: dict[str, str] = {"zh": "：", "en": ": "}
+_A4 = 9  # Excel's paper code
+_MARGIN_IN = 0.5  # left and right, inches
+# Past this many columns a table prints landscape whatever its widths.
+LANDSCAPE_COLUMNS = 8
+# Room across an A4 portrait page within the margins, in pixels at 96 dpi
+# (8.27 in less two margins), against Excel's column widths in characters
+# of the default font: a column of w characters is about 7 w + 5 pixels.
+_PORTRAIT_PIXELS = int((8.27 - 2 * _MARGIN_IN) * 96)
+_FOOTER_TITLE_MAX = 100  # Excel allows 255 characters for a whole footer
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would evaluate ``text`` typed into a cell."""
+    return text.startswith(_FORMULA_STARTS)
 
 
 def neutralise(text: str) -> str:
-    """``text`` made safe to open in a spreadsheet: a cell that would start a
-    formula gets a leading apostrophe (``=cmd`` -> ``'=cmd``)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """``text`` made safe to open from a CSV in a spreadsheet: a cell that
+    would start a formula gets a leading apostrophe (``=cmd`` -> ``'=cmd``)."""
+    return "'" + text if looks_like_formula(text) else text
 
 
 def _missing(value: object) -> bool:
@@ -116,9 +169,7 @@ def _as_datetime(value: object) -> datetime | None:
 
 
 def _as_text(value: object) -> str | None:
-    if _missing(value):
-        return None
-    return neutralise(str(value))
+    return None if _missing(value) else str(value)
 
 
 def _display_width(text: str) -> int:
@@ -141,18 +192,61 @@ def _column_width(frame: pd.DataFrame, column: Column) -> float:
     return float(min(max(max(widths) + 2, 8), 50))
 
 
+def is_wide(widths: Sequence[float]) -> bool:
+    """Whether a table of these column widths (characters) prints landscape:
+    more than ``LANDSCAPE_COLUMNS`` columns, or wider than a portrait page."""
+    pixels = sum(7 * width + 5 for width in widths)
+    return len(widths) > LANDSCAPE_COLUMNS or pixels > _PORTRAIT_PIXELS
+
+
+def _footer(title: str | None, lang: Lang) -> str:
+    """The page footer: the table's name on the left, page n of N on the right
+    (an ampersand in the name doubled, as header/footer codes need)."""
+    pages = _PAGE_NUMBERS[lang]
+    if not title:
+        return f"&R{pages}"
+    name = title if len(title) <= _FOOTER_TITLE_MAX else title[: _FOOTER_TITLE_MAX - 1] + "…"
+    return f"&L{name.replace('&', '&&')}&R{pages}"
+
+
+def _print_setup(
+    worksheet: Any, *, widths: Sequence[float], header_row: int | None, title: str | None, lang: Lang
+) -> None:
+    """Print-ready: A4, landscape when wide, one page wide (as many pages
+    down as it takes), the header row on every page, name and page numbers
+    in the footer."""
+    worksheet.set_paper(_A4)
+    if is_wide(widths):
+        worksheet.set_landscape()
+    else:
+        worksheet.set_portrait()
+    worksheet.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.7)
+    worksheet.fit_to_pages(1, 0)
+    if header_row is not None:
+        worksheet.repeat_rows(header_row)
+    worksheet.set_footer(_footer(title, lang))
+
+
 def to_xlsx(
     frame: pd.DataFrame,
     columns: Sequence[Column],
     *,
-    sheet: str = "数据",
-    notes: Sequence[tuple[str, str]] = (),
+    sheet: str | None = None,
+    about: About | None = None,
     notes_sheet: str = "说明",
+    lang: Lang = "zh",
 ) -> bytes:
-    """An .xlsx workbook of ``frame``'s ``columns``: a bold header row (frozen,
-    with filters), real numeric cells with number formats, dates as dates,
-    codes as text. ``notes`` (label, value) go to a second sheet so the file
-    says what it holds (period, scope, data date, source)."""
+    """An .xlsx workbook of ``frame``'s ``columns``.
+
+    The data sheet (named ``sheet``, else the table's title) opens with a
+    title block when ``about`` is given (the title, then its facts: scope,
+    period, data date), a blank row, then the table: a bold header row
+    (frozen with everything above it, with filters), real numeric cells with
+    number formats, dates as dates, codes and text as string cells. It prints
+    on A4 one page wide, landscape when wide, the header on every page, name
+    and page numbers in the footer. ``about`` also fills a second sheet,
+    ``notes_sheet``, so the file says what it holds and where it comes from.
+    """
     buffer = io.BytesIO()
     # Every cell is written with its typed method below; these options make
     # sure nothing is ever turned into a formula, link or number behind our back.
@@ -167,52 +261,173 @@ def to_xlsx(
     )
     header = workbook.add_format(_HEADER_FORMAT)
     formats = {kind: workbook.add_format(props) for kind, props in _XLSX_FORMATS.items()}
-    worksheet = workbook.add_worksheet(_sheet_name(sheet))
+    # Text that reads like a formula: a string cell all the same, with Excel's
+    # quote prefix so that editing it keeps it text; nothing is shown.
+    quoted = {kind: workbook.add_format({**_XLSX_FORMATS[kind], "quote_prefix": True}) for kind in TEXT_KINDS}
+    names = sheet_names([sheet or (about.title if about else "数据"), *([notes_sheet] if about else [])])
+    worksheet = workbook.add_worksheet(names[0])
+
+    header_row = 0 if about is None else _title_block(workbook, worksheet, about, lang)
+
+    widths = [_column_width(frame, column) for column in columns]
     for col, column in enumerate(columns):
-        worksheet.write_string(0, col, neutralise(column.label), header)
-        worksheet.set_column(col, col, _column_width(frame, column), formats[column.kind])
-    for row_number, values in enumerate(frame.to_dict("records"), start=1):
+        worksheet.write_string(header_row, col, column.label, header)
+        worksheet.set_column(col, col, widths[col], formats[column.kind])
+    for row_number, values in enumerate(frame.to_dict("records"), start=header_row + 1):
         for col, column in enumerate(columns):
-            value = values.get(column.key)
-            cell_format = formats[column.kind]
-            if column.kind in NUMERIC_KINDS:
-                number = _as_number(value, column.kind)
-                if number is None:
-                    worksheet.write_blank(row_number, col, None, cell_format)
-                else:
-                    worksheet.write_number(row_number, col, number, cell_format)
-            elif column.kind == "date":
-                moment = _as_datetime(value)
-                if moment is None:
-                    worksheet.write_blank(row_number, col, None, cell_format)
-                else:
-                    worksheet.write_datetime(row_number, col, moment, cell_format)
-            else:
-                text = _as_text(value)
-                if text is None:
-                    worksheet.write_blank(row_number, col, None, cell_format)
-                else:
-                    worksheet.write_string(row_number, col, text, cell_format)
-    worksheet.freeze_panes(1, 0)
+            _write_cell(worksheet, row_number, col, values.get(column.key), column.kind, formats, quoted)
+    worksheet.freeze_panes(header_row + 1, 0)
     if columns:
-        worksheet.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
-    if notes:
-        about = workbook.add_worksheet(_sheet_name(notes_sheet))
-        label_width = max(_display_width(label) for label, _ in notes) + 2
-        value_width = max(_display_width(value) for _, value in notes) + 2
-        about.set_column(0, 0, min(label_width, 30))
-        about.set_column(1, 1, min(value_width, 80))
-        for row_number, (label, value) in enumerate(notes):
-            about.write_string(row_number, 0, neutralise(label), header)
-            about.write_string(row_number, 1, neutralise(value))
+        worksheet.autofilter(header_row, 0, header_row + max(len(frame), 1), len(columns) - 1)
+    title = about.title if about else None
+    _print_setup(worksheet, widths=widths, header_row=header_row if columns else None, title=title, lang=lang)
+
+    if about is not None:
+        notes = workbook.add_worksheet(names[1])
+        _notes_sheet(notes, about, header=header, text=formats["text"], quoted=quoted["text"], lang=lang)
     workbook.close()
     return buffer.getvalue()
 
 
-def _sheet_name(name: str) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", name).strip() or "Sheet1"
-    return cleaned[:31]
+def _title_block(workbook: Any, worksheet: Any, about: About, lang: Lang) -> int:
+    """The table's title and its facts (scope, period, data date) above the
+    table; the row the header goes on."""
+    title_format = workbook.add_format(_TITLE_FORMAT)
+    fact_format = workbook.add_format(_FACT_FORMAT)
+    worksheet.set_row(0, 22)  # room for the larger font: rows are not re-measured on opening
+    worksheet.write_string(0, 0, about.title, title_format)
+    for row, (label, value) in enumerate(about.facts, start=1):
+        worksheet.write_string(row, 0, f"{label}{_FACT_SEPARATOR[lang]}{value}", fact_format)
+    # A blank row between: Excel's own table detection (sort, filter,
+    # pivot, Ctrl+A) then takes the table without the title block.
+    return len(about.facts) + 2
+
+
+def _notes_sheet(notes: Any, about: About, *, header: Any, text: Any, quoted: Any, lang: Lang) -> None:
+    """The second sheet: what the file holds and where it comes from."""
+    rows = about.rows()
+    label_width = min(max(_display_width(label) for label, _ in rows) + 2, 30)
+    value_width = min(max(_display_width(value) for _, value in rows) + 2, 80)
+    notes.set_column(0, 0, label_width)
+    notes.set_column(1, 1, value_width)
+    for row_number, (label, value) in enumerate(rows):
+        notes.write_string(row_number, 0, label, header)
+        notes.write_string(row_number, 1, value, quoted if looks_like_formula(value) else text)
+    _print_setup(notes, widths=[label_width, value_width], header_row=None, title=about.title, lang=lang)
+
+
+def _write_cell(
+    worksheet: Any,
+    row: int,
+    col: int,
+    value: object,
+    kind: str,
+    formats: dict[str, Any],
+    quoted: dict[str, Any],
+) -> None:
+    """One cell with the typed method of its kind: a number, a date, or a
+    string (never a formula); missing values are blank cells."""
+    cell_format = formats[kind]
+    if kind in NUMERIC_KINDS:
+        number = _as_number(value, kind)
+        if number is None:
+            worksheet.write_blank(row, col, None, cell_format)
+        else:
+            worksheet.write_number(row, col, number, cell_format)
+    elif kind == "date":
+        moment = _as_datetime(value)
+        if moment is None:
+            worksheet.write_blank(row, col, None, cell_format)
+        else:
+            worksheet.write_datetime(row, col, moment, cell_format)
+    else:
+        text = _as_text(value)
+        if text is None:
+            worksheet.write_blank(row, col, None, cell_format)
+        else:
+            worksheet.write_string(row, col, text, quoted[kind] if looks_like_formula(text) else cell_format)
+
+
+# ---------------------------------------------------------------------------
+# Sheet names
+# ---------------------------------------------------------------------------
+
+SHEET_NAME_MAX = 31  # Excel's limit
+_FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+_OPENING_BRACKETS = "(（[【〔《<"
+_CLOSING_BRACKETS = ")）]】〕》>"
+_RESERVED_SHEET_NAMES = frozenset({"history"})  # Excel keeps it for itself
+
+
+def _in_word(ch: str) -> bool:
+    """Part of a word that must not be split: letters and digits of
+    alphabetic scripts. Chinese characters are words of their own, so a cut
+    between two of them is fine."""
+    return ch.isalnum() and unicodedata.east_asian_width(ch) not in "WF"
+
+
+def _is_trailing_junk(ch: str) -> bool:
+    """Punctuation and spaces a shortened name should not end on."""
+    return unicodedata.category(ch)[0] in "PZ" and ch not in _CLOSING_BRACKETS
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut at a word boundary: never
+    inside an English word or a number, without a dangling bracket or
+    trailing punctuation. A single word longer than the limit is cut."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if _in_word(text[limit]) and _in_word(head[-1]):
+        start = limit
+        while start > 0 and _in_word(text[start - 1]):
+            start -= 1
+        if start > 0:
+            head = text[:start]
+    opened = max(head.rfind(ch) for ch in _OPENING_BRACKETS)
+    if opened > 0 and not any(ch in _CLOSING_BRACKETS for ch in head[opened:]):
+        head = head[:opened]  # "明细（1,2" -> "明细"
+    end = len(head)
+    while end > 0 and _is_trailing_junk(head[end - 1]):
+        end -= 1
+    return head[:end] or text[:limit]
+
+
+def sheet_name(name: str, taken: Collection[str] = ()) -> str:
+    """A valid Excel sheet name for ``name``: the characters Excel forbids
+    ([]:*?/\\) made spaces, no apostrophe at either end, at most 31
+    characters cut at a word boundary, and unlike every name in ``taken``
+    (Excel compares them ignoring case)."""
+    cleaned = " ".join(_FORBIDDEN_IN_SHEET_NAMES.sub(" ", name).split()).strip("'").strip() or "Sheet"
+    used = {other.casefold() for other in taken} | _RESERVED_SHEET_NAMES
+    candidate = _shorten(cleaned, SHEET_NAME_MAX)
+    number = 2
+    while candidate.casefold() in used:
+        suffix = f" ({number})"
+        candidate = _shorten(cleaned, SHEET_NAME_MAX - len(suffix)) + suffix
+        number += 1
+    return candidate
+
+
+def sheet_names(wanted: Sequence[str]) -> list[str]:
+    """Valid, distinct sheet names for a workbook's sheets, in order."""
+    names: list[str] = []
+    for name in wanted:
+        names.append(sheet_name(name, names))
+    return names
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+
+
+def _fixed(number: float, decimals: int) -> str:
+    """``number`` with ``decimals`` decimals, halves rounded away from zero as
+    the screen and Excel show them (28.25 -> 28.3, where ``format`` gives
+    28.2), and never "-0.0"."""
+    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{abs(rounded) if rounded == 0 else rounded:f}"
 
 
 def _csv_cell(value: object, kind: str) -> str:
@@ -222,24 +437,30 @@ def _csv_cell(value: object, kind: str) -> str:
         number = _as_number(value, kind)
         if number is None:
             return ""
-        if kind == "money":
-            return f"{number:.2f}"
         if isinstance(number, int):
             return str(number)
-        return repr(float(number))
+        # a rate is a fraction in the frame; the CSV, like the screen, says 19.1 (%)
+        return _fixed(number * 100 if kind == "rate" else number, DECIMALS[kind])
     if kind == "date":
         moment = _as_datetime(value)
         return "" if moment is None else moment.date().isoformat()
     return neutralise(str(value))
 
 
-def to_csv(frame: pd.DataFrame, columns: Sequence[Column]) -> bytes:
+def csv_header(column: Column, lang: Lang) -> str:
+    """A CSV column's header: a rate names its unit, 调解成功率（%）."""
+    return i18n.with_unit(column.label, "%", lang) if column.kind == "rate" else column.label
+
+
+def to_csv(frame: pd.DataFrame, columns: Sequence[Column], *, lang: Lang = "zh") -> bytes:
     """CSV of ``frame``'s ``columns`` in UTF-8 with a byte-order mark, which
     Chinese Excel needs to read UTF-8; plain numbers (no thousands
-    separators, money to the cent), ISO dates, neutralised text."""
+    separators) at the decimals the screen shows (money to the cent, rates
+    as per cent with one decimal and (%) in the header), ISO dates,
+    neutralised text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(column.label) for column in columns])
+    writer.writerow([neutralise(csv_header(column, lang)) for column in columns])
     for values in frame.to_dict("records"):
         writer.writerow([_csv_cell(values.get(column.key), column.kind) for column in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -40,11 +40,14 @@ class Context:
         name the place already) and period."""
         return export.file_stem(self.title, *parts, self.scope if scoped else None, self.period)
 
-    def about(self, table_title: str) -> list[tuple[str, str]]:
+    def about(self, table_title: str, *, scope: str | None = None) -> export.About:
+        """What a table's files say about it. ``scope`` is the place when the
+        table is about less than the page's filter: a district's streets, a
+        street's records (a 黄浦区 street table is not 全市)."""
         return downloads.notes(
             self.lang,
             title=table_title,
-            scope=self.scope,
+            scope=scope or self.scope,
             period=self.period,
             data_date=self.filters.data_date,
         )
@@ -242,12 +245,20 @@ def drill_section(
     )
     all_streets = street == ALL_STREETS
     chosen_street = None if street in (ALL_STREETS, BLANK_STREET) else street
-    place = (
-        district_name
-        if all_streets
-        else f"{district_name} · {t('subject.blank', lang) if street == BLANK_STREET else street}"
+    records_view(
+        context,
+        fetch_records(district, chosen_street, all_streets),
+        place=drill_place(district_name, street, lang),
+        fields=record_fields,
     )
-    records_view(context, fetch_records(district, chosen_street, all_streets), place=place, fields=record_fields)
+
+
+def drill_place(district_name: str, street: str, lang: Lang) -> str:
+    """The place the drill's records are of, and so their files' scope: the
+    district, or the district and its street (黄浦区 · 南京东路街道)."""
+    if street == ALL_STREETS:
+        return district_name
+    return f"{district_name} · {t('subject.blank', lang) if street == BLANK_STREET else street}"
 
 
 def choose_district(context: Context) -> tuple[str, str]:
@@ -321,7 +332,7 @@ def streets_view(
             lang=lang,
             stem=stem,
             key=f"{context.subject}-streets",
-            about=context.about(title),
+            about=context.about(title, scope=district_name),
             height=min(35 * (len(streets) + 1) + 3, int(fig.layout.height) - 40),
         )
 
@@ -346,7 +357,7 @@ def records_view(context: Context, records: pd.DataFrame, *, place: str, fields:
         lang=lang,
         stem=context.stem(place, t("subject.records", lang), scoped=False),
         key=f"{context.subject}-records",
-        about=context.about(records_title),
+        about=context.about(records_title, scope=place),
         scale_money=False,
         height=min(35 * (len(shown) + 1) + 3, 420),
     )

@@ -295,10 +295,11 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
 
         xlsx = _download(page, "export-legal_aid-breakdown-table", "Excel", folder)
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes())).worksheets[0]
-        header = [cell.value for cell in sheet[1]]
+        assert sheet["A2"].value == "范围：杨浦区"  # the title block above the table
+        header = [cell.value for cell in sheet[6]]
         assert header[:3] == ["区划代码", "区", "案件数（件）"]
-        assert sheet["A2"].value == "310110" and sheet["A2"].data_type == "s"
-        assert sheet["C2"].value == yangpu_cases and sheet["C2"].number_format == "#,##0"
+        assert sheet["A7"].value == "310110" and sheet["A7"].data_type == "s"
+        assert sheet["C7"].value == yangpu_cases and sheet["C7"].number_format == "#,##0"
 
         csv_file = _download(page, "export-legal_aid-records-table", "CSV", folder)
         raw = csv_file.read_bytes()
