@@ -23,15 +23,27 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --all-groups --quiet
 	touch $@
 
-system-deps: ## Chromium and CJK fonts (apt-get when root), for exports and browser tests
-	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
+# Each Debian package checked on its own (one present says nothing of the
+# others) and the missing ones installed together. PostgreSQL's server
+# binaries live in /usr/lib/postgresql/<version>/bin, off PATH; without them
+# (and without root to install them) the PostgreSQL tests skip, saying why.
+system-deps: ## Chromium, CJK fonts, poppler-utils and PostgreSQL (apt-get when root), for exports and tests
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi 'cjk\|wqy' || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null \
+		|| missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then \
 		true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium and fonts-noto-cjk with apt-get"; \
-		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		echo "installing$$missing with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	elif [ "$$missing" = " postgresql" ]; then \
+		echo "没有 PostgreSQL，跳过其测试 / no PostgreSQL: its tests will be skipped (sudo apt-get install postgresql)"; \
 	else \
-		echo "需要 Chromium 与中文字体 / Chromium and CJK fonts are needed:"; \
-		echo "  sudo apt-get install chromium fonts-noto-cjk"; \
+		echo "需要 / needed:$$missing"; \
+		echo "  sudo apt-get install$$missing"; \
 		exit 1; \
 	fi
 

@@ -2,9 +2,11 @@
 charts for a chosen month, laid out as one A4 page and exported to PDF by
 kaleido. Pure: figures and frames in, a figure out, no Streamlit.
 
-Figures are year to date through the chosen month, counted from
-``marts.kpi_district_month`` by the month of the event (a certification in
-the month of its certified date, as on the overview's trend chart).
+Every figure is read from ``marts.kpi_year_to_date`` at the chosen month
+(``queries.year_to_date``): the month's own value, the year to date, the
+same period last year, the target and the completion, for the area the
+brief is about (the city, or a district user's own district), so the brief
+and the overview's cards show the same figures by the same definitions.
 """
 
 from __future__ import annotations
@@ -18,26 +20,26 @@ from plotly.subplots import make_subplots
 
 from dashboards import charts, i18n, metrics
 from dashboards.i18n import Lang, t
-from kernel.home import NO_DISTRICT
 
 # A4 portrait at 96 dpi: kaleido makes a PDF page of the figure's size.
 PAGE_WIDTH, PAGE_HEIGHT = 794, 1123
 
 
-def _sum_months(months: pd.DataFrame, metric: str, year: int, last_month: int, first_month: int = 1) -> float | None:
-    rows = months[(months["year"] == year) & months["month_no"].between(first_month, last_month)]
-    if rows.empty:
-        return None
-    if metric == "mediation_rate":
-        closed = float(rows["legal_aid_closed"].sum())
-        return float(rows["legal_aid_mediated"].sum()) / closed if closed else None
-    return float(rows[metric].sum())
+def _area_rows(figures: pd.DataFrame, area: str | None, *, year: int) -> pd.DataFrame:
+    """The rows of one area of ``queries.year_to_date`` in ``year``: the
+    city's when ``area`` is None, else that district's."""
+    rows = figures[figures["is_city"]] if area is None else figures[figures["district_code"] == area]
+    return rows[rows["year"] == year]
+
+
+def _value(value: object) -> float | None:
+    return i18n.as_float(value)
 
 
 def kpi_table(
-    months: pd.DataFrame,
-    city_year: pd.DataFrame,
+    figures: pd.DataFrame,
     *,
+    area: str | None,
     year: int,
     month: int,
     names: Mapping[str, str],
@@ -46,65 +48,57 @@ def kpi_table(
 ) -> pd.DataFrame:
     """One row per metric: the month, year to date, the same period last
     year, 同比, the annual target and completion (all as display text, plus
-    the raw ``ytd`` for checking). ``months`` holds the district-month rows
-    of ``year`` and the year before (``queries.district_months``)."""
-    targets = city_year.set_index("metric")["target"] if not city_year.empty else pd.Series(dtype="float64")
-    rows = []
+    the raw ``ytd`` for checking), read at ``month`` for the area."""
+    rows = _area_rows(figures, area, year=year)
+    at_month = rows[rows["through_month"] == month].set_index("metric")
+    table = []
     for metric in metric_list:
-        this_month = _sum_months(months, metric, year, month, month)
-        ytd = _sum_months(months, metric, year, month)
-        last = _sum_months(months, metric, year - 1, month)
-        change = metrics.year_on_year(ytd, last, metric)
-        target = targets.get(metric)
-        target = None if target is None or pd.isna(target) else float(target)
-        completion = ytd / target if ytd is not None and target else None
-        rows.append(
+        row = at_month.loc[metric] if metric in at_month.index else pd.Series(dtype="object")
+        ytd, last = _value(row.get("actual")), _value(row.get("actual_same_period_last_year"))
+        target = _value(row.get("target"))
+        table.append(
             {
                 "metric": metric,
                 "name": names.get(metric, metric),
-                "month_text": i18n.format_value(this_month, metric, lang),
+                "month_text": i18n.format_value(row.get("month_value"), metric, lang),
                 "ytd": ytd,
                 "ytd_text": i18n.format_value(ytd, metric, lang),
                 "last_text": i18n.format_value(last, metric, lang),
-                "yoy_text": i18n.format_change(change, metric, lang),
+                "yoy_text": i18n.format_change(metrics.year_on_year(ytd, last, metric), metric, lang),
                 "target_text": i18n.format_value(target, metric, lang),
-                "completion_text": i18n.format_rate(completion, lang),
+                "completion_text": i18n.format_rate(row.get("completion_rate") if target else None, lang),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(table)
 
 
-def district_totals(months: pd.DataFrame, metric: str, *, year: int, month: int) -> pd.DataFrame:
+def district_totals(figures: pd.DataFrame, metric: str, *, year: int, month: int) -> pd.DataFrame:
     """Each district's year to date through ``month``: district_code, value."""
-    rows = months[(months["year"] == year) & (months["month_no"] <= month)]
-    if metric == "mediation_rate":
-        grouped = rows.groupby("district_code")[["legal_aid_mediated", "legal_aid_closed"]].sum()
-        closed = grouped["legal_aid_closed"].astype("float64")
-        value = grouped["legal_aid_mediated"] / closed.where(closed != 0)
-    else:
-        value = rows.groupby("district_code")[metric].sum().astype("float64")
-    return value.rename("value").reset_index()
+    rows = figures[
+        ~figures["is_city"]
+        & (figures["year"] == year)
+        & (figures["through_month"] == month)
+        & (figures["metric"] == metric)
+    ]
+    return pd.DataFrame({"district_code": rows["district_code"], "value": rows["actual"].astype("float64")})
 
 
-def city_trend(months: pd.DataFrame, metric: str, *, year: int, last_month: int | None = None) -> pd.DataFrame:
-    """The city's monthly values of one year: month_no, value."""
-    rows = months[months["year"] == year]
+def area_trend(
+    figures: pd.DataFrame, metric: str, *, area: str | None, year: int, last_month: int | None = None
+) -> pd.DataFrame:
+    """The area's own value of each month of one year: month_no, value."""
+    rows = _area_rows(figures, area, year=year)
+    rows = rows[rows["metric"] == metric]
     if last_month is not None:
-        rows = rows[rows["month_no"] <= last_month]
-    if metric == "mediation_rate":
-        grouped = rows.groupby("month_no")[["legal_aid_mediated", "legal_aid_closed"]].sum()
-        closed = grouped["legal_aid_closed"].astype("float64")
-        value = grouped["legal_aid_mediated"] / closed.where(closed != 0)
-    else:
-        value = rows.groupby("month_no")[metric].sum().astype("float64")
-    return value.rename("value").reset_index()
+        rows = rows[rows["through_month"] <= last_month]
+    return pd.DataFrame({"month_no": rows["through_month"], "value": rows["month_value"].astype("float64")})
 
 
 def brief_figure(
-    months: pd.DataFrame,
-    city_year: pd.DataFrame,
+    figures: pd.DataFrame,
     districts: pd.DataFrame,
     *,
+    area: str | None,
     year: int,
     month: int,
     metric: str,
@@ -114,8 +108,9 @@ def brief_figure(
     made: datetime,
 ) -> go.Figure:
     """The brief as one A4 figure: title, the KPI table, the district bars and
-    the monthly trend of ``metric`` (the overview's chosen metric)."""
-    table = kpi_table(months, city_year, year=year, month=month, names=names, lang=lang)
+    the monthly trend of ``metric`` (the overview's chosen metric), for the
+    city (``area`` None) or one district."""
+    table = kpi_table(figures, area=area, year=year, month=month, names=names, lang=lang)
     scale, unit = i18n.display_unit(metric, lang)
     name = names.get(metric, metric)
 
@@ -133,13 +128,13 @@ def brief_figure(
     )
     fig.add_trace(_kpi_table_trace(table, lang), row=1, col=1)
     fig.add_trace(
-        _district_bars(months, districts, metric, year=year, month=month, scale=scale, name=name, lang=lang),
+        _district_bars(figures, districts, metric, year=year, month=month, scale=scale, name=name, lang=lang),
         row=2,
         col=1,
     )
     month_labels = [i18n.month_label(m, lang) for m in range(1, 13)]
     for trace in _trend_lines(
-        months, metric, year=year, month=month, scale=scale, month_labels=month_labels, lang=lang
+        figures, metric, area=area, year=year, month=month, scale=scale, month_labels=month_labels, lang=lang
     ):
         fig.add_trace(trace, row=3, col=1)
     fig.update_xaxes(categoryorder="array", categoryarray=month_labels, row=3, col=1)
@@ -193,7 +188,7 @@ def _kpi_table_trace(table: pd.DataFrame, lang: Lang) -> go.Table:
 
 
 def _district_bars(
-    months: pd.DataFrame,
+    figures: pd.DataFrame,
     districts: pd.DataFrame,
     metric: str,
     *,
@@ -204,8 +199,7 @@ def _district_bars(
     lang: Lang,
 ) -> go.Bar:
     """Each district's year to date, largest first, in the districts' colours."""
-    totals = district_totals(months, metric, year=year, month=month)
-    totals = totals[totals["district_code"] != NO_DISTRICT]
+    totals = district_totals(figures, metric, year=year, month=month)
     short = dict(zip(districts["district_code"], districts[i18n.district_label_column(lang, short=True)], strict=True))
     totals = totals.assign(label=[short.get(c, c) for c in totals["district_code"]]).sort_values(
         "value", ascending=False
@@ -220,23 +214,24 @@ def _district_bars(
 
 
 def _trend_lines(
-    months: pd.DataFrame,
+    figures: pd.DataFrame,
     metric: str,
     *,
+    area: str | None,
     year: int,
     month: int,
     scale: float,
     month_labels: list[str],
     lang: Lang,
 ) -> list[go.Scatter]:
-    """The city's monthly values: last year's whole year, then this year's
+    """The area's monthly values: last year's whole year, then this year's
     through ``month``."""
     lines = []
     for trend_year, colour, dash, width, last in (
         (year - 1, charts.LAST_YEAR_COLOUR, "dash", 2, None),
         (year, charts.THIS_YEAR_COLOUR, "solid", 3, month),
     ):
-        trend = city_trend(months, metric, year=trend_year, last_month=last)
+        trend = area_trend(figures, metric, area=area, year=trend_year, last_month=last)
         lines.append(
             go.Scatter(
                 x=[month_labels[int(m) - 1] for m in trend["month_no"]],

@@ -203,12 +203,12 @@ def certification_records(district: str, subdistrict: str | None, all_streets: b
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _district_months(ver: Version, year: int) -> pd.DataFrame:
-    return queries.district_months(year, (), _home(ver))
+def _year_to_date(ver: Version, year: int) -> pd.DataFrame:
+    return queries.year_to_date(year, _home(ver))
 
 
-def district_months(year: int) -> pd.DataFrame:
-    return _district_months(version(), year)
+def year_to_date(year: int) -> pd.DataFrame:
+    return _year_to_date(version(), year)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -250,154 +250,73 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
     )
 
 
-# City totals for every metric in a year. Counts and money are the sum over
-# all district rows (the unknown member included). A rate is recomputed from
-# the monthly counts over the same months, never averaged. A city target
-# exists only when every district has one: a partial sum would overstate the
-# completion rate. For the mediation rate the city target is the district
-# targets weighted by each district's closed cases.
-_CITY_YEAR_SQL = """
-with
-params as (
-    select
-        ?::integer as year,
-        ?::varchar as unknown,
-        case when ?::integer = year(data_date) then month(data_date) else 12 end
-            as last_month
-    from marts.warehouse_meta
-    limit 1
-),
-
-district_rows as (
-    select y.*
-    from marts.kpi_district_year as y, params
-    where y.year = params.year
-),
-
-district_count as (
-    select count(*) as n
-    from marts.dim_district, params
-    where district_code <> params.unknown
-),
-
-summed as (
-    select
-        metric,
-        sum(actual) as actual,
-        sum(actual_same_period_last_year) as actual_same_period_last_year,
-        sum(target) filter (where district_code <> params.unknown) as target_sum,
-        count(target) filter (where district_code <> params.unknown)
-            as targets_set,
-        max(time_progress) as time_progress,
-        max(time_progress_workdays) as time_progress_workdays
-    from district_rows, params
-    group by metric
-),
-
-months as (
-    select
-        sum(m.legal_aid_mediated) filter (
-            where year(m.month) = params.year
-            and month(m.month) <= params.last_month
-        ) as mediated,
-        sum(m.legal_aid_closed) filter (
-            where year(m.month) = params.year
-            and month(m.month) <= params.last_month
-        ) as closed,
-        sum(m.legal_aid_mediated) filter (
-            where year(m.month) = params.year - 1
-            and month(m.month) <= params.last_month
-        ) as mediated_last_year,
-        sum(m.legal_aid_closed) filter (
-            where year(m.month) = params.year - 1
-            and month(m.month) <= params.last_month
-        ) as closed_last_year
-    from marts.kpi_district_month as m, params
-),
-
-rate_target as (
-    select
-        count(r.target) as targets_set,
-        coalesce(
-            sum(r.target * c.actual) / nullif(sum(c.actual), 0),
-            avg(r.target)
-        ) as target
-    from district_rows as r
-    cross join params
-    left join district_rows as c
-        on c.district_code = r.district_code
-        and c.metric = 'legal_aid_closed'
-    where r.metric = 'mediation_rate' and r.district_code <> params.unknown
-),
-
-city as (
-    select
-        s.metric,
-        case when s.metric = 'mediation_rate'
-            then months.mediated / nullif(months.closed, 0)
-            else s.actual
-        end as actual,
-        case when s.metric = 'mediation_rate'
-            then months.mediated_last_year / nullif(months.closed_last_year, 0)
-            else s.actual_same_period_last_year
-        end as actual_same_period_last_year,
-        case
-            when s.metric = 'mediation_rate'
-                then case when rate_target.targets_set = district_count.n
-                    then rate_target.target end
-            when s.targets_set = district_count.n then s.target_sum
-        end as target,
-        s.time_progress,
-        s.time_progress_workdays
-    from summed as s, months, rate_target, district_count
-)
-
-select
-    metric,
-    cast(actual as double) as actual,
-    cast(actual_same_period_last_year as double) as actual_same_period_last_year,
-    cast(target as double) as target,
-    cast(actual as double) / nullif(cast(target as double), 0) as completion_rate,
-    time_progress,
-    time_progress_workdays
-from city
-order by metric
-"""
-
-
 def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
-    """City totals for every metric in ``year`` (see the SQL's comment)."""
-    return _frame(_CITY_YEAR_SQL, [year, NO_DISTRICT, year], home)
-
-
-def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
-    """The city's monthly figures for ``year`` and the year before.
-
-    One row per month: ``month`` (first day), ``year``, ``month_no``, every
-    measure of kpi_district_month summed over districts, and
-    ``mediation_rate`` as mediated / closed.
-    """
+    """The city's figures for every metric in ``year`` (marts.kpi_city_year:
+    the city's sums, its ratios of sums, its target by the warehouse's rule)."""
     return _frame(
         """
         select
-            month,
+            metric,
+            cast(actual as double) as actual,
+            cast(actual_same_period_last_year as double)
+                as actual_same_period_last_year,
+            cast(target as double) as target,
+            completion_rate,
+            time_progress,
+            time_progress_workdays
+        from marts.kpi_city_year
+        where year = ?
+        order by metric
+        """,
+        [year],
+        home,
+    )
+
+
+def year_to_date(year: int, home: str | Path | None = None) -> pd.DataFrame:
+    """marts.kpi_year_to_date for ``year`` and the year before: the city's
+    rows and each district's (a district user: its own only), through every
+    month counted, one row per metric. ``district_code`` is the city's code
+    on the city's rows (``is_city``)."""
+    return _frame(
+        """
+        select
+            area_code as district_code,
+            is_city,
+            year,
+            through_month,
+            metric,
+            cast(month_value as double) as month_value,
+            cast(actual as double) as actual,
+            cast(actual_same_period_last_year as double)
+                as actual_same_period_last_year,
+            cast(target as double) as target,
+            completion_rate,
+            rank
+        from marts.kpi_year_to_date
+        where year between ? - 1 and ?
+        order by year, through_month, district_code, metric
+        """,
+        [year, year],
+        home,
+    )
+
+
+def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
+    """The city's own figures of each month of ``year`` and the year before
+    (marts.kpi_city_month): ``month`` (its first day), ``year``,
+    ``month_no`` and a column per figure."""
+    return _frame(
+        """
+        select
+            * replace (
+                cast(legal_aid_recovered_yuan as double) as legal_aid_recovered_yuan,
+                cast(wages_recovered_yuan as double) as wages_recovered_yuan
+            ),
             year(month) as year,
-            month(month) as month_no,
-            sum(legal_aid_cases) as legal_aid_cases,
-            sum(legal_aid_workers) as legal_aid_workers,
-            sum(legal_aid_closed) as legal_aid_closed,
-            sum(legal_aid_mediated) as legal_aid_mediated,
-            cast(sum(legal_aid_recovered_yuan) as double)
-                as legal_aid_recovered_yuan,
-            sum(wage_cases) as wage_cases,
-            sum(wage_workers) as wage_workers,
-            cast(sum(wages_recovered_yuan) as double) as wages_recovered_yuan,
-            sum(certified_enterprises) as certified_enterprises,
-            sum(legal_aid_mediated) / nullif(sum(legal_aid_closed), 0)
-                as mediation_rate
-        from marts.kpi_district_month
+            month(month) as month_no
+        from marts.kpi_city_month
         where year(month) between ? - 1 and ?
-        group by month
         order by month
         """,
         [year, year],
@@ -572,26 +491,18 @@ def wage_breakdown(
     """
     key = _group_column(dimension, WAGE_DIMENSIONS)
     sql = f"""
-        with records as (
-            select
-                *,
-                case when status = '已办结' and resolved_date is not null
-                    then date_diff('day', opened_date, resolved_date) end
-                    as days_to_resolve
-            from marts.fct_wage_recoveries
-            where opened_date between $start and $end and {_DISTRICT_FILTER}
-        )
         select
             {key} as key,
             count(*) as cases,
             coalesce(sum(workers), 0) as workers,
             cast(coalesce(sum(amount_owed_yuan), 0) as double) as owed_yuan,
             cast(coalesce(sum(amount_recovered_yuan), 0) as double) as recovered_yuan,
-            count(*) filter (where status = '已办结') as resolved,
-            count(*) filter (where status <> '已办结') as open_cases,
+            count(*) filter (where is_resolved) as resolved,
+            count(*) filter (where not is_resolved) as open_cases,
             avg(days_to_resolve) as days_mean,
             median(days_to_resolve) as days_median
-        from records
+        from marts.fct_wage_recoveries
+        where opened_date between $start and $end and {_DISTRICT_FILTER}
         group by all
         order by cases desc, key
     """
@@ -627,15 +538,9 @@ def wage_records(
     )
 
 
-# A certification is in force on a day when it was certified by then, is
-# still valid, and was not revoked by then: the warehouse's own rule
-# (int_certifications_in_force_monthly), applied to any day.
-_IN_FORCE = """
-    status in ('达标', '撤销')
-    and certified_date <= $on
-    and valid_until >= $on
-    and (revoked_date is null or revoked_date > $on)
-"""
+# In force on a day: between the two dates the warehouse gives each
+# certification (stg_landing__certifications states the rule).
+_IN_FORCE = "$on between in_force_from and in_force_until"
 
 
 def certification_status(
@@ -693,15 +598,13 @@ def certified_between(
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> int:
-    """Enterprises certified (达标, or 达标 then revoked) with a certified
-    date in [start, end]."""
+    """Enterprises certified (达标, or 达标 then revoked) in [start, end]:
+    their first day in force falls in it."""
     frame = _frame(
         f"""
         select count(*) as n
         from marts.fct_certifications
-        where status in ('达标', '撤销')
-            and certified_date between $start and $end
-            and {_DISTRICT_FILTER}
+        where in_force_from between $start and $end and {_DISTRICT_FILTER}
         """,
         _scope(start, end, districts),
         home,
@@ -733,35 +636,6 @@ def certification_records(
         limit,
         home,
         on=on,
-    )
-
-
-def district_months(
-    year: int,
-    districts: list[str] | tuple[str, ...] = (),
-    home: str | Path | None = None,
-) -> pd.DataFrame:
-    """kpi_district_month rows of ``year`` and the year before for the chosen
-    districts (all when empty), with month_no and year; for the brief."""
-    return _frame(
-        f"""
-        select
-            district_code,
-            month,
-            year(month) as year,
-            month(month) as month_no,
-            legal_aid_cases, legal_aid_workers, legal_aid_closed,
-            legal_aid_mediated,
-            cast(legal_aid_recovered_yuan as double) as legal_aid_recovered_yuan,
-            wage_cases, wage_workers,
-            cast(wages_recovered_yuan as double) as wages_recovered_yuan,
-            certified_enterprises
-        from marts.kpi_district_month
-        where year(month) between $year - 1 and $year and {_DISTRICT_FILTER}
-        order by month, district_code
-        """,
-        {"year": year, "districts": list(districts)},
-        home,
     )
 
 

@@ -12,7 +12,7 @@ def _progress(home) -> tuple[date, dict[int, tuple[float, float]]]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         data_date = con.execute("select data_date from marts.warehouse_meta").fetchone()[0]
         rows = con.execute(
-            "select year, time_progress, time_progress_workdays from intermediate.int_years_progressed"
+            "select distinct year, time_progress, time_progress_workdays from marts.kpi_year_to_date where is_latest"
         ).fetchall()
     return data_date, {year: (calendar, workdays) for year, calendar, workdays in rows}
 
@@ -39,7 +39,7 @@ def test_past_years_are_complete_and_every_value_is_a_share(demo_home):
 
 
 def test_time_progress_matches_the_kpi_rows(demo_home):
-    """The district KPIs carry the same time progress as the calendar model."""
+    """The district KPIs carry the time progress of the last month counted."""
     data_date, progress = _progress(demo_home)
     with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
         carried = con.execute(

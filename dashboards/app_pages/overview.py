@@ -11,7 +11,22 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboards import brief, cards, charts, data, district_map, downloads, export, i18n, metrics, periods, tables, ui
+from dashboards import (
+    brief,
+    cards,
+    charts,
+    data,
+    district_map,
+    downloads,
+    export,
+    i18n,
+    metrics,
+    periods,
+    queries,
+    subjects,
+    tables,
+    ui,
+)
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
 
@@ -75,16 +90,16 @@ def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> 
             width=200,
         )
         month_name = t("period.month", lang, year=year, month=i18n.month_label(month, lang))
-        district_months = data.district_months(year)
-        city_year = data.city_year(year)
+        figures = data.year_to_date(year)
+        area = queries.SCOPE.get()  # a district user's brief is about its district
         districts = data.districts()
         data_date_text = i18n.format_date(meta.data_date, lang)
 
         def make() -> bytes:
             figure = brief.brief_figure(
-                district_months,
-                city_year,
+                figures,
                 districts,
+                area=area,
                 year=year,
                 month=month,
                 metric=metric,
@@ -119,14 +134,14 @@ def ranking_columns(metric: str, lang: Lang) -> list[Column]:
         Column("actual", t("table.actual", lang, unit=unit), value_kind),
         Column(
             "yoy",
-            t("table.yoy_pp" if kind == "rate" else "table.yoy", lang) + ("" if kind == "rate" else " (%)"),
+            t("table.yoy_pp", lang) if kind == "rate" else i18n.with_unit(t("table.yoy", lang), "%", lang),
             "number",
         ),
         Column("target", t("table.target", lang, unit=unit), value_kind),
-        Column("completion", t("table.completion", lang) + " (%)", "number"),
+        Column("completion", i18n.with_unit(t("table.completion", lang), "%", lang), "number"),
         Column("status", t("table.status", lang)),
         Column("projected", t("table.projected", lang, unit=unit), value_kind),
-        Column("projected_completion", t("table.projected_completion", lang) + " (%)", "number"),
+        Column("projected_completion", i18n.with_unit(t("table.projected_completion", lang), "%", lang), "number"),
     ]
 
 
@@ -258,7 +273,11 @@ def ranking_section(
         lang=lang,
         key="overview-ranking",
         about=downloads.notes(
-            lang, title=ranking_title, scope=t("scope.city", lang), period=period, data_date=data_date
+            lang,
+            title=ranking_title,
+            scope=subjects.scope_label((), data.districts(), lang),
+            period=period,
+            data_date=data_date,
         ),
     )
 

@@ -17,8 +17,8 @@ certifications as (
 staged as (
     select
         'legal_aid' as dataset,
-        unnest(['cases', 'workers', 'yuan']) as measure,
-        unnest([
+        unnest(array['cases', 'workers', 'yuan']) as measure,
+        unnest(array[
             cast(count(*) as decimal(38, 2)),
             cast(sum(workers) as decimal(38, 2)),
             cast(sum(amount_recovered_yuan) as decimal(38, 2))
@@ -27,8 +27,8 @@ staged as (
     union all
     select
         'wage_recovery' as dataset,
-        unnest(['cases', 'workers', 'yuan']) as measure,
-        unnest([
+        unnest(array['cases', 'workers', 'yuan']) as measure,
+        unnest(array[
             cast(count(*) as decimal(38, 2)),
             cast(sum(workers) as decimal(38, 2)),
             cast(sum(amount_recovered_yuan) as decimal(38, 2))
@@ -37,8 +37,8 @@ staged as (
     union all
     select
         'certification' as dataset,
-        unnest(['certified', 'employees']) as measure,
-        unnest([
+        unnest(array['certified', 'employees']) as measure,
+        unnest(array[
             cast(count(*) filter (where status = '达标') as decimal(38, 2)),
             cast(sum(employees) as decimal(38, 2))
         ]) as total
@@ -49,8 +49,8 @@ marts as (
     select
         'fct_legal_aid_cases' as mart,
         'legal_aid' as dataset,
-        unnest(['cases', 'workers', 'yuan']) as measure,
-        unnest([
+        unnest(array['cases', 'workers', 'yuan']) as measure,
+        unnest(array[
             cast(count(*) as decimal(38, 2)),
             cast(sum(workers) as decimal(38, 2)),
             cast(sum(amount_recovered_yuan) as decimal(38, 2))
@@ -60,8 +60,8 @@ marts as (
     select
         'fct_wage_recoveries' as mart,
         'wage_recovery' as dataset,
-        unnest(['cases', 'workers', 'yuan']) as measure,
-        unnest([
+        unnest(array['cases', 'workers', 'yuan']) as measure,
+        unnest(array[
             cast(count(*) as decimal(38, 2)),
             cast(sum(workers) as decimal(38, 2)),
             cast(sum(amount_recovered_yuan) as decimal(38, 2))
@@ -71,8 +71,8 @@ marts as (
     select
         'fct_certifications' as mart,
         'certification' as dataset,
-        unnest(['certified', 'employees']) as measure,
-        unnest([
+        unnest(array['certified', 'employees']) as measure,
+        unnest(array[
             cast(count(*) filter (where status = '达标') as decimal(38, 2)),
             cast(sum(employees) as decimal(38, 2))
         ]) as total
@@ -80,16 +80,16 @@ marts as (
     union all
     select
         'kpi_district_month' as mart,
-        unnest([
+        unnest(array[
             'legal_aid', 'legal_aid', 'legal_aid',
             'wage_recovery', 'wage_recovery', 'wage_recovery',
             'certification'
         ]) as dataset,
-        unnest([
+        unnest(array[
             'cases', 'workers', 'yuan', 'cases', 'workers', 'yuan',
             'certified'
         ]) as measure,
-        unnest([
+        unnest(array[
             cast(sum(legal_aid_cases) as decimal(38, 2)),
             cast(sum(legal_aid_workers) as decimal(38, 2)),
             cast(sum(legal_aid_recovered_yuan) as decimal(38, 2)),
@@ -103,8 +103,8 @@ marts as (
     select
         'kpi_wage_source_month' as mart,
         'wage_recovery' as dataset,
-        unnest(['cases', 'workers', 'yuan']) as measure,
-        unnest([
+        unnest(array['cases', 'workers', 'yuan']) as measure,
+        unnest(array[
             cast(sum(wage_cases) as decimal(38, 2)),
             cast(sum(wage_workers) as decimal(38, 2)),
             cast(sum(wages_recovered_yuan) as decimal(38, 2))

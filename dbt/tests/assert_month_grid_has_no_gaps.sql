@@ -12,7 +12,9 @@ districts as (
 expected as (
     select
         districts.district_count
-        * (date_diff('month', window_.first_month, window_.data_date) + 1)
+        * ({{ months_between(
+            'window_.first_month', 'window_.data_date'
+        ) }} + 1)
             as row_count
     from {{ ref('int_reporting_window') }} as window_
     cross join districts

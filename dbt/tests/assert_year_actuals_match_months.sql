@@ -13,12 +13,12 @@ months as (
 summed as (
     select
         district_code,
-        year(month) as year,
-        unnest([
+        {{ calendar_part('year', 'month') }} as year,
+        unnest(array[
             'legal_aid_cases', 'legal_aid_workers', 'legal_aid_recovered_yuan',
             'wage_cases', 'wage_workers', 'wages_recovered_yuan'
         ]) as metric,
-        unnest([
+        unnest(array[
             cast(sum(legal_aid_cases) as decimal(38, 4)),
             cast(sum(legal_aid_workers) as decimal(38, 4)),
             cast(sum(legal_aid_recovered_yuan) as decimal(38, 4)),
@@ -27,7 +27,7 @@ summed as (
             cast(sum(wages_recovered_yuan) as decimal(38, 4))
         ]) as total
     from months
-    group by district_code, year(month)
+    group by district_code, {{ calendar_part('year', 'month') }}
 )
 
 select

@@ -17,7 +17,8 @@
         {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
         {%- if tested.config.materialized == "incremental" -%}
             {%- set after = run_query(
-                "select after_load_seq from " ~ model.database ~ ".build.basis"
+                "select after_load_seq from "
+                ~ adapter.quote(model.database) ~ ".build.basis"
             ).columns[0].values()[0] -%}
             {%- if after is not none -%}
                 {%- set key = columns | select("in", unique_key) | list -%}
@@ -32,6 +33,6 @@ where ({{ key | join(', ') }}) in (
     where load_seq > {{ after }}
 )
 {%- endif %}
-group by all
+group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}

@@ -11,33 +11,36 @@ holidays as (
 ),
 
 calendar_years as (
-    select distinct year(date) as year from holidays
+    select distinct {{ calendar_part('year', 'holidays.date') }} as year
+    from holidays
 ),
 
 days as (
-    select cast(day_starts.range as date) as date_day
+    select cast(day_starts.day_start as date) as date_day
     from window_
-    cross join range(
-        make_date(year(window_.first_month), 1, 1),
-        make_date(year(window_.data_date) + 1, 1, 1),
-        interval 1 day
-    ) as day_starts
+    cross join generate_series(
+        cast(date_trunc('year', window_.first_month) as timestamp),
+        cast(date_trunc('year', window_.data_date) as timestamp)
+        + interval '1 year' - interval '1 day',
+        interval '1 day'
+    ) as day_starts (day_start)
 ),
 
 final as (
     select
         days.date_day,
-        year(days.date_day) as year,
+        {{ calendar_part('year', 'days.date_day') }} as year,
         calendar_years.year is not null as has_holiday_calendar,
         holidays.name_zh as holiday_name_zh,
         case
             when holidays.kind = 'workday' then true
             when holidays.kind = 'holiday' then false
-            else isodow(days.date_day) <= 5
+            else {{ calendar_part('isodow', 'days.date_day') }} <= 5
         end as is_workday
     from days
     left join holidays on days.date_day = holidays.date
-    left join calendar_years on year(days.date_day) = calendar_years.year
+    left join calendar_years
+        on {{ calendar_part('year', 'days.date_day') }} = calendar_years.year
 )
 
 select * from final

@@ -6,17 +6,17 @@ with window_ as (
 
 final as (
     select
-        cast(month_starts.range as date) as month,
+        cast(month_starts.month_start as date) as month,
         cast(
-            month_starts.range + interval 1 month - interval 1 day as date
+            month_starts.month_start + interval '1 month' - interval '1 day'
+            as date
         ) as month_end
     from window_
-    cross join range(
-        window_.first_month,
-        cast(date_trunc('month', window_.data_date) as date)
-        + interval 1 month,
-        interval 1 month
-    ) as month_starts
+    cross join generate_series(
+        cast(window_.first_month as timestamp),
+        cast(date_trunc('month', window_.data_date) as timestamp),
+        interval '1 month'
+    ) as month_starts (month_start)
 )
 
 select * from final

@@ -38,7 +38,7 @@ final as (
         cast(date_trunc('month', min(first_dates.first_date)) as date)
             as first_month,
         least(
-            any_value(reported.last_period_end),
+            max(reported.last_period_end),
             cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date)
         ) as data_date
     from first_dates

@@ -24,7 +24,7 @@ final as (
             or certifications.revoked_date > month_ends.month_end
         )
     where certifications.status in ('达标', '撤销')
-    group by all
+    group by certifications.district_code, month_ends.month
 )
 
 select * from final

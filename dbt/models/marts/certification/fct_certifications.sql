@@ -31,6 +31,8 @@ final as (
         certifications.certified_date,
         certifications.valid_until,
         certifications.revoked_date,
+        certifications.in_force_from,
+        certifications.in_force_until,
         certifications.load_id,
         certifications.load_seq
     from certifications

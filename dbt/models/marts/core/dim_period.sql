@@ -6,14 +6,13 @@ with window_ as (
 ),
 
 ends as (
-    select cast(month_starts.range as date) as end_month
+    select cast(month_starts.month_start as date) as end_month
     from window_
-    cross join range(
-        cast(date_trunc('year', window_.first_month) as date),
-        cast(date_trunc('month', window_.data_date) as date)
-        + interval 1 month,
-        interval 1 month
-    ) as month_starts
+    cross join generate_series(
+        cast(date_trunc('year', window_.first_month) as timestamp),
+        cast(date_trunc('month', window_.data_date) as timestamp),
+        interval '1 month'
+    ) as month_starts (month_start)
 ),
 
 periods as (
@@ -31,42 +30,55 @@ periods as (
     union all
     select
         'quarter' as period_type,
-        cast(end_month - interval 2 month as date) as start_month,
+        cast(end_month - interval '2 month' as date) as start_month,
         end_month
     from ends
-    where month(end_month) in (3, 6, 9, 12)
+    where {{ calendar_part('month', 'end_month') }} in (3, 6, 9, 12)
     union all
     select
         'jan_feb' as period_type,
         cast(date_trunc('year', end_month) as date) as start_month,
         end_month
     from ends
-    where month(end_month) = 2
+    where {{ calendar_part('month', 'end_month') }} = 2
+),
+
+dated as (
+    select
+        *,
+        {{ calendar_part('year', 'end_month') }} as year,
+        {{ calendar_part('quarter', 'end_month') }} as quarter,
+        {{ calendar_part('month', 'end_month') }} as month_of_year,
+        case {{ calendar_part('quarter', 'end_month') }}
+            when 1 then '一'
+            when 2 then '二'
+            when 3 then '三'
+            else '四'
+        end as quarter_zh
+    from periods
 ),
 
 final as (
     select
         period_type
-        || ':' || strftime(start_month, '%Y-%m')
-        || '..' || strftime(end_month, '%Y-%m') as period_id,
+        || ':' || {{ format_date('start_month', '%Y-%m') }}
+        || '..' || {{ format_date('end_month', '%Y-%m') }} as period_id,
         period_type,
-        year(end_month) as year,
+        year,
         start_month,
-        cast(end_month + interval 1 month - interval 1 day as date)
+        cast(end_month + interval '1 month' - interval '1 day' as date)
             as end_date,
-        strftime(end_month, '%Y年') || case period_type
-            when 'month' then month(end_month) || '月'
-            when 'quarter'
-                then ['一', '二', '三', '四'][quarter(end_month)] || '季度'
-            else '1-' || month(end_month) || '月'
+        {{ format_date('end_month', '%Y年') }} || case period_type
+            when 'month' then month_of_year || '月'
+            when 'quarter' then quarter_zh || '季度'
+            else '1-' || month_of_year || '月'
         end as label_zh,
         case period_type
-            when 'month' then strftime(end_month, '%b %Y')
-            when 'quarter'
-                then 'Q' || quarter(end_month) || ' ' || year(end_month)
-            else 'Jan–' || strftime(end_month, '%b %Y')
+            when 'month' then {{ format_date('end_month', '%b %Y') }}
+            when 'quarter' then 'Q' || quarter || ' ' || year
+            else 'Jan–' || {{ format_date('end_month', '%b %Y') }}
         end as label_en
-    from periods
+    from dated
 )
 
 select * from final

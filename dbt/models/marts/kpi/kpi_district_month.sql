@@ -46,7 +46,7 @@ legal_aid_by_month as (
         sum(days_to_close) as legal_aid_days_to_close,
         sum(workdays_to_close) as legal_aid_workdays_to_close
     from cases
-    group by all
+    group by district_code, month
 ),
 
 wages_by_month as (
@@ -57,7 +57,7 @@ wages_by_month as (
         sum(workers) as wage_workers,
         sum(amount_recovered_yuan) as wages_recovered_yuan
     from wages
-    group by all
+    group by district_code, month
 ),
 
 certified_by_month as (
@@ -67,7 +67,7 @@ certified_by_month as (
         count(*) as certified_enterprises
     from certifications
     where status = '达标'
-    group by all
+    group by district_code, month
 ),
 
 final as (

@@ -5,18 +5,30 @@ with months as (
     select * from {{ ref('kpi_district_month') }}
 ),
 
+-- one row per measure (an unpivot, written so that PostgreSQL runs it too)
 long as (
-    unpivot months
-    -- sqlfluff's duckdb grammar expects an unpivot's columns unindented
-    -- noqa: disable=LT02
-    on
-        legal_aid_cases, legal_aid_workers, legal_aid_closed,
-        legal_aid_mediated, legal_aid_recovered_yuan, wage_cases,
-        wage_workers, wages_recovered_yuan, certified_enterprises,
-        legal_aid_collective_cases, legal_aid_new_form_workers,
-        certified_in_force, certified_workforce
-    into name metric value value
-    -- noqa: enable=LT02
+    select
+        months.district_code,
+        months.month,
+        measures.metric,
+        measures.value
+    from months
+    cross join lateral (
+        values
+        ('legal_aid_cases', months.legal_aid_cases),
+        ('legal_aid_workers', months.legal_aid_workers),
+        ('legal_aid_closed', months.legal_aid_closed),
+        ('legal_aid_mediated', months.legal_aid_mediated),
+        ('legal_aid_recovered_yuan', months.legal_aid_recovered_yuan),
+        ('wage_cases', months.wage_cases),
+        ('wage_workers', months.wage_workers),
+        ('wages_recovered_yuan', months.wages_recovered_yuan),
+        ('certified_enterprises', months.certified_enterprises),
+        ('legal_aid_collective_cases', months.legal_aid_collective_cases),
+        ('legal_aid_new_form_workers', months.legal_aid_new_form_workers),
+        ('certified_in_force', months.certified_in_force),
+        ('certified_workforce', months.certified_workforce)
+    ) as measures (metric, value)
 ),
 
 final as (

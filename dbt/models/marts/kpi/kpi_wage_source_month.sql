@@ -24,7 +24,7 @@ by_source as (
         sum(workers) as wage_workers,
         sum(amount_recovered_yuan) as wages_recovered_yuan
     from wages
-    group by all
+    group by district_code, month, source
 ),
 
 final as (

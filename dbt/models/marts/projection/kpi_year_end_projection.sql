@@ -16,6 +16,11 @@ months as (
     select * from {{ ref('kpi_district_month_compared') }}
 ),
 
+latest_months as (
+    select * from {{ ref('kpi_year_to_date') }}
+    where is_latest
+),
+
 window_ as (
     select * from {{ ref('int_reporting_window') }}
 ),
@@ -24,25 +29,21 @@ metrics as (
     select * from {{ ref('metrics') }}
 ),
 
--- the last month each year counts: December, or the data date's month
+-- the last month each year counts (kpi_year_to_date's latest month:
+-- December, or the data date's month)
 cutoffs as (
-    select
-        years.year,
-        case
-            when years.year
-                = cast(extract(year from window_.data_date) as integer)
-                then cast(extract(month from window_.data_date) as integer)
-            else 12
-        end as cutoff_month,
+    select distinct
+        latest.year,
+        latest.through_month as cutoff_month,
         -- a year before this one counts as history when every month of it
         -- is inside the data
-        cast(extract(year from window_.first_month) as integer)
+        {{ calendar_part('year', 'window_.first_month') }}
         + case
-            when cast(extract(month from window_.first_month) as integer) = 1
+            when {{ calendar_part('month', 'window_.first_month') }} = 1
                 then 0
             else 1
         end as first_complete_year
-    from (select distinct year from years) as years
+    from latest_months as latest
     cross join window_
 ),
 
@@ -50,8 +51,8 @@ monthly as (
     select
         district_code,
         metric,
-        cast(extract(year from month) as integer) as year,
-        cast(extract(month from month) as integer) as month_no,
+        {{ calendar_part('year', 'month') }} as year,
+        {{ calendar_part('month', 'month') }} as month_no,
         value
     from months
 ),
@@ -84,7 +85,8 @@ own_share as (
         metric,
         year,
         history_years,
-        by_cutoff / nullif(whole_year, 0) as history_share
+        cast(by_cutoff as double precision) / nullif(whole_year, 0)
+            as history_share
     from history
 ),
 
@@ -92,7 +94,8 @@ city_share as (
     select
         metric,
         year,
-        sum(by_cutoff) / nullif(sum(whole_year), 0) as history_share
+        cast(sum(by_cutoff) as double precision)
+        / nullif(sum(whole_year), 0) as history_share
     from history
     group by metric, year
 ),
@@ -143,11 +146,11 @@ final as (
         projection_method,
         history_years,
         cast(share_by_now as double precision) as share_by_now,
-        case
+        cast(case
             when projection_method in ('ratio', 'complete') then actual
             when share_by_now > 0
-                then cast(actual / share_by_now as decimal(20, 4))
-        end as projected_year_end,
+                then {{ rounded_ratio('actual', 'share_by_now') }}
+        end as decimal(20, 4)) as projected_year_end,
         cast(
             case
                 when projection_method in ('ratio', 'complete') then actual

@@ -80,16 +80,11 @@ measured as (
         cast(
             date_trunc('month', latest.latest_period_end) as date
         ) as latest_month_submitted,
-        date_diff(
-            'day',
-            cast(latest.last_loaded_at as date),
-            cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date)
-        ) as days_to_today,
-        date_diff(
-            'month',
-            date_trunc('month', latest.latest_period_end),
-            date_trunc('month', window_.data_date)
-        ) as months_to_data_month
+        cast('{{ env_var("UNIONKPI_BUILD_TODAY") }}' as date)
+        - cast(latest.last_loaded_at as date) as days_to_today,
+        {{ months_between(
+            'latest.latest_period_end', 'window_.data_date'
+        ) }} as months_to_data_month
     from districts
     cross join datasets
     cross join window_

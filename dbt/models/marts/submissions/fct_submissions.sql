@@ -33,7 +33,8 @@ coverage as (
 ),
 
 datasets as (
-    select unnest(['legal_aid', 'wage_recovery']) as dataset
+    select datasets.dataset
+    from (values ('legal_aid'), ('wage_recovery')) as datasets (dataset)
 ),
 
 grid as (
@@ -63,7 +64,7 @@ counted as (
         on grid.district_code = coverage.district_code
         and grid.dataset = coverage.dataset
         and grid.month between coverage.first_month and coverage.period_end
-    group by all
+    group by grid.district_code, grid.dataset, grid.month
 ),
 
 final as (

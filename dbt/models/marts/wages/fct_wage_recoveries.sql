@@ -32,6 +32,11 @@ final as (
         records.amount_owed_yuan,
         records.amount_recovered_yuan,
         records.status,
+        records.status = '已办结' as is_resolved,
+        case
+            when records.status = '已办结' and records.resolved_date is not null
+                then records.resolved_date - records.opened_date
+        end as days_to_resolve,
         records.load_id,
         records.load_seq
     from records

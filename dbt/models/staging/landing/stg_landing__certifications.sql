@@ -19,7 +19,7 @@ latest as (
     ) }}
 ),
 
-final as (
+versioned as (
     select
         enterprise_uscc,
         campaign_year,
@@ -37,6 +37,28 @@ final as (
         load_id,
         load_seq
     from latest
+),
+
+-- In force on a day d when certified (达标, or 达标 then revoked) by d,
+-- still valid on d, and not revoked by d: in_force_from <= d <=
+-- in_force_until. The one statement of the rule; every figure of
+-- enterprises in force reads these two dates.
+final as (
+    select
+        *,
+        case
+            when status in ('达标', '撤销') then certified_date
+        end as in_force_from,
+        case
+            when status in ('达标', '撤销') and revoked_date is null
+                then valid_until
+            when status in ('达标', '撤销')
+                then least(
+                        valid_until,
+                        {{ date_shifted('revoked_date', -1, 'day') }}
+                    )
+        end as in_force_until
+    from versioned
 )
 
 select * from final

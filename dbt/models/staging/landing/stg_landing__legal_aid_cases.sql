@@ -30,7 +30,9 @@ final as (
         coalesce(new_employment_form, false) as is_new_employment_form,
         industry,
         amount_claimed as amount_claimed_yuan,
-        coalesce(amount_recovered, 0) as amount_recovered_yuan,
+        -- cast back: PostgreSQL's coalesce with a bare 0 loses the scale
+        cast(coalesce(amount_recovered, 0) as decimal(18, 2))
+            as amount_recovered_yuan,
         outcome,
         load_id,
         load_seq
