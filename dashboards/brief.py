@@ -140,7 +140,9 @@ def brief_figure(
     fig.update_xaxes(categoryorder="array", categoryarray=month_labels, row=3, col=1)
     fig.update_xaxes(tickangle=0 if lang == "zh" else -40, tickfont={"size": 10}, row=2, col=1)
     fig.update_yaxes(tickformat=",~f", rangemode="tozero", gridcolor="#ECEFF1")
-    _page_layout(fig, year=year, month=month, data_date_text=data_date_text, lang=lang, made=made)
+    names = dict(zip(districts["district_code"], districts[i18n.district_label_column(lang)], strict=True))
+    scope = t("scope.city", lang) if area is None else names.get(area, area)
+    _page_layout(fig, scope=scope, year=year, month=month, data_date_text=data_date_text, lang=lang, made=made)
     return fig
 
 
@@ -245,7 +247,9 @@ def _trend_lines(
     return lines
 
 
-def _page_layout(fig: go.Figure, *, year: int, month: int, data_date_text: str, lang: Lang, made: datetime) -> None:
+def _page_layout(
+    fig: go.Figure, *, scope: str, year: int, month: int, data_date_text: str, lang: Lang, made: datetime
+) -> None:
     """The A4 page: its title and subtitle, the footer, the legend beside
     the trend's title and the section titles flush left."""
     period = i18n.period_label(year, month, lang)
@@ -261,6 +265,7 @@ def _page_layout(fig: go.Figure, *, year: int, month: int, data_date_text: str, 
                 "text": t(
                     "brief.subtitle",
                     lang,
+                    scope=scope,
                     period=period,
                     date=data_date_text,
                     made=made.strftime("%Y-%m-%d %H:%M"),

@@ -32,6 +32,7 @@ class KpiCard:
     bar_value: float | None  # the bar's fill, as a fraction of its width
     benchmark: float | None  # where the tick sits, as a fraction
     benchmark_text: str
+    projection_text: str  # where the year is heading, or a dash
 
 
 def build_card(
@@ -50,6 +51,7 @@ def build_card(
     target = i18n.as_float(row.get("target"))
     completion = i18n.as_float(row.get("completion_rate")) if target else None
     time_progress = i18n.as_float(row.get("time_progress"))
+    projected = i18n.as_float(row.get("projected_year_end"))
 
     change = metrics.year_on_year(actual, last_year, metric)
     rise_is_good = metrics.RISE_IS_GOOD.get(metric)
@@ -82,4 +84,10 @@ def build_card(
         bar_value=bar_value,
         benchmark=benchmark,
         benchmark_text=benchmark_text,
+        projection_text=t(
+            "card.projection",
+            lang,
+            value=i18n.format_value(projected, metric, lang),
+            rate=i18n.format_rate(row.get("projected_completion_rate") if target else None),
+        ),
     )

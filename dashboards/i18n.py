@@ -202,6 +202,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "card.no_target": ("未下达目标", "No target set"),
     "card.completion": ("完成率 {value}", "Completed {value}"),
     "card.time_progress": ("时间进度 {value}", "Time elapsed {value}"),
+    "card.projection": ("年末预测 {value} · 预测完成率 {rate}", "Year-end projection {value} · {rate} of target"),
     "card.rate_benchmark": ("对比目标值", "compared with the target"),
     "card.definition": ("**口径**：{text}", "**Definition**: {text}"),
     "card.source": ("**来源**：{text}", "**Source**: {text}"),
@@ -236,6 +237,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "definitions.unit": ("单位", "Unit"),
     "definitions.source": ("数据来源", "Source"),
     "definitions.empty": ("没有符合条件的指标。", "No metric matches."),
+    "definitions.derived": ("完成率、时间进度与年末预测", "Completion, time progress and the year-end projection"),
+    "definitions.derived_text": (
+        "**完成率** = 累计 ÷ 年度目标（无目标或目标为0时不计算）。"
+        "**时间进度** = 截至数据日期已过天数 ÷ 全年天数（另有按工作日计算的口径）。"
+        "**全市** 的计数与金额为各区之和，比率为全市分子、分母之和相除，目标在每区都有目标时为各区之和"
+        "（比率的目标按各区分母加权）。"
+        "**年末预测** = 当年累计 ÷ 往年同期累计占全年的比重"
+        "（本区往年完整年度；没有时用全市的比重，再没有时用时间进度）；"
+        "比率与平均值不累加，预测即当年值；**预测完成率** = 年末预测 ÷ 目标。"
+        "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（数据页可下载 dbt 文档，含血缘与测试）。",
+        "**Completion** = year to date ÷ the year's target (none without a target, or with 0). "
+        "**Time progress** = days elapsed at the data date ÷ days in the year (also in working days). "
+        "**The city**: counts and money are the districts' sums, a rate divides the city's sums, and the target is "
+        "the districts' sum when every district has one (a rate's weighted by each district's denominator). "
+        "**Year-end projection** = year to date ÷ the share of a whole year that earlier complete years had reached "
+        "by the same month (the district's own; else the city's; else time progress); a rate or an average does "
+        "not accumulate, so it projects as it stands; **projected completion** = projection ÷ target. "
+        "Models: kpi_year_to_date, kpi_city_year, kpi_year_end_projection (the data page offers the dbt docs, with "
+        "lineage and tests).",
+    ),
     "error.no_warehouse": (
         "尚未发布数据仓库，请先运行 unionkpi build（或 make demo）。",
         "No warehouse published yet: run unionkpi build (or make demo) first.",
@@ -419,8 +440,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "brief.button": ("生成 PDF 简报", "Make the PDF brief"),
     "brief.title": ("工会工作指标月度简报 · {period}", "Union KPI monthly brief · {period}"),
     "brief.subtitle": (
-        "全市 · 累计为{period} · 数据截至 {date} · 生成于 {made}",
-        "Citywide · year to date: {period} · data as of {date} · made {made}",
+        "{scope} · 累计为{period} · 数据截至 {date} · 生成于 {made}",
+        "{scope} · year to date: {period} · data as of {date} · made {made}",
     ),
     "brief.kpi_table": ("主要指标（年初至本月累计）", "Key figures (year to date through the month)"),
     "brief.metric": ("指标", "Metric"),
@@ -433,9 +454,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "brief.bar_title": ("{metric} · 各区累计", "{metric} by district, year to date"),
     "brief.trend_title": ("{metric} · 逐月", "{metric} month by month"),
     "brief.footer": (
-        "各项按事件发生月份累计（达标企业按认定日期）；口径见看板“指标口径”页；数据来源：上海市总工会工会工作指标数据仓库。",
-        "Each figure counts events by their month (certifications by date certified). Definitions: the dashboards'"
-        " Definitions page. Source: the federation's KPI warehouse.",
+        "各项按事件发生月份计入；达标企业累计按创建年度、当月按认定日期，与总览卡片一致；口径见看板“指标口径”页；"
+        "数据来源：上海市总工会工会工作指标数据仓库。",
+        "Each figure counts events in their month; certified enterprises count in their campaign year to date and"
+        " in the month of their certified date, as on the overview's cards. Definitions: the dashboards' Definitions"
+        " page. Source: the federation's KPI warehouse.",
     ),
 }
 

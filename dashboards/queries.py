@@ -252,21 +252,26 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
 
 def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
     """The city's figures for every metric in ``year`` (marts.kpi_city_year:
-    the city's sums, its ratios of sums, its target by the warehouse's rule)."""
+    the city's sums, its ratios of sums, its target by the warehouse's
+    rule), with where the year is heading (marts.kpi_year_end_projection)."""
     return _frame(
         """
         select
-            metric,
-            cast(actual as double) as actual,
-            cast(actual_same_period_last_year as double)
+            c.metric,
+            cast(c.actual as double) as actual,
+            cast(c.actual_same_period_last_year as double)
                 as actual_same_period_last_year,
-            cast(target as double) as target,
-            completion_rate,
-            time_progress,
-            time_progress_workdays
-        from marts.kpi_city_year
-        where year = ?
-        order by metric
+            cast(c.target as double) as target,
+            c.completion_rate,
+            c.time_progress,
+            c.time_progress_workdays,
+            cast(p.projected_year_end as double) as projected_year_end,
+            p.projected_completion_rate
+        from marts.kpi_city_year as c
+        left join marts.kpi_year_end_projection as p
+            on p.is_city and p.year = c.year and p.metric = c.metric
+        where c.year = ?
+        order by c.metric
         """,
         [year],
         home,

@@ -215,8 +215,8 @@ def kpi_card(card: KpiCard) -> None:
 
 def progress_html(card: KpiCard, lang: Lang) -> str:
     """The lines under a card's value: target and status, a bar with a tick
-    at the benchmark (time elapsed, or the target for a rate), and the
-    completion rate beside the benchmark.
+    at the benchmark (time elapsed, or the target for a rate), the
+    completion rate beside the benchmark, and the year-end projection.
 
     Every card draws all three lines, with dashes when there is no target, so
     the cards in a row keep the same height.
@@ -243,6 +243,7 @@ def progress_html(card: KpiCard, lang: Lang) -> str:
         f'<div class="ukpi-bar">{fill}{tick}</div>'
         f'<div class="ukpi-row"><span>{html.escape(completion)}</span>'
         f"<span>{html.escape(card.benchmark_text)}</span></div>"
+        f'<div class="ukpi-row"><span>{html.escape(card.projection_text)}</span></div>'
         "</div>"
     )
 

@@ -37,6 +37,8 @@ def render() -> None:
         ),
         hide_index=True,
     )
+    st.subheader(t("definitions.derived", lang))
+    st.markdown(t("definitions.derived_text", lang))
 
 
 with ui.warehouse_guard():

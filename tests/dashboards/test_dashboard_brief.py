@@ -81,6 +81,32 @@ def test_brief_figure_has_the_table_and_both_charts(inputs) -> None:
     assert len(fig.data[1].x) == 16  # every district, the unknown member left out
     assert list(fig.data[3].x)[-1] == "9月"  # this year stops at the brief's month
     assert "2026年9月" in fig.layout.title.text
+    assert fig.layout.title.subtitle.text.startswith("全市 · ")
+
+
+def test_a_districts_brief_names_its_district(inputs) -> None:
+    figures, districts, names = inputs
+    fig = brief.brief_figure(
+        figures,
+        districts,
+        area="310112",
+        year=YEAR,
+        month=MONTH,
+        metric="legal_aid_cases",
+        names=names,
+        data_date_text="2026年10月31日",
+        lang="zh",
+        made=datetime(2026, 11, 22, 9, 0),
+    )
+    assert fig.layout.title.subtitle.text.startswith("闵行区 · ")
+    assert list(fig.data[3].y)[-1] == pytest.approx(
+        figures[
+            (figures["district_code"] == "310112")
+            & (figures["year"] == YEAR)
+            & (figures["through_month"] == MONTH)
+            & (figures["metric"] == "legal_aid_cases")
+        ]["month_value"].iloc[0]
+    )  # the trend is the district's own
     assert (fig.layout.width, fig.layout.height) == (brief.PAGE_WIDTH, brief.PAGE_HEIGHT)
 
 

@@ -47,6 +47,25 @@ def test_the_cards_the_brief_and_the_marts_agree_for_the_city(warehouse_home: Pa
         assert table.loc[metric, "ytd"] == pytest.approx(float(marts[metric])), metric
 
 
+def test_the_cards_say_where_the_city_is_heading(warehouse_home: Path, at_data_date) -> None:
+    """The city's year-end projection (kpi_year_end_projection's city rows)
+    is on every card with a target; a card without one shows a dash."""
+    year, _month = at_data_date
+    city = queries.city_year(year, warehouse_home).set_index("metric")
+    projected = _marts(
+        warehouse_home,
+        "select metric, projected_year_end from marts.kpi_year_end_projection where is_city and year = ?",
+        [year],
+    )
+    assert projected, "the city has targets in the demo, so it has projections"
+    for metric in metrics.OVERVIEW_METRICS:
+        card = cards.build_card(metric, city.loc[metric].to_dict(), name=metric, help_text=None, lang="zh")
+        if metric in projected:
+            assert i18n.format_value(projected[metric], metric, "zh") in card.projection_text, metric
+        else:
+            assert i18n.DASH in card.projection_text, metric
+
+
 def test_the_brief_of_a_district_user_is_about_its_district(warehouse_home: Path, at_data_date) -> None:
     year, month = at_data_date
     token = queries.SCOPE.set(MINHANG)

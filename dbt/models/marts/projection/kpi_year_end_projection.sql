@@ -8,8 +8,28 @@
 -- year to date. A past year is complete: its projection is its actual.
 {%- set ratio_kinds = "('rate', 'average')" %}
 
+-- the districts' rows and the city's (kpi_city_year), the city with the
+-- city's own seasons
 with years as (
-    select * from {{ ref('kpi_district_year') }}
+    select
+        district_code,
+        false as is_city,
+        year,
+        metric,
+        actual,
+        target,
+        time_progress
+    from {{ ref('kpi_district_year') }}
+    union all
+    select
+        '{{ var("city_code") }}' as district_code,
+        true as is_city,
+        year,
+        metric,
+        actual,
+        target,
+        time_progress
+    from {{ ref('kpi_city_year') }}
 ),
 
 months as (
@@ -103,6 +123,7 @@ city_share as (
 projected as (
     select
         years.district_code,
+        years.is_city,
         years.year,
         years.metric,
         years.actual,
@@ -139,6 +160,7 @@ projected as (
 final as (
     select
         district_code,
+        is_city,
         year,
         metric,
         actual,
