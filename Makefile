@@ -50,11 +50,12 @@ system-deps: ## Chromium, CJK fonts, poppler-utils and PostgreSQL (apt-get when 
 demo: $(VENV)/.synced system-deps ## build the demo warehouse and serve the dashboards on :8501
 	$(VENV)/bin/unionkpi demo --port $(PORT)
 
+# pytest runs on every core, a test file per worker (its module fixtures built once).
 test: $(VENV)/.synced system-deps ## lint and type-check, then run every test
 	$(VENV)/bin/ruff check $(PACKAGES) bench tests
 	$(VENV)/bin/mypy $(PACKAGES)
 	$(VENV)/bin/sqlfluff lint dbt --disable-progress-bar
-	@$(VENV)/bin/python -m pytest -q; rc=$$?; \
+	@$(VENV)/bin/python -m pytest -q -n auto --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
 

@@ -17,7 +17,7 @@ APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
 def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **query: str) -> AppTest:
     monkeypatch.setenv("UNIONKPI_HOME", str(home))
-    app = signed_in(AppTest.from_file(str(APP), default_timeout=30), home)
+    app = signed_in(AppTest.from_file(str(APP), default_timeout=90), home)
     for key, value in query.items():
         app.query_params[key] = value
     return app.run()

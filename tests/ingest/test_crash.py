@@ -14,7 +14,22 @@ import pytest
 from ingest import bulk
 from tests.ingest.test_load import LEGAL_AID_HEADER
 
-KILL_AFTER_SECONDS = (1.0, 2.0, 3.0)
+# Seconds after the landing database appears: the kill lands while the file's
+# rows are being written, however slowly a busy machine started the process.
+KILL_AFTER_OPEN = (0.3, 0.8, 1.5)
+
+
+def kill_after_open(process: subprocess.Popen, landing: Path, delay: float) -> bool:
+    """kill -9 the process `delay` seconds after it created the landing
+    database; False when it ended first."""
+    while not landing.exists() and process.poll() is None:
+        time.sleep(0.01)
+    time.sleep(delay)
+    if process.poll() is not None:
+        return False
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    return True
 
 
 def big_csv(path: Path, rows: int) -> Path:
@@ -22,6 +37,12 @@ def big_csv(path: Path, rows: int) -> Path:
     lines += [f"K-{i},杨浦,2026-03-{i % 28 + 1:02d},,劳动报酬,1,0.5,办理中" for i in range(rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def has_loads_table(landing: Path) -> bool:
+    """The kill came after the landing database had its tables."""
+    with duckdb.connect(str(landing), read_only=True) as con:
+        return bool(con.execute("select count(*) from duckdb_tables() where table_name = 'loads'").fetchone()[0])
 
 
 def consistent(landing: Path) -> tuple[int, int]:
@@ -46,14 +67,12 @@ def test_kill_minus_nine_mid_ingest_then_rerun(tmp_path, rows):
     assert bulk.eligible(source) == (rows > 120_000)
     env = {**os.environ, "UNIONKPI_TODAY": "2026-11-22"}
     seen_partial_states = set()
-    for attempt, delay in enumerate(KILL_AFTER_SECONDS):
+    for attempt, delay in enumerate(KILL_AFTER_OPEN):
         home = tmp_path / f"home{attempt}"
         command = [sys.executable, "-m", "unionkpi", "--home", str(home), "ingest", str(source)]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        assert process.wait() == -signal.SIGKILL, "the ingest finished before it could be killed"
-        if (home / "landing.duckdb").exists():
+        killed = kill_after_open(process, home / "landing.duckdb", delay)
+        if killed and has_loads_table(home / "landing.duckdb"):
             state = consistent(home / "landing.duckdb")
             assert state in {(0, 0), (1, rows)}
             seen_partial_states.add(state)
