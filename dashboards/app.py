@@ -14,10 +14,9 @@ if str(REPO) not in sys.path:
 
 import streamlit as st
 
-from dashboards import access, data, downloads, i18n, queries, ui
+from dashboards import access, data, downloads, gateway, i18n, queries, ui
 from dashboards.i18n import t
 from dashboards.queries import WarehouseMeta, WarehouseUnavailable
-from unionkpi import gateway
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 

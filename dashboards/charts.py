@@ -1,18 +1,29 @@
 """Chart builders: pure functions from a DataFrame to a plotly Figure.
 
-No Streamlit here, so the same figures serve the pages, PNG/SVG export and
-the tests. The callers pass values already scaled to the unit named in the
-chart's subtitle (万元, m yuan, %) and the hover text already formatted by
-``dashboards.i18n``; these functions only draw.
+No Streamlit here, so the same figures serve the pages, PNG/SVG/PDF export
+and the tests. The callers pass values already scaled to the unit named in
+the chart's subtitle (万元, m yuan, %) and the hover text already formatted
+by ``dashboards.i18n``; these functions only draw.
+
+Every chart is headed the same way (``_layout``): its title says what it
+shows; under it a ``Caption`` says where, for which period and as of which
+data date; then its own note (the unit, how to read the colours). An image
+saved from a chart leaves the page that explained it, so the figure itself
+must say all that: every builder takes a caption.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from dashboards import i18n
+from dashboards.i18n import Lang
 
 # CJK fonts first: without one named, headless browsers and image export fall
 # back to a Latin font and draw Chinese as empty boxes.
@@ -71,28 +82,63 @@ def district_colour(district_code: str) -> str:
     return DISTRICT_COLOURS.get(str(district_code), UNKNOWN_COLOUR)
 
 
-def _layout(fig: go.Figure, *, title: str, subtitle: str, height: int) -> go.Figure:
-    """Shared look: CJK fonts, white background, the title and a subtitle
-    naming the unit top left (so an exported image explains itself), and the
-    legend top right."""
+@dataclass(frozen=True)
+class Caption:
+    """Where a chart's figures hold (全市, a district), for which period and
+    as of which data date, in the reader's language: the first line under
+    every chart's title."""
+
+    scope: str
+    period: str
+    data_date: date
+    lang: Lang
+
+    def text(self) -> str:
+        """全市 · 2026年1–10月 · 数据截至 2026年11月22日, as the pages' headings say."""
+        return i18n.t(
+            "subject.caption",
+            self.lang,
+            scope=self.scope,
+            period=self.period,
+            date=i18n.format_date(self.data_date, self.lang),
+        )
+
+
+def _subtitle(caption: Caption, note: str) -> str:
+    """The lines under the title: the caption, then the chart's own note.
+    Place names come from the data, so they are written as text."""
+    lines = [html.escape(caption.text(), quote=False), *([note] if note else [])]
+    return "<br>".join(lines)
+
+
+def top_margin(lines: int) -> int:
+    """Room above the plot for the title and ``lines`` lines under it."""
+    return 52 + 21 * lines
+
+
+def _layout(fig: go.Figure, *, title: str, caption: Caption, subtitle: str, height: int) -> go.Figure:
+    """Shared look: CJK fonts, white background, the title and under it the
+    caption and the chart's note (the unit, say) top left, so an exported
+    image explains itself, and the legend top right."""
+    lines = 2 if subtitle else 1
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 13, "color": "#202124"},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         title={
-            "text": f"<b>{title}</b>" if title else None,
-            "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#5F6368"}},
+            "text": f"<b>{html.escape(title, quote=False)}</b>",
+            "subtitle": {"text": _subtitle(caption, subtitle), "font": {"size": 12, "color": "#5F6368"}},
             "x": 0,
             "xref": "container",
             "xanchor": "left",
             "y": 1,
             "yref": "container",
             "yanchor": "top",
-            "pad": {"t": 6, "l": 6},
+            "pad": {"t": 10, "l": 6},  # clear of the top edge of a printed page
             "font": {"size": 15},
         },
         height=height,
-        margin={"l": 8, "r": 8, "t": 72 if subtitle else 48, "b": 8},
+        margin={"l": 8, "r": 8, "t": top_margin(lines), "b": 8},
         legend={
             "orientation": "h",
             "yanchor": "bottom",
@@ -112,6 +158,7 @@ def district_bar(
     frame: pd.DataFrame,
     *,
     title: str,
+    caption: Caption,
     subtitle: str = "",
     reference: float | None = None,
     reference_label: str = "",
@@ -168,7 +215,7 @@ def district_bar(
             },
             annotation_position="top right",
         )
-    _layout(fig, title=title, subtitle=subtitle, height=height)
+    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
     # Two-character Chinese names fit upright; longer English names slant.
     longest = int(data["label"].astype(str).str.len().max()) if len(data) else 0
     fig.update_xaxes(tickangle=0 if longest <= 4 else -40)
@@ -183,6 +230,7 @@ def monthly_trend(
     this_name: str,
     last_name: str,
     title: str,
+    caption: Caption,
     subtitle: str = "",
     height: int = 400,
 ) -> go.Figure:
@@ -211,7 +259,7 @@ def monthly_trend(
                 hovertemplate=name + ": %{customdata[0]}<extra></extra>",
             )
         )
-    _layout(fig, title=title, subtitle=subtitle, height=height)
+    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
     # Keep the legend even when last year has no data: it names the year.
     fig.update_layout(hovermode="x unified", showlegend=True)
     # Keep all twelve months on the axis even early in the year, so the
@@ -299,6 +347,7 @@ def ranked_bar(
     frame: pd.DataFrame,
     *,
     title: str,
+    caption: Caption,
     subtitle: str = "",
     height: int | None = None,
 ) -> go.Figure:
@@ -325,9 +374,9 @@ def ranked_bar(
         )
     )
     rows = len(data)
-    _layout(fig, title=title, subtitle=subtitle, height=height or max(260, min(720, 110 + 30 * rows)))
+    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height or max(280, min(740, 130 + 30 * rows)))
     fig.update_layout(
-        margin={"l": 8, "r": 48, "t": 72 if subtitle else 48, "b": 8},
+        margin={"l": 8, "r": 48, "b": 8},
         yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
         xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
     )
@@ -347,6 +396,7 @@ def stacked_bar(
     *,
     series: list[tuple[str, str, str]],
     title: str,
+    caption: Caption,
     subtitle: str = "",
     height: int | None = None,
 ) -> go.Figure:
@@ -370,13 +420,15 @@ def stacked_bar(
                 hovertemplate=f"<b>%{{y}}</b><br>{name}: %{{x:,}}<extra></extra>",
             )
         )
-    _layout(fig, title=title, subtitle=subtitle, height=height or max(300, min(720, 140 + 30 * len(data))))
+    _layout(
+        fig, title=title, caption=caption, subtitle=subtitle, height=height or max(320, min(740, 160 + 30 * len(data)))
+    )
     fig.update_layout(
         barmode="stack",
         legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0, "traceorder": "normal"},
         yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
         xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
-        margin={"l": 8, "r": 16, "t": 72 if subtitle else 48, "b": 8},
+        margin={"l": 8, "r": 16, "b": 8},
     )
     _whole_number_ticks(fig, data["_total"], axis="x")
     return fig

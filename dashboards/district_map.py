@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dashboards import i18n, metrics
-from dashboards.charts import FONT_FAMILY, REFERENCE_COLOUR, _layout  # _layout: the charts' shared look
+from dashboards.charts import FONT_FAMILY, REFERENCE_COLOUR, Caption, _layout  # _layout: the charts' shared look
 from dashboards.i18n import Lang, t
 
 BOUNDARIES_PATH = Path(__file__).resolve().parents[1] / "data" / "reference" / "shanghai_districts.geojson"
@@ -165,6 +165,7 @@ def district_choropleth(
     *,
     basis: Basis,
     title: str,
+    caption: Caption,
     subtitle: str,
     credit: str,
     midpoint: float | None = None,
@@ -192,8 +193,8 @@ def district_choropleth(
     if len(shown):
         _colour_ramp(fig, colourscale, low, high, suffix=colourbar_suffix)
     fig.add_trace(_name_trace(frame))
-    _layout(fig, title=title, subtitle=subtitle, height=height)
-    _map_layout(fig, credit=credit, has_subtitle=bool(subtitle))
+    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
+    _map_layout(fig, credit=credit)
     return fig
 
 
@@ -251,7 +252,12 @@ def _name_trace(frame: pd.DataFrame) -> go.Scatter:
     )
 
 
-def _map_layout(fig: go.Figure, *, credit: str, has_subtitle: bool) -> None:
+# Pixels under the map for the credit: 6 above its 11-pixel line, and room
+# below for its descenders, since an exported page ends at the figure's edge.
+CREDIT_ROOM = 34
+
+
+def _map_layout(fig: go.Figure, *, credit: str) -> None:
     """Hidden axes of equal scale around the city, and the credit under it."""
     west, south, east, north = _bounds()
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
@@ -268,7 +274,7 @@ def _map_layout(fig: go.Figure, *, credit: str, has_subtitle: bool) -> None:
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
         dragmode=False,
-        margin={"l": 8, "r": 8, "t": 72 if has_subtitle else 48, "b": 28},
+        margin={"l": 8, "r": 8, "b": CREDIT_ROOM},
         annotations=[
             {
                 "text": credit,
@@ -348,6 +354,7 @@ def overview_map(
     metric: str,
     *,
     name: str,
+    caption: Caption,
     lang: Lang,
     height: int = 560,
 ) -> go.Figure:
@@ -370,6 +377,7 @@ def overview_map(
         map_frame(rows, metric, lang),
         basis=basis,
         title=name,
+        caption=caption,
         subtitle=subtitle,
         credit=t("overview.map_credit", lang),
         midpoint=midpoint,

@@ -132,7 +132,7 @@ def table_buttons(
 
 
 def chart_buttons(fig: go.Figure, *, stem: str, lang: Lang, key: str) -> None:
-    """PNG, SVG and PDF of one chart, rendered on the server by kaleido."""
+    """PNG, SVG and PDF of one chart, made on the server (export.figure_image)."""
     height = int(fig.layout.height or 450)
 
     def maker(fmt: export.ImageFormat) -> Callable[[], bytes]:

@@ -16,6 +16,7 @@ a carriage return) gets a leading apostrophe there, as OWASP advises.
 Charts go through kaleido's one long-lived export server
 (``kaleido.start_sync_server()``, started on first use and kept for the life
 of the process): launching a browser per chart costs ~4 s, the server ~0.3 s.
+A chart's PDF is its SVG set on a page by Typst, so its text is real text.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from typing import Any, Literal, SupportsFloat
 import kaleido
 import pandas as pd
 import plotly.graph_objects as go
+import typst
 import xlsxwriter
 
 from dashboards import i18n
 from dashboards.i18n import Lang
 from kernel.errors import UnionKpiError
+from kernel.workbook import display_width, print_setup, title_block
 
 ColumnKind = Literal["text", "code", "count", "money", "rate", "number", "date"]
 
@@ -104,25 +107,10 @@ _HEADER_FORMAT = {
     "text_wrap": True,
     "valign": "top",
 }
-_TITLE_FORMAT = {"bold": True, "font_size": 14}
-_FACT_FORMAT = {"font_color": "#444444"}
 # Leading characters that make a spreadsheet evaluate a cell (OWASP).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_KINDS = frozenset({"count", "money", "rate", "number"})
 TEXT_KINDS = frozenset({"text", "code"})
-
-# Printing. Page numbers are Excel header/footer codes (&P page, &N pages).
-_PAGE_NUMBERS: dict[str, str] = {"zh": "第 &P 页 / 共 &N 页", "en": "Page &P of &N"}
-_FACT_SEPARATOR: dict[str, str] = {"zh": "：", "en": ": "}
-_A4 = 9  # Excel's paper code
-_MARGIN_IN = 0.5  # left and right, inches
-# Past this many columns a table prints landscape whatever its widths.
-LANDSCAPE_COLUMNS = 8
-# Room across an A4 portrait page within the margins, in pixels at 96 dpi
-# (8.27 in less two margins), against Excel's column widths in characters
-# of the default font: a column of w characters is about 7 w + 5 pixels.
-_PORTRAIT_PIXELS = int((8.27 - 2 * _MARGIN_IN) * 96)
-_FOOTER_TITLE_MAX = 100  # Excel allows 255 characters for a whole footer
 
 
 def looks_like_formula(text: str) -> bool:
@@ -172,14 +160,9 @@ def _as_text(value: object) -> str | None:
     return None if _missing(value) else str(value)
 
 
-def _display_width(text: str) -> int:
-    """Columns a text needs in Excel: wide (CJK) characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _column_width(frame: pd.DataFrame, column: Column) -> float:
     sample = frame[column.key].head(200) if column.key in frame else []
-    widths = [_display_width(column.label)]
+    widths = [display_width(column.label)]
     for value in sample:
         if _missing(value):
             continue
@@ -188,43 +171,8 @@ def _column_width(frame: pd.DataFrame, column: Column) -> float:
         elif column.kind == "date":
             widths.append(10)
         else:
-            widths.append(_display_width(str(value)))
+            widths.append(display_width(str(value)))
     return float(min(max(max(widths) + 2, 8), 50))
-
-
-def is_wide(widths: Sequence[float]) -> bool:
-    """Whether a table of these column widths (characters) prints landscape:
-    more than ``LANDSCAPE_COLUMNS`` columns, or wider than a portrait page."""
-    pixels = sum(7 * width + 5 for width in widths)
-    return len(widths) > LANDSCAPE_COLUMNS or pixels > _PORTRAIT_PIXELS
-
-
-def _footer(title: str | None, lang: Lang) -> str:
-    """The page footer: the table's name on the left, page n of N on the right
-    (an ampersand in the name doubled, as header/footer codes need)."""
-    pages = _PAGE_NUMBERS[lang]
-    if not title:
-        return f"&R{pages}"
-    name = title if len(title) <= _FOOTER_TITLE_MAX else title[: _FOOTER_TITLE_MAX - 1] + "…"
-    return f"&L{name.replace('&', '&&')}&R{pages}"
-
-
-def _print_setup(
-    worksheet: Any, *, widths: Sequence[float], header_row: int | None, title: str | None, lang: Lang
-) -> None:
-    """Print-ready: A4, landscape when wide, one page wide (as many pages
-    down as it takes), the header row on every page, name and page numbers
-    in the footer."""
-    worksheet.set_paper(_A4)
-    if is_wide(widths):
-        worksheet.set_landscape()
-    else:
-        worksheet.set_portrait()
-    worksheet.set_margins(left=_MARGIN_IN, right=_MARGIN_IN, top=0.6, bottom=0.7)
-    worksheet.fit_to_pages(1, 0)
-    if header_row is not None:
-        worksheet.repeat_rows(header_row)
-    worksheet.set_footer(_footer(title, lang))
 
 
 def to_xlsx(
@@ -267,7 +215,7 @@ def to_xlsx(
     names = sheet_names([sheet or (about.title if about else "数据"), *([notes_sheet] if about else [])])
     worksheet = workbook.add_worksheet(names[0])
 
-    header_row = 0 if about is None else _title_block(workbook, worksheet, about, lang)
+    header_row = 0 if about is None else title_block(workbook, worksheet, about.title, about.facts, lang)
 
     widths = [_column_width(frame, column) for column in columns]
     for col, column in enumerate(columns):
@@ -280,7 +228,7 @@ def to_xlsx(
     if columns:
         worksheet.autofilter(header_row, 0, header_row + max(len(frame), 1), len(columns) - 1)
     title = about.title if about else None
-    _print_setup(worksheet, widths=widths, header_row=header_row if columns else None, title=title, lang=lang)
+    print_setup(worksheet, widths=widths, header_row=header_row if columns else None, title=title, lang=lang)
 
     if about is not None:
         notes = workbook.add_worksheet(names[1])
@@ -289,31 +237,17 @@ def to_xlsx(
     return buffer.getvalue()
 
 
-def _title_block(workbook: Any, worksheet: Any, about: About, lang: Lang) -> int:
-    """The table's title and its facts (scope, period, data date) above the
-    table; the row the header goes on."""
-    title_format = workbook.add_format(_TITLE_FORMAT)
-    fact_format = workbook.add_format(_FACT_FORMAT)
-    worksheet.set_row(0, 22)  # room for the larger font: rows are not re-measured on opening
-    worksheet.write_string(0, 0, about.title, title_format)
-    for row, (label, value) in enumerate(about.facts, start=1):
-        worksheet.write_string(row, 0, f"{label}{_FACT_SEPARATOR[lang]}{value}", fact_format)
-    # A blank row between: Excel's own table detection (sort, filter,
-    # pivot, Ctrl+A) then takes the table without the title block.
-    return len(about.facts) + 2
-
-
 def _notes_sheet(notes: Any, about: About, *, header: Any, text: Any, quoted: Any, lang: Lang) -> None:
     """The second sheet: what the file holds and where it comes from."""
     rows = about.rows()
-    label_width = min(max(_display_width(label) for label, _ in rows) + 2, 30)
-    value_width = min(max(_display_width(value) for _, value in rows) + 2, 80)
+    label_width = min(max(display_width(label) for label, _ in rows) + 2, 30)
+    value_width = min(max(display_width(value) for _, value in rows) + 2, 80)
     notes.set_column(0, 0, label_width)
     notes.set_column(1, 1, value_width)
     for row_number, (label, value) in enumerate(rows):
         notes.write_string(row_number, 0, label, header)
         notes.write_string(row_number, 1, value, quoted if looks_like_formula(value) else text)
-    _print_setup(notes, widths=[label_width, value_width], header_row=None, title=about.title, lang=lang)
+    print_setup(notes, widths=[label_width, value_width], header_row=None, title=about.title, lang=lang)
 
 
 def _write_cell(
@@ -509,15 +443,25 @@ def figure_image(
     height: int | None = None,
     scale: float = 1.0,
 ) -> bytes:
-    """``fig`` as PNG, SVG or PDF bytes, rendered by the export server.
+    """``fig`` as PNG, SVG or PDF bytes.
 
-    The figure's own layout names the CJK fonts (``charts.FONT_FAMILY``), so
-    Chinese is drawn with them; a PDF embeds the subset it uses.
+    PNG and SVG come from the export server. The figure's own layout names
+    the CJK fonts (``charts.FONT_FAMILY``), so Chinese is drawn with them.
+    A PDF is that SVG set on a page of its size by Typst (``svg_to_pdf``):
+    Chromium's own PDF turns the text into Type 3 glyphs that copy out as
+    CJK radicals (⼯ for 工) and lose their digits.
     """
     figure = go.Figure(fig)
     size_w = int(width or figure.layout.width or 1000)
     size_h = int(height or figure.layout.height or 500)
-    opts = {"format": fmt, "width": size_w, "height": size_h, "scale": scale}
+    if fmt == "pdf":
+        return svg_to_pdf(_render(figure, "svg", size_w, size_h, 1.0), size_w, size_h)
+    return _render(figure, fmt, size_w, size_h, scale)
+
+
+def _render(figure: go.Figure, fmt: ImageFormat, width: int, height: int, scale: float) -> bytes:
+    """The export server's image of ``figure``, or an ExportError."""
+    opts = {"format": fmt, "width": width, "height": height, "scale": scale}
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -546,6 +490,38 @@ def figure_image(
             f"The chart could not be exported: {error}",
         ) from error
     return bytes(outcome["value"])
+
+
+# One page the size of the picture, the SVG on it edge to edge. The SVG and
+# the sizes arrive as sys.inputs, never spliced into the markup, so no
+# text of the chart is ever read as Typst.
+_PDF_PAGE = b"""#set page(
+  width: float(sys.inputs.width) * 1pt,
+  height: float(sys.inputs.height) * 1pt,
+  margin: 0pt,
+)
+#image(bytes(sys.inputs.svg), format: "svg", width: 100%)
+"""
+POINTS_PER_PIXEL = 0.75  # CSS pixels are 1/96 in, PDF points 1/72 in
+
+
+def svg_to_pdf(svg: bytes, width: int, height: int) -> bytes:
+    """A one-page PDF of an SVG image ``width`` x ``height`` pixels, made by
+    Typst: the SVG's text stays text, in the embedded CJK font as CID
+    glyphs with their Unicode, so the PDF can be searched and copied from."""
+    inputs = {
+        "svg": svg.decode("utf-8"),
+        "width": f"{width * POINTS_PER_PIXEL:g}",
+        "height": f"{height * POINTS_PER_PIXEL:g}",
+    }
+    try:
+        return typst.compile(_PDF_PAGE, format="pdf", sys_inputs=inputs)
+    except typst.TypstError as error:
+        raise ExportError(
+            "export_failed",
+            f"图表导出失败：{error.message}",
+            f"The chart could not be exported: {error.message}",
+        ) from error
 
 
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s·]+')

@@ -1,12 +1,11 @@
-"""The dashboards' one door into the orchestration. Everything the app
-does that writes (an upload's ingest, a build, a district's return file)
-goes through here, and so does what publishing leaves beside the
-warehouse (the publish log, why a build was held back, the docs). The
-warehouse's figures themselves are read by dashboards.queries.
-
-An ingest and a build run as the command line runs them, in a process of
-their own: the app only reads, and an ingest's memory limit stops a file
-bomb there, not in the server."""
+"""The dashboards' one door to everything but the warehouse's figures
+(which dashboards.queries reads). What the app does that writes (an
+upload's ingest, a build, a district's return file) runs here in a child
+process, as the command line runs it, and so the dashboards import nothing
+of the orchestration or of ingest: an ingest's memory limit stops a file
+bomb in its own process, not in the server. What publishing leaves beside
+the warehouse (the publish log, why a build was held back, the docs) and
+the archive of submitted files are read here too."""
 
 import json
 import os
@@ -19,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kernel import publish_log
 from kernel.home import REPO, Home
-from unionkpi import publish_log
 
 
 @dataclass(frozen=True)
@@ -38,13 +37,14 @@ class Run:
         return self.returncode not in (0, 1, 2) or "Traceback" in self.stderr
 
 
-def _run(home: Home, *args: str, memory_bytes: int | None = None) -> Run:
+def _run(home: Home, *args: str, memory_bytes: int | None = None, module: str = "unionkpi", stdin: str = "") -> Run:
     def limit() -> None:
         if memory_bytes is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     done = subprocess.run(
-        [sys.executable, "-m", "unionkpi", *args],
+        [sys.executable, "-m", module, *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env={**os.environ, "UNIONKPI_HOME": str(home.root)},
@@ -76,16 +76,18 @@ def build(home: Home) -> Run:
     return _run(home, "build")
 
 
-def return_file(archive_path: str, sheet: str | None, sha256: str, dataset: str, errors: list[dict]) -> bytes:
+def return_file(
+    home: Home, archive_path: str, sheet: str | None, sha256: str, dataset: str, errors: list[dict]
+) -> bytes:
     """A load's quarantined rows in the district's own layout, with their
-    reasons (ingest.feedback), from the archived copy of its file."""
-    from ingest.feedback import write_errors_xlsx
-    from ingest.load import Entry
-
-    entry = Entry(archive_path, sheet or None, sha256, dataset=dataset, errors=errors)
+    reasons (ingest.feedback, in a child process), from the archived copy
+    of its file."""
+    entry = {"path": archive_path, "sheet": sheet or None, "sha256": sha256, "dataset": dataset, "errors": errors}
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "return.xlsx"
-        write_errors_xlsx([entry], out)
+        run = _run(home, str(out), module="ingest.feedback", stdin=json.dumps([entry], ensure_ascii=False))
+        if run.returncode != 0:
+            raise RuntimeError(f"ingest.feedback exited {run.returncode}: {run.stderr[-2000:]}")
         return out.read_bytes()
 
 
@@ -109,3 +111,17 @@ def dbt_docs(home: Home) -> Callable[[], bytes] | None:
 def data_docs_index(home: Home) -> Path:
     """Great Expectations' data docs on the server (a path, for stewards)."""
     return home.data_docs / "index.html"
+
+
+def archived_file(home: Home, archive_path: str) -> bytes | None:
+    """The archived original of a submitted file, for a download from a
+    record list; None when this home's archive has no such file. Only the
+    path's last part is used: ingest.archive keeps each file as
+    <archive>/<first two hex digits>/<sha256><suffix>, so a path the
+    warehouse names (written where the home was then) is found in this
+    home's archive, and nothing outside it is ever read."""
+    name = Path(archive_path).name
+    if len(name) < 3 or name.startswith("."):
+        return None
+    path = home.archive / name[:2] / name
+    return path.read_bytes() if path.is_file() else None

@@ -147,6 +147,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "It was logged: see the server's log.",
     ),
     "data.audit": ("审计日志", "Audit log"),
+    "data.mail": ("简报邮件（最近的发送与失败）", "Brief by mail (latest sends and failures)"),
+    "data.mail_none": (
+        "尚无邮件记录。订阅与发送见 docs/mail.md",
+        "No mail sent yet. Subscribing and sending: see docs/mail.md",
+    ),
+    "data.mail_at": ("时间", "When"),
+    "data.mail_to": ("收件人", "Recipient"),
+    "data.mail_month": ("数据月份", "Data month"),
+    "data.mail_result": ("结果", "Result"),
+    "data.mail_sent": ("已发送", "sent"),
+    "data.mail_failed": ("失败，将在下次构建或 deliver 时重试", "failed; retried at the next build or deliver"),
+    "data.mail_trigger": ("触发", "Trigger"),
+    "data.mail_error": ("原因", "Reason"),
     "signin.title": ("登录 · 工会工作指标", "Sign in · Union KPIs"),
     "signin.username": ("用户名", "User name"),
     "signin.password": ("密码", "Password"),
@@ -434,16 +447,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "export.note.data_date": ("数据截至", "Data as of"),
     "export.note.source": ("来源", "Source"),
     "export.source": ("上海市总工会工会工作指标数据仓库", "Shanghai trade-union federation KPI warehouse"),
+    # Exported charts (issue 21): the trend's period, this year so far against last year.
+    "overview.trend_period": ("{period}，对比{last}年", "{period}, against {last}"),
     # The monthly brief (overview).
     "brief.heading": ("月度简报", "Monthly brief"),
     "brief.month": ("简报月份", "Month"),
     "brief.button": ("生成 PDF 简报", "Make the PDF brief"),
     "brief.title": ("工会工作指标月度简报 · {period}", "Union KPI monthly brief · {period}"),
-    "brief.subtitle": (
-        "{scope} · 累计为{period} · 数据截至 {date} · 生成于 {made}",
-        "{scope} · year to date: {period} · data as of {date} · made {made}",
+    "brief.dateline": (
+        "累计为{period} · 数据截至 {date} · 生成于 {made}",
+        "Year to date: {period} · data as of {date} · made {made}",
     ),
-    "brief.kpi_table": ("主要指标（年初至本月累计）", "Key figures (year to date through the month)"),
     "brief.metric": ("指标", "Metric"),
     "brief.month_value": ("本月", "This month"),
     "brief.ytd": ("累计", "Year to date"),
@@ -451,14 +465,112 @@ LABELS: dict[str, tuple[str, str]] = {
     "brief.yoy": ("同比", "Year on year"),
     "brief.target": ("年度目标", "Annual target"),
     "brief.completion": ("完成率", "Completion"),
-    "brief.bar_title": ("{metric} · 各区累计", "{metric} by district, year to date"),
-    "brief.trend_title": ("{metric} · 逐月", "{metric} month by month"),
+    "brief.time_progress": ("时间进度", "Time elapsed"),
+    "brief.projected": ("年末预测（预测完成率）", "Year-end projection (completion)"),
+    "brief.rank": ("全市排名", "Rank in the city"),
+    "brief.benchmark": ("时间进度（比率类为目标）", "Time elapsed (a rate: its target)"),
+    "brief.progress_note": (
+        "图：完成率（柱）与时间进度（竖线；比率类指标为目标100%）。",
+        "Chart: completion (bars) against the time elapsed (line; for a rate, 100% of its target).",
+    ),
+    "brief.rank_of": ("第{rank}名/{total}个区", "{rank} of {total}"),
+    "brief.bar_title": ("{metric} · 各区累计（横线为目标）", "{metric} by district, year to date (dash: target)"),
+    "brief.page": ("页", "Page"),
+    "brief.page_footer": ("{title} · {scope} · 数据截至 {date}", "{title} · {scope} · data as of {date}"),
+    "brief.made": ("生成时间", "Made"),
+    "brief.headline_heading": ("一、主要指标", "1. Headline figures"),
+    "brief.headline_note": (
+        "累计为年初至本月；完成率=累计÷年度目标，时间进度为本月末已过全年的比例；年末预测按往年各月比重推算。",
+        "Year to date runs from January through the month; completion is the year to date over the annual"
+        " target, time elapsed the share of the year gone by the month's end; the year-end projection follows"
+        " the share of earlier years reached by now.",
+    ),
+    "brief.headline_note_no_projection": (
+        "累计为年初至本月；完成率=累计÷年度目标，时间进度为本月末已过全年的比例；年末预测仅在最新数据月份提供。",
+        "Year to date runs from January through the month; completion is the year to date over the annual"
+        " target, time elapsed the share of the year gone by the month's end; the year-end projection is made"
+        " for the latest data month only.",
+    ),
+    "brief.changes_heading": ("二、本月主要变化", "2. Notable changes of the month"),
+    "brief.changes_none": ("本月没有可比较的变化。", "No change of the month can be compared."),
+    "brief.change_mom": (
+        "{metric}：本月{now}，环比{change}（上月{then}）",
+        "{metric}: {now} this month, {change} on the month before ({then})",
+    ),
+    "brief.change_yoy": (
+        "{metric}：本月{now}，同比{change}（上年同月{then}）",
+        "{metric}: {now} this month, {change} on the same month last year ({then})",
+    ),
+    "brief.ranking_heading": ("三、各区排名", "3. District ranking"),
+    "brief.ranking_note": (
+        "每格为该区在该指标上的全市名次 · 完成率（年初至本月累计）；按第一项指标的名次排列。",
+        "Each cell: the district's rank in the city · its completion (year to date); ordered by the first"
+        " metric's rank.",
+    ),
+    "brief.district_rank_heading": ("三、本区在全市的排名", "3. The district's rank in the city"),
+    "brief.district_rank_note": (
+        "本区累计对照本区年度目标；名次为本区在全市各区中的名次（1为最好）。",
+        "The district's year to date against its own annual target; the rank is among the city's districts"
+        " (1 is the best).",
+    ),
+    "brief.trend_heading": ("四、逐月走势", "4. Month by month"),
+    "brief.trend_note": (
+        "{scope}每月数值，本年与上年对比。",
+        "{scope}: each month's own figure, this year against last.",
+    ),
+    "brief.subject.legal_aid": ("五、法律援助", "5. Legal aid"),
+    "brief.subject.wages": ("六、追讨欠薪", "6. Recovering unpaid wages"),
+    "brief.subject.certifications": ("七、和谐劳动关系达标企业", "7. Certified enterprises"),
+    "brief.subject_note": ("图：各区{metric}（年初至本月累计）。", "Chart: {metric} by district, year to date."),
+    "brief.definitions_heading": ("八、指标口径与数据来源", "8. Definitions and sources"),
+    "brief.definition": ("口径", "Definition"),
+    "brief.source": ("数据来源", "Source"),
+    "brief.summary_period": ("累计为{period}，数据截至 {date}。", "Year to date: {period}; data as of {date}."),
+    "brief.summary_line": (
+        "{name}：累计 {ytd}，完成率 {completion}（时间进度 {time_progress}）",
+        "{name}: {ytd} year to date, {completion} of target (time elapsed {time_progress})",
+    ),
+    "brief.summary_line_rate": (
+        "{name}：累计 {ytd}，完成率 {completion}",
+        "{name}: {ytd} year to date, {completion} of target",
+    ),
+    "brief.summary_line_no_target": ("{name}：累计 {ytd}（无年度目标）", "{name}: {ytd} year to date (no target)"),
     "brief.footer": (
         "各项按事件发生月份计入；达标企业累计按创建年度、当月按认定日期，与总览卡片一致；口径见看板“指标口径”页；"
         "数据来源：上海市总工会工会工作指标数据仓库。",
         "Each figure counts events in their month; certified enterprises count in their campaign year to date and"
         " in the month of their certified date, as on the overview's cards. Definitions: the dashboards' Definitions"
         " page. Source: the federation's KPI warehouse.",
+    ),
+    # Where each record came from (issue 20, item 3): the record lists'
+    # lineage columns, the archived original, and each KPI's dbt lineage on
+    # the Definitions page.
+    "col.file_name": ("来源文件", "File"),
+    "col.sheet": ("工作表", "Sheet"),
+    "col.source_row": ("行号", "Row"),
+    "col.loaded_at": ("导入时间", "Loaded at"),
+    "source.original": ("下载原始报送文件", "Download the original return"),
+    "source.choose": ("来源文件", "Source file"),
+    "source.help": (
+        "本列表各行所在的原始文件（存档副本，与报送时逐字节相同）。",
+        "The archived original of the file these records were loaded from, byte for byte as submitted.",
+    ),
+    "source.missing": ("存档中找不到该文件。", "The archive has no copy of that file."),
+    "definitions.lineage": ("计算模型、测试与血缘", "Models, tests and lineage"),
+    "definitions.lineage_text": (
+        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图）。在数据管理页下载 dbt 文档后，"
+        "把“文档位置”一列接在文件地址之后（…/dbt_docs.html#!/model/…）即可打开该模型的 SQL、测试与血缘图。",
+        "Each metric is computed or carried by the dbt models below (from dbt's own project graph). Download the"
+        " dbt docs on the Data page and append the anchor to the file's address (…/dbt_docs.html#!/model/…) to"
+        " open the model's SQL, tests and lineage graph.",
+    ),
+    "definitions.model": ("模型", "Model"),
+    "definitions.parents": ("上游", "Reads"),
+    "definitions.tests": ("数据测试", "Data tests"),
+    "definitions.anchor": ("文档位置", "Docs anchor"),
+    "definitions.no_lineage": (
+        "本仓库尚无血缘表（marts.kpi_lineage），请重新构建。",
+        "This warehouse has no lineage table (marts.kpi_lineage); build it again.",
     ),
 }
 

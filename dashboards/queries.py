@@ -253,11 +253,14 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
 def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
     """The city's figures for every metric in ``year`` (marts.kpi_city_year:
     the city's sums, its ratios of sums, its target by the warehouse's
-    rule), with where the year is heading (marts.kpi_year_end_projection)."""
+    rule), with where the year is heading (marts.kpi_year_end_projection).
+    ``through_month`` is the last month the figures count (the mart's
+    rule: December, or the data date's month in its own year)."""
     return _frame(
         """
         select
             c.metric,
+            c.through_month,
             cast(c.actual as double) as actual,
             cast(c.actual_same_period_last_year as double)
                 as actual_same_period_last_year,
@@ -310,18 +313,16 @@ def year_to_date(year: int, home: str | Path | None = None) -> pd.DataFrame:
 def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
     """The city's own figures of each month of ``year`` and the year before
     (marts.kpi_city_month): ``month`` (its first day), ``year``,
-    ``month_no`` and a column per figure."""
+    ``month_no`` and a column per figure (money in yuan: the driver gives
+    DECIMAL columns to pandas as floats)."""
     return _frame(
         """
         select
-            * replace (
-                cast(legal_aid_recovered_yuan as double) as legal_aid_recovered_yuan,
-                cast(wages_recovered_yuan as double) as wages_recovered_yuan
-            ),
-            year(month) as year,
-            month(month) as month_no
+            *,
+            cast(extract(year from month) as integer) as year,
+            cast(extract(month from month) as integer) as month_no
         from marts.kpi_city_month
-        where year(month) between ? - 1 and ?
+        where extract(year from month) between ? - 1 and ?
         order by month
         """,
         [year, year],
@@ -419,6 +420,11 @@ def legal_aid_breakdown(
     return _frame(sql, _scope(start, end, districts), home)
 
 
+# Where each record came from, on every record list: its load, the file
+# (and sheet) it was loaded from, the row a person sees in Excel, and when.
+_RECORD_SOURCE = "load_id, file_name, sheet, source_row, loaded_at"
+
+
 def _records(
     table: str,
     columns: str,
@@ -433,11 +439,12 @@ def _records(
 ) -> pd.DataFrame:
     """The records of one district (and one street, or all of them) in a
     fact table that also meet ``where``, ``order`` first, at most ``limit``
-    rows; ``total`` on every row counts them all. Only the fixed texts of
+    rows, each with where it came from (_RECORD_SOURCE); ``total`` on every
+    row counts them all. Only the fixed texts of
     this module go into the SQL; the values are bound."""
     return _frame(
         f"""
-        select {columns}, count(*) over () as total
+        select {columns}, {_RECORD_SOURCE}, count(*) over () as total
         from marts.{table}
         where district_code = $district
             and ($all_streets or subdistrict is not distinct from $subdistrict)
@@ -644,6 +651,47 @@ def certification_records(
     )
 
 
+def record_source(load_id: str, home: str | Path | None = None) -> pd.DataFrame:
+    """The archived original of one load a record list shows (marts.fct_loads):
+    file_name, sheet, archive_path, sha256 and loaded_at; no row when the
+    load has no archived copy, or when a district user asks for a file that
+    holds any other district's rows (the scope applies to files too)."""
+    return _frame(
+        """
+        select load_id, file_name, sheet, archive_path, sha256, loaded_at
+        from marts.fct_loads
+        where load_id = $load_id
+            and archive_path is not null
+            and (
+                $scope is null
+                or (len(districts) > 0 and list_has_all([$scope], districts))
+            )
+        """,
+        {"load_id": load_id, "scope": SCOPE.get()},
+        home,
+    )
+
+
+def kpi_lineage(home: str | Path | None = None) -> pd.DataFrame:
+    """Each metric's dbt models with their parents, data tests and docs
+    anchor (marts.kpi_lineage, made by dbt from its own project graph),
+    in the glossary's order; empty from a warehouse built before it."""
+    try:
+        return _frame(
+            """
+            select l.metric, l.model_name, l.parent_models, l.data_tests, l.docs_anchor
+            from marts.kpi_lineage as l
+            inner join marts.kpi_definitions as d using (metric)
+            order by d.sort_order, l.model_name
+            """,
+            home=home,
+        )
+    except WarehouseUnavailable as error:
+        if error.code != "warehouse_schema":
+            raise
+        return pd.DataFrame(columns=["metric", "model_name", "parent_models", "data_tests", "docs_anchor"])
+
+
 # --- the steward's data page -------------------------------------------------
 
 
@@ -740,4 +788,45 @@ def submission_freshness(home: str | Path | None = None) -> pd.DataFrame:
             f.district_code, f.dataset
         """,
         home=home,
+    )
+
+
+def brief_year_to_date(year: int, home: str | Path | None = None) -> pd.DataFrame:
+    """What the monthly brief reads: ``year_to_date``'s rows with the time
+    progress at each month counted through, how many districts share the
+    ranking, and on the latest month's rows the year-end projection
+    (marts.kpi_year_end_projection). ``ranked_districts`` is counted before
+    a district user's scope narrows the rows, so its rank reads "3 of 16"."""
+    return _frame(
+        """
+        select
+            y.area_code as district_code,
+            y.is_city,
+            y.year,
+            y.through_month,
+            y.metric,
+            cast(y.month_value as double) as month_value,
+            cast(y.actual as double) as actual,
+            cast(y.actual_same_period_last_year as double)
+                as actual_same_period_last_year,
+            cast(y.target as double) as target,
+            y.completion_rate,
+            y.time_progress,
+            y.rank,
+            count(y.rank) over (
+                partition by y.is_city, y.year, y.through_month, y.metric
+            ) as ranked_districts,
+            cast(p.projected_year_end as double) as projected_year_end,
+            p.projected_completion_rate
+        from marts.kpi_year_to_date as y
+        left join marts.kpi_year_end_projection as p
+            on y.is_latest
+            and p.district_code = y.area_code
+            and p.year = y.year
+            and p.metric = y.metric
+        where y.year between ? - 1 and ? and y.area_code <> ?
+        order by y.year, y.through_month, district_code, y.metric
+        """,
+        [year, year, NO_DISTRICT],
+        home,
     )

@@ -12,7 +12,7 @@ from typing import TypedDict
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, downloads, export, i18n, metrics, subjects, ui
+from dashboards import charts, downloads, export, i18n, metrics, record_sources, subjects, ui
 from dashboards.cards import DeltaColour
 from dashboards.export import Column
 from dashboards.i18n import Lang, t
@@ -39,6 +39,17 @@ class Context:
         """A file name: page, what the file holds, scope (unless ``parts``
         name the place already) and period."""
         return export.file_stem(self.title, *parts, self.scope if scoped else None, self.period)
+
+    def chart_title(self, what: str) -> str:
+        """A chart's title naming the page's subject first (法律援助 · 案件数 ·
+        按区): a saved image no longer sits under the page's heading."""
+        return f"{self.title} · {what}"
+
+    def caption(self, *, scope: str | None = None, period: str | None = None) -> charts.Caption:
+        """Where, when and as of which data date a chart's figures hold; a
+        district's streets are that district's, an in-force chart's period
+        is its day."""
+        return charts.Caption(scope or self.scope, period or self.period, self.filters.data_date, self.lang)
 
     def about(self, table_title: str, *, scope: str | None = None) -> export.About:
         """What a table's files say about it. ``scope`` is the place when the
@@ -122,12 +133,13 @@ def category_chart(
     colour_map: str | None = None,
     colour: str | None = None,
     title: str,
+    caption: charts.Caption,
     subtitle: str,
 ):
     """The chart of a labelled breakdown as ranked horizontal bars (districts
     in their own colours): names stay readable in half a laptop screen."""
     bars = subjects.chart_frame(frame, measure, context.lang, dimension=dimension, colour_map=colour_map, colour=colour)
-    return charts.ranked_bar(bars, title=title, subtitle=subtitle)
+    return charts.ranked_bar(bars, title=title, caption=caption, subtitle=subtitle)
 
 
 def breakdown_section(
@@ -168,12 +180,18 @@ def breakdown_section(
         return
     _scale, unit = subjects.screen_scale(measure, lang)
     title = t("subject.chart_title", lang, measure=measure.label(lang), dim=dimension_label(dimension, lang))
-    subtitle = t("subject.chart_subtitle", lang, scope=context.scope, period=when or context.period, unit=unit)
     colour_map = subjects.COLOUR_MAPS.get((context.subject, dimension))
     left, right = st.columns([1, 1])
     with left:
         fig = category_chart(
-            frame, measure, dimension=dimension, context=context, colour_map=colour_map, title=title, subtitle=subtitle
+            frame,
+            measure,
+            dimension=dimension,
+            context=context,
+            colour_map=colour_map,
+            title=context.chart_title(title),
+            caption=context.caption(period=when),
+            subtitle=unit,
         )
         by = t("subject.by_dim", lang, dim=dimension_label(dimension, lang))
         downloads.show_chart(
@@ -310,7 +328,7 @@ def streets_view(
     streets = streets.assign(label=[subjects.street_label(key, lang) for key in streets["key"]])
     title = t("subject.streets_of", lang, district=district_name)
     _scale, unit = subjects.screen_scale(measure, lang)
-    subtitle = t("subject.chart_subtitle", lang, scope=measure.label(lang), period=when or context.period, unit=unit)
+    chart_title = t("subject.chart_title", lang, measure=measure.label(lang), dim=dimension_label("subdistrict", lang))
     stem = context.stem(district_name, t("dim.subdistrict", lang), scoped=False)
     left, right = st.columns([1, 1])
     with left:
@@ -318,8 +336,9 @@ def streets_view(
             subjects.chart_frame(
                 streets, measure, lang, dimension="subdistrict", colour=charts.district_colour(district)
             ),
-            title=title,
-            subtitle=subtitle,
+            title=context.chart_title(chart_title),
+            caption=context.caption(scope=district_name, period=when),
+            subtitle=unit,
         )
         downloads.show_chart(fig, stem=stem, lang=lang, key=f"{context.subject}-streets")
     with right:
@@ -361,6 +380,8 @@ def records_view(context: Context, records: pd.DataFrame, *, place: str, fields:
         scale_money=False,
         height=min(35 * (len(shown) + 1) + 3, 420),
     )
+    # the archived original of a file these records came from (stewards)
+    record_sources.original_download(records, lang, key=f"{context.subject}-records")
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,14 @@ STATUS_FIELDS: tuple[Field, ...] = (
     Field("employees", "m.employees", "count", "unit.workers"),
 )
 
+# Where each record came from, at the end of every record list: the file
+# (and sheet) it was loaded from, its row there, when it was loaded.
+SOURCE_FIELDS: tuple[Field, ...] = (
+    Field("file_name", "col.file_name"),
+    Field("sheet", "col.sheet"),
+    Field("source_row", "col.source_row", "code"),
+    Field("loaded_at", "col.loaded_at"),
+)
 LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
     Field("case_id", "col.case_id", "code"),
     Field("subdistrict", "dim.subdistrict"),
@@ -135,6 +143,7 @@ LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
     Field("amount_recovered_yuan", "m.recovered", "money"),
     Field("outcome", "dim.outcome"),
     Field("days_to_close", "col.days_to_close", "count", "unit.days"),
+    *SOURCE_FIELDS,
 )
 WAGE_RECORD_FIELDS: tuple[Field, ...] = (
     Field("record_id", "col.record_id", "code"),
@@ -149,6 +158,7 @@ WAGE_RECORD_FIELDS: tuple[Field, ...] = (
     Field("amount_owed_yuan", "m.owed", "money"),
     Field("amount_recovered_yuan", "m.wages_recovered", "money"),
     Field("status", "dim.status"),
+    *SOURCE_FIELDS,
 )
 CERTIFICATION_RECORD_FIELDS: tuple[Field, ...] = (
     Field("enterprise_name", "col.enterprise_name"),
@@ -162,6 +172,7 @@ CERTIFICATION_RECORD_FIELDS: tuple[Field, ...] = (
     Field("certified_date", "col.certified_date", "date"),
     Field("valid_until", "col.valid_until", "date"),
     Field("revoked_date", "col.revoked_date", "date"),
+    *SOURCE_FIELDS,
 )
 # Record columns holding stored category values, shown in the reader's language.
 CATEGORY_COLUMNS = ("dispute_type", "service_type", "channel", "outcome", "industry", "source", "status")
@@ -376,6 +387,10 @@ def records_for_display(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             result[column] = [i18n.yes_no(v, lang) for v in result[column]]
     if "campaign_year" in result:
         result["campaign_year"] = result["campaign_year"].astype("Int64").astype(str)
+    if "source_row" in result:
+        result["source_row"] = result["source_row"].astype("Int64").astype(str)
+    if "loaded_at" in result:
+        result["loaded_at"] = pd.to_datetime(result["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     return result
 
 

@@ -79,6 +79,19 @@ def glossary(frame: pd.DataFrame, lang: Lang, search: str = "") -> pd.DataFrame:
     return result.reset_index(drop=True)
 
 
+def lineage(frame: pd.DataFrame, metrics: list[str], definitions: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``queries.kpi_lineage`` for the given metrics (the glossary's rows,
+    in its order), each metric named in ``lang``: metric, model_name,
+    parent_models, data_tests, docs_anchor."""
+    names = dict(zip(definitions["metric"], definitions["name_en" if lang == "en" else "name_zh"], strict=True))
+    order = {metric: position for position, metric in enumerate(metrics)}
+    chosen = frame[frame["metric"].isin(order)].copy()
+    chosen["_order"] = chosen["metric"].map(order)
+    chosen = chosen.sort_values(["_order", "model_name"], kind="stable").drop(columns="_order")
+    chosen["metric"] = [f"{names.get(metric, metric)} ({metric})" for metric in chosen["metric"]]
+    return chosen[["metric", "model_name", "parent_models", "data_tests", "docs_anchor"]].reset_index(drop=True)
+
+
 def metric_names(definitions: pd.DataFrame, lang: Lang) -> dict[str, str]:
     """Display names of the published glossary's metrics, in its order."""
     return {str(metric): i18n.metric_name(str(metric), lang) for metric in definitions["metric"]}

@@ -113,6 +113,15 @@ APP_CODES: dict[str, tuple[str, str]] = {
     ),
     "not_a_backup": ("不是备份目录", "not a backup folder"),
     "backup_corrupt": ("备份文件已损坏", "backup file is damaged"),
+    "bad_month": ("月份格式应为 YYYY-MM（如 2026-10）", "a month looks like YYYY-MM (e.g. 2026-10)"),
+    "unknown_lang": ("语言应为 zh 或 en", "the language must be zh or en"),
+    "no_data_for_month": ("已发布的数据仓库没有该月的数据", "the published warehouse has no data for that month"),
+    "invalid_email": ("电子邮件地址无效", "not a valid e-mail address"),
+    "no_email": ("该用户没有电子邮件地址", "the user has no e-mail address"),
+    "mail_not_configured": (
+        "未设置 UNIONKPI_SMTP_URL 或 UNIONKPI_MAIL_FROM，无法发送邮件",
+        "UNIONKPI_SMTP_URL or UNIONKPI_MAIL_FROM is not set: no mail can be sent",
+    ),
 }
 SCOPES = {"row": ROW_CODES, "file": FILE_CODES, "app": APP_CODES}
 CODES: dict[str, tuple[str, str]] = {code: text for codes in SCOPES.values() for code, text in codes.items()}

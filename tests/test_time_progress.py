@@ -46,4 +46,7 @@ def test_time_progress_matches_the_kpi_rows(demo_home):
             "select distinct year, time_progress from marts.kpi_district_year where year = ?", [data_date.year]
         ).fetchall()
     assert carried == [(data_date.year, progress[data_date.year][0])]
-    assert isinstance(data_date, date)
+    # the demo is made on 2026-11-22 (tests/conftest.py), so its data date is
+    # the end of the last whole month, October: day 304 of 365
+    assert data_date == date(2026, 10, 31)
+    assert carried == [(2026, 304 / 365)]

@@ -1,16 +1,20 @@
-"""The app's own state: users, sessions and the audit log. It is written
-while the dashboards read, by several processes at once, so it lives apart
-from the warehouse in SQLite (WAL mode), with argon2 password hashes."""
+"""The app's own state: users (with their mail address, language and
+subscription to the monthly brief), sessions, the audit log and what was
+last mailed to whom. It is written while the dashboards read, by several
+processes at once, so it lives apart from the warehouse in SQLite (WAL
+mode), with argon2 password hashes."""
 
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ from kernel.home import SHANGHAI, Home
 from kernel.reference import district_code as district_code_of
 
 ROLES = ("leader", "planner", "steward", "district")
+LANGS = ("zh", "en")
 SESSION_HOURS = 8
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_MINUTES = 15
@@ -49,11 +54,27 @@ create table if not exists handoffs (
 create table if not exists audit (
     id integer primary key autoincrement, at text not null, username text,
     action text not null, ok integer not null, detail text);
+create table if not exists deliveries (
+    username text primary key references users(username) on delete cascade,
+    month text not null, delivered_at text not null);
 drop table if exists sessions;
 """
 # The last line retires the table of an earlier version, which held the
 # tokens themselves; sessions now keep only each token's SHA-256, so a copy
 # of this file (a backup) opens no session.
+
+# Columns the users table gained after its first version: a store made
+# before them gets them on first open (see _migrate). A new store is made
+# by the first version's table and migrated too, so both take one path.
+_ADDED_USER_COLUMNS = {
+    "email": "text",
+    "lang": "text not null default 'zh'",
+    "is_subscribed": "integer not null default 0",
+}
+_USER_COLUMNS = "username, role, district_code, email, lang, is_subscribed"
+# A plain address: something@domain.tld, ASCII, no spaces, commas or angle
+# brackets (the address goes into a To header as it is).
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,9 @@ class User:
     username: str
     role: str
     district_code: str | None
+    email: str | None = None
+    lang: str = "zh"
+    is_subscribed: bool = False
 
     @property
     def district_scope(self) -> str | None:
@@ -89,9 +113,57 @@ def connect(home: Home) -> Iterator[sqlite3.Connection]:
         con.execute("pragma journal_mode = wal")
         con.execute("pragma foreign_keys = on")
         con.executescript(_SCHEMA)
+        _migrate(con)
         yield con
     finally:
         con.close()
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the users' columns a store made by an earlier version lacks. Two
+    processes may open an old store at once: the check is repeated inside
+    one write transaction, so each column is added once."""
+    if not _missing_user_columns(con):
+        return
+    con.execute("begin immediate")
+    try:
+        for column in _missing_user_columns(con):
+            con.execute(f"alter table users add column {column} {_ADDED_USER_COLUMNS[column]}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _missing_user_columns(con: sqlite3.Connection) -> list[str]:
+    present = {row[1] for row in con.execute("pragma table_info(users)")}
+    return [column for column in _ADDED_USER_COLUMNS if column not in present]
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    username, role, district_code, email, lang, is_subscribed = row
+    return User(username, role, district_code, email, lang or "zh", bool(is_subscribed))
+
+
+def valid_email(address: str | None) -> str | None:
+    """The address, stripped, or UnionKpiError("invalid_email"). None and ""
+    mean no address."""
+    text = (address or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or parseaddr(text)[1] != text or not _EMAIL.fullmatch(text):
+        raise UnionKpiError(
+            "invalid_email",
+            f"邮箱地址无效：{text}（应形如 name@example.org）",
+            f"not a valid e-mail address: {text} (it should look like name@example.org)",
+        )
+    return text
+
+
+def _valid_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise UnionKpiError("unknown_lang", f"语言应为 zh 或 en：{lang}", f"the language must be zh or en: {lang}")
+    return lang
 
 
 def log(home: Home, actor: str | None, action: str, ok: bool = True, **detail: Any) -> None:
@@ -117,8 +189,19 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def add_user(home: Home, username: str, role: str, district: str | None = None, password: str | None = None) -> str:
+def add_user(
+    home: Home,
+    username: str,
+    role: str,
+    district: str | None = None,
+    password: str | None = None,
+    *,
+    email: str | None = None,
+    lang: str = "zh",
+) -> str:
     """Create a user and return the password (generated when not given)."""
+    email = valid_email(email)
+    lang = _valid_lang(lang)
     if role not in ROLES:
         raise UnionKpiError("unknown_role", f"未知角色：{role}", f"unknown role: {role}")
     district_code = district_code_of(district or "") if role == "district" else None
@@ -132,19 +215,110 @@ def add_user(home: Home, username: str, role: str, district: str | None = None, 
     with connect(home) as con:
         try:
             con.execute(
-                "insert into users (username, password_hash, role, district_code, created_at) values (?, ?, ?, ?, ?)",
-                [username, _HASHER.hash(password), role, district_code, _now().isoformat(timespec="seconds")],
+                "insert into users (username, password_hash, role, district_code, email, lang, created_at) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    username,
+                    _HASHER.hash(password),
+                    role,
+                    district_code,
+                    email,
+                    lang,
+                    _now().isoformat(timespec="seconds"),
+                ],
             )
         except sqlite3.IntegrityError as exc:
             raise UnionKpiError("user_exists", f"用户已存在：{username}", f"user exists: {username}") from exc
-    log(home, None, "user_add", username=username, role=role, district_code=district_code)
+    log(home, None, "user_add", username=username, role=role, district_code=district_code, email=email, lang=lang)
     return password
+
+
+def _no_such_user(username: str) -> UnionKpiError:
+    return UnionKpiError("no_such_user", f"没有该用户：{username}", f"no such user: {username}")
+
+
+def get_user(home: Home, username: str) -> User:
+    with connect(home) as con:
+        row = con.execute(f"select {_USER_COLUMNS} from users where username = ?", [username]).fetchone()
+    if row is None:
+        raise _no_such_user(username)
+    return _user(row)
+
+
+def set_contact(home: Home, username: str, *, email: str | None = None, lang: str | None = None) -> None:
+    """Change a user's mail address and/or language (None: keep)."""
+    changes: dict[str, Any] = {}
+    if email is not None:
+        changes["email"] = valid_email(email)
+    if lang is not None:
+        changes["lang"] = _valid_lang(lang)
+    get_user(home, username)
+    if not changes:
+        return
+    with connect(home) as con:
+        assignments = ", ".join(f"{column} = ?" for column in changes)  # names from the two above
+        con.execute(f"update users set {assignments} where username = ?", [*changes.values(), username])
+        if changes.get("email", "") is None:  # no address, no subscription
+            con.execute("update users set is_subscribed = 0 where username = ?", [username])
+    log(home, None, "user_contact", username=username, **changes)
+
+
+def subscribe(home: Home, username: str, on: bool = True) -> None:
+    """Subscribe a user to the monthly brief by mail (on), or end it. A
+    subscriber needs a mail address."""
+    user = get_user(home, username)
+    if on and not user.email:
+        raise UnionKpiError(
+            "no_email",
+            f"用户 {username} 没有邮箱地址，无法订阅。请先设置：unionkpi users set {username} --email 地址",
+            f"user {username} has no e-mail address, so cannot subscribe. "
+            f"Set one first: unionkpi users set {username} --email ADDRESS",
+        )
+    with connect(home) as con:
+        con.execute("update users set is_subscribed = ? where username = ?", [int(on), username])
+    log(home, None, "subscribe" if on else "unsubscribe", username=username)
+
+
+def subscribers(home: Home) -> list[User]:
+    """The users who receive the brief by mail (subscribed, with an address)."""
+    with connect(home) as con:
+        rows = con.execute(
+            f"select {_USER_COLUMNS} from users where is_subscribed = 1 and email is not null order by username"
+        ).fetchall()
+    return [_user(row) for row in rows]
+
+
+def last_delivered(home: Home) -> dict[str, str]:
+    """User name -> the latest data month (YYYY-MM) mailed to them."""
+    with connect(home) as con:
+        return dict(con.execute("select username, month from deliveries").fetchall())
+
+
+def record_delivery(home: Home, username: str, month: str) -> None:
+    """Note that ``month`` was mailed to the user; the latest month stays
+    (a resend of an older month does not make a newer one due again)."""
+    with connect(home) as con:
+        con.execute(
+            "insert into deliveries (username, month, delivered_at) values (?, ?, ?) "
+            "on conflict (username) do update set month = max(month, excluded.month), "
+            "delivered_at = excluded.delivered_at",
+            [username, month, _now().isoformat(timespec="seconds")],
+        )
+
+
+def read_deliveries(home: Home, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest mails sent and failed, newest first, from the audit log."""
+    with connect(home) as con:
+        rows = con.execute(
+            "select at, ok, detail from audit where action = 'deliver' order by id desc limit ?", [limit]
+        ).fetchall()
+    return [{"at": at, "ok": bool(ok), **json.loads(detail or "{}")} for at, ok, detail in rows]
 
 
 def remove_user(home: Home, username: str) -> None:
     with connect(home) as con:
         if con.execute("delete from users where username = ?", [username]).rowcount == 0:
-            raise UnionKpiError("no_such_user", f"没有该用户：{username}", f"no such user: {username}")
+            raise _no_such_user(username)
     log(home, None, "user_remove", username=username)
 
 
@@ -168,8 +342,8 @@ def reset_password(home: Home, username: str, password: str | None = None) -> st
 
 def list_users(home: Home) -> list[User]:
     with connect(home) as con:
-        rows = con.execute("select username, role, district_code from users order by username").fetchall()
-    return [User(*row) for row in rows]
+        rows = con.execute(f"select {_USER_COLUMNS} from users order by username").fetchall()
+    return [_user(row) for row in rows]
 
 
 def sign_in(home: Home, username: str, password: str) -> str:

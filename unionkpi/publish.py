@@ -25,9 +25,10 @@ from pathlib import Path
 
 import duckdb
 
+from kernel import publish_log
 from kernel.errors import UnionKpiError
 from kernel.home import REPO, SHANGHAI, Home
-from unionkpi import publish_log, snapshot
+from unionkpi import deliver, snapshot
 from unionkpi.dbt_runner import generate_docs, run_dbt, source_freshness
 
 KEEP_BUILDS = 3
@@ -52,7 +53,11 @@ def build(home: Home, today: date, full: bool = False) -> BuildResult:
         result = _build(home, today, basis, None if full else snapshot.published_build(home, basis))
         if result.mode == "calendar_changed":
             result = _build(home, today, basis, None)
-        return result
+    if result.published:
+        # Outside the lock, so the next build need not wait for the mail;
+        # it never raises, so the mail cannot change what the build did.
+        deliver.after_publish(home)
+    return result
 
 
 @contextmanager

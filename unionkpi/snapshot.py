@@ -13,8 +13,8 @@ import duckdb
 
 from ingest.load import LOCK_WAIT_SECONDS, landing_schema
 from kernel.home import REPO, Home
+from kernel.publish_log import read_log
 from unionkpi.dbt_runner import DBT_PROJECT
-from unionkpi.publish_log import read_log
 
 LANDING_TABLES = (
     "loads",

@@ -60,13 +60,15 @@ def status_section(context: Context, year: int) -> None:
         (key, i18n.category_label(status, lang), charts.category_colour("certification_status", status))
         for status, key in subjects.STATUS_KEYS.items()
     ]
-    unit = t("unit.enterprises", lang)
-    subtitle = t(
-        "subject.chart_subtitle", lang, scope=context.scope, period=t("col.campaign_year", lang) + f" {year}", unit=unit
-    )
     left, right = st.columns([1, 1])
     with left:
-        fig = charts.stacked_bar(chart_rows, series=series, title=title, subtitle=subtitle)
+        fig = charts.stacked_bar(
+            chart_rows,
+            series=series,
+            title=context.chart_title(title),
+            caption=context.caption(period=t("col.campaign_year", lang) + f" {year}"),
+            subtitle=t("unit.enterprises", lang),
+        )
         downloads.show_chart(fig, stem=context.stem(title), lang=lang, key="certifications-status")
     with right:
         label = Column("label", t("dim.district", lang))

@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboards import access, data, downloads, queries, ui
+from dashboards import access, data, downloads, gateway, queries, ui
 from dashboards.i18n import t
-from unionkpi import gateway
 
 STATUS_MARKS = {"已报送": "✓", "零报告": "○", "未报送": "✗"}
 
@@ -222,7 +221,7 @@ def _annotated(load_id: str) -> bytes:
         }
         for r in rows.itertuples()
     ]
-    return gateway.return_file(first.archive_path, first.sheet, first.sha256, first.dataset, errors)
+    return gateway.return_file(access.home(), first.archive_path, first.sheet, first.sha256, first.dataset, errors)
 
 
 def _publishing(user, lang) -> None:
@@ -265,10 +264,36 @@ def _publishing(user, lang) -> None:
         else:
             (st.success if done.returncode == 0 else st.error)(done.stderr[-3000:])
     if user.may("read_audit"):
+        _deliveries(home, lang)
         st.subheader(t("data.audit", lang))
         from trust import store
 
         st.dataframe(pd.DataFrame(store.read_audit(home, limit=200)), hide_index=True)
+
+
+def _deliveries(home, lang) -> None:
+    """The latest briefs mailed and the sends that failed (retried at the
+    next build or `unionkpi deliver`), from the audit log: for stewards."""
+    from trust import store
+
+    st.subheader(t("data.mail", lang))
+    entries = store.read_deliveries(home, limit=50)
+    if not entries:
+        st.caption(t("data.mail_none", lang))
+        return
+    shown = pd.DataFrame(
+        {
+            t("data.mail_at", lang): [e["at"] for e in entries],
+            t("data.mail_result", lang): [
+                ("✓ " + t("data.mail_sent", lang)) if e["ok"] else ("✗ " + t("data.mail_failed", lang)) for e in entries
+            ],
+            t("data.mail_to", lang): [" ".join(filter(None, [e.get("to"), e.get("email")])) for e in entries],
+            t("data.mail_month", lang): [e.get("month") or "" for e in entries],
+            t("data.mail_trigger", lang): [e.get("trigger") or "" for e in entries],
+            t("data.mail_error", lang): [e.get("error") or "" for e in entries],
+        }
+    )
+    st.dataframe(shown, hide_index=True)
 
 
 render()

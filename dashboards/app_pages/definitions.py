@@ -1,12 +1,14 @@
 """指标口径 Definitions: the published glossary (marts.kpi_definitions), so
-every figure on the dashboards can be traced to how it is counted."""
+every figure on the dashboards can be traced to how it is counted, and for
+each metric the dbt models that make it, their tests and their place in the
+lineage (marts.kpi_lineage, which dbt writes from its own project graph)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, tables, ui
-from dashboards.i18n import t
+from dashboards import data, queries, tables, ui
+from dashboards.i18n import Lang, t
 
 
 def render() -> None:
@@ -39,6 +41,30 @@ def render() -> None:
     )
     st.subheader(t("definitions.derived", lang))
     st.markdown(t("definitions.derived_text", lang))
+    lineage_section(glossary["code"].tolist(), lang)
+
+
+def lineage_section(metrics: list[str], lang: Lang) -> None:
+    """The models, tests and docs anchors of the metrics the glossary shows."""
+    st.subheader(t("definitions.lineage", lang))
+    lineage = queries.kpi_lineage()
+    if lineage.empty:
+        st.info(t("definitions.no_lineage", lang))
+        return
+    st.caption(t("definitions.lineage_text", lang))
+    shown = tables.lineage(lineage, metrics, data.definitions(), lang)
+    st.dataframe(
+        shown.rename(
+            columns={
+                "metric": t("definitions.metric", lang),
+                "model_name": t("definitions.model", lang),
+                "parent_models": t("definitions.parents", lang),
+                "data_tests": t("definitions.tests", lang),
+                "docs_anchor": t("definitions.anchor", lang),
+            }
+        ),
+        hide_index=True,
+    )
 
 
 with ui.warehouse_guard():

@@ -4,9 +4,9 @@ and as a ranking table."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +29,7 @@ from dashboards import (
 )
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
+from kernel.home import Home
 
 if TYPE_CHECKING:  # Streamlit's type for column_config values; typing only.
     from streamlit.elements.lib.column_types import ColumnConfig
@@ -75,8 +76,9 @@ SIDE_BY_SIDE_HEIGHT = 520
 
 
 def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> None:
-    """月度简报: pick a month, get the one-page PDF in one click (made on
-    click by the kaleido export server)."""
+    """月度简报: pick a month, get the brief PDF in one click (made on click
+    by dashboards.brief.write_brief, the function `unionkpi brief` calls;
+    a district user's scope makes it its district's brief)."""
     meta = data.meta()
     months = periods.months_on_offer(year, meta.data_date)
     st.markdown(f"**{t('brief.heading', lang)}**")
@@ -89,33 +91,21 @@ def brief_section(year: int, metric: str, names: dict[str, str], lang: Lang) -> 
             key=BRIEF_MONTH_KEY,
             width=200,
         )
-        month_name = t("period.month", lang, year=year, month=i18n.month_label(month, lang))
-        figures = data.year_to_date(year)
         area = queries.SCOPE.get()  # a district user's brief is about its district
         districts = data.districts()
-        data_date_text = i18n.format_date(meta.data_date, lang)
+        labels = dict(zip(districts["district_code"], districts[i18n.district_label_column(lang)], strict=True))
+        scope = t("scope.city", lang) if area is None else labels.get(area, area)
+        file_name = brief.file_name(year, month, scope, lang)
 
         def make() -> bytes:
-            figure = brief.brief_figure(
-                figures,
-                districts,
-                area=area,
-                year=year,
-                month=month,
-                metric=metric,
-                names=names,
-                data_date_text=data_date_text,
-                lang=lang,
-                made=datetime.now(ZoneInfo("Asia/Shanghai")),
-            )
-            return export.figure_image(figure, "pdf", width=brief.PAGE_WIDTH, height=brief.PAGE_HEIGHT)
+            return brief.write_brief(Home.from_env(), month=f"{year:04d}-{month:02d}", lang=lang).pdf
 
         if not downloads.CAN_EXPORT.get():
             return
         st.download_button(
             t("brief.button", lang),
-            data=downloads.audited(make, "brief.pdf"),
-            file_name=export.file_stem(t("brief.title", lang, period=month_name)) + ".pdf",
+            data=downloads.audited(make, file_name),
+            file_name=file_name,
             mime=export.MIME_TYPES["pdf"],
             key="brief-pdf",
             on_click="ignore",
@@ -181,7 +171,14 @@ def choose_metric(names: dict[str, str], lang: Lang) -> str:
 
 
 def bar_section(
-    by_district: pd.DataFrame, city: pd.DataFrame, *, metric: str, name: str, period: str, lang: Lang
+    by_district: pd.DataFrame,
+    city: pd.DataFrame,
+    *,
+    metric: str,
+    name: str,
+    period: str,
+    caption: charts.Caption,
+    lang: Lang,
 ) -> None:
     """The districts' bars across the page (sixteen names upright), with the
     city's reference line."""
@@ -198,6 +195,7 @@ def bar_section(
     bar_figure = charts.district_bar(
         bars,
         title=name,
+        caption=caption,
         subtitle=t("overview.bar_subtitle", lang, unit=unit),
         reference=None if reference is None else reference / scale,
         reference_label=f"{reference_label} {reference_text}",
@@ -211,14 +209,25 @@ def bar_section(
     )
 
 
-def map_and_trend(by_district: pd.DataFrame, *, year: int, metric: str, name: str, period: str, lang: Lang) -> None:
+def map_and_trend(
+    by_district: pd.DataFrame,
+    *,
+    year: int,
+    metric: str,
+    name: str,
+    period: str,
+    caption: charts.Caption,
+    lang: Lang,
+) -> None:
     """The map and the city's monthly trend side by side, each wide enough
     to read on a laptop."""
     _scale, unit = i18n.display_unit(metric, lang)
     months = data.city_months(year)
     map_column, trend_column = st.columns(2)
     with map_column:
-        map_figure = district_map.overview_map(by_district, metric, name=name, lang=lang, height=SIDE_BY_SIDE_HEIGHT)
+        map_figure = district_map.overview_map(
+            by_district, metric, name=name, caption=caption, lang=lang, height=SIDE_BY_SIDE_HEIGHT
+        )
         downloads.show_chart(
             map_figure,
             stem=export.file_stem(name, t("overview.map", lang), period),
@@ -233,6 +242,8 @@ def map_and_trend(by_district: pd.DataFrame, *, year: int, metric: str, name: st
             this_name=t("chart.this_year", lang, year=year),
             last_name=t("chart.this_year", lang, year=year - 1),
             title=name,
+            # The months of this year so far, against the whole of last year.
+            caption=replace(caption, period=t("overview.trend_period", lang, period=period, last=year - 1)),
             subtitle=t("overview.trend_subtitle", lang, unit=unit),
             height=SIDE_BY_SIDE_HEIGHT,
         )
@@ -286,7 +297,9 @@ def render() -> None:
     lang = ui.current_lang()
     meta = data.meta()
     year = ui.current_year(meta.data_date.year)
-    last_month = meta.data_date.month if year == meta.data_date.year else 12
+    city = data.city_year(year).set_index("metric")
+    # the last month counted is the warehouse's rule (kpi_city_year)
+    last_month = int(city["through_month"].max()) if not city.empty else 12
 
     period = i18n.period_label(year, last_month, lang)
     st.title(t("overview.title", lang))
@@ -294,7 +307,6 @@ def render() -> None:
 
     definitions = data.definitions()
     names = tables.metric_names(definitions, lang)
-    city = data.city_year(year).set_index("metric")
     card_grid(city, definitions, names, lang)
 
     st.space("small")
@@ -303,8 +315,11 @@ def render() -> None:
     by_district = data.district_year(year, metric)
     # The bar chart across the page; under it the map and the trend side by
     # side; then the ranking table.
-    bar_section(by_district, city, metric=metric, name=name, period=period, lang=lang)
-    map_and_trend(by_district, year=year, metric=metric, name=name, period=period, lang=lang)
+    # Every chart says where, when and as of which data date (a district
+    # user's are about their district).
+    caption = charts.Caption(subjects.scope_label((), data.districts(), lang), period, meta.data_date, lang)
+    bar_section(by_district, city, metric=metric, name=name, period=period, caption=caption, lang=lang)
+    map_and_trend(by_district, year=year, metric=metric, name=name, period=period, caption=caption, lang=lang)
     ranking_section(by_district, metric=metric, name=name, period=period, data_date=meta.data_date, lang=lang)
 
     st.space("small")

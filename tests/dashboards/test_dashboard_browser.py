@@ -293,6 +293,14 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
         svg = _download(page, "export-legal_aid-breakdown-chart", "SVG", folder)
         assert "<svg" in svg.read_text(encoding="utf-8")[:500]
 
+        # The PDF says what, where and as of when, as text pdftotext reads.
+        pdf = _download(page, "export-legal_aid-breakdown-chart", "PDF", folder)
+        done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True)
+        text = " ".join(done.stdout.decode("utf-8").split())
+        assert "法律援助 · 案件数 · 按区" in text
+        assert f"数据截至 {i18n.format_date(data_date, 'zh')}" in text and "杨浦区 · " in text
+        assert f"{yangpu_cases:,}" in text
+
         xlsx = _download(page, "export-legal_aid-breakdown-table", "Excel", folder)
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes())).worksheets[0]
         assert sheet["A2"].value == "范围：杨浦区"  # the title block above the table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from dashboards import charts
 
 REPO = Path(__file__).resolve().parents[2]
+CAPTION = charts.Caption("全市", "2026年1–10月", date(2026, 11, 22), "zh")
 
 
 def _districts() -> pd.DataFrame:
@@ -28,7 +30,7 @@ def _districts() -> pd.DataFrame:
 
 
 def test_district_bar_has_one_bar_per_district_largest_first() -> None:
-    fig = charts.district_bar(_districts(), title="法律援助案件数（件）")
+    fig = charts.district_bar(_districts(), title="法律援助案件数（件）", caption=CAPTION)
     bars = [trace for trace in fig.data if isinstance(trace, go.Bar)]
     assert len(bars) == 1
     assert list(bars[0].x) == ["浦东", "闵行", "杨浦", "黄浦"]
@@ -43,6 +45,7 @@ def test_district_bar_draws_targets_and_the_reference_line() -> None:
     fig = charts.district_bar(
         _districts(),
         title="t",
+        caption=CAPTION,
         reference=2377.75,
         reference_label="各区平均 2,378件",
         target_label="目标",
@@ -57,12 +60,12 @@ def test_district_bar_draws_targets_and_the_reference_line() -> None:
 
 def test_district_bar_without_targets_has_no_target_trace() -> None:
     frame = _districts().assign(target=None)
-    fig = charts.district_bar(frame, title="t")
+    fig = charts.district_bar(frame, title="t", caption=CAPTION)
     assert [type(trace) for trace in fig.data] == [go.Bar]
 
 
 def test_figures_name_cjk_fonts_first() -> None:
-    fig = charts.district_bar(_districts(), title="法律援助案件数")
+    fig = charts.district_bar(_districts(), title="法律援助案件数", caption=CAPTION)
     family = fig.layout.font.family
     assert family.startswith('"Noto Sans CJK SC"')
     assert "WenQuanYi Micro Hei" in family and "Microsoft YaHei" in family
@@ -103,6 +106,7 @@ def test_monthly_trend_draws_this_year_over_last_year() -> None:
         this_name="2026年",
         last_name="2025年",
         title="趋势",
+        caption=CAPTION,
     )
     assert [trace.name for trace in fig.data] == ["2025年", "2026年"]
     assert list(fig.data[1].x) == ["1月", "2月", "3月"]

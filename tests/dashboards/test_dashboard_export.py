@@ -25,6 +25,7 @@ from PIL import Image
 
 from dashboards import charts, downloads, export
 from dashboards.export import About, Column
+from kernel.workbook import is_wide
 
 COLUMNS = [
     Column("name", "用人单位"),
@@ -273,7 +274,7 @@ def test_xlsx_prints_wide_tables_landscape_with_the_header_on_every_page() -> No
     ],
 )
 def test_landscape_when_more_than_eight_columns_or_wider_than_the_page(widths: list[float], wide: bool) -> None:
-    assert export.is_wide(widths) is wide
+    assert is_wide(widths) is wide
 
 
 soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -458,7 +459,8 @@ def _figure() -> go.Figure:
             "colour": [charts.district_colour(c) for c in ("310115", "310112", "310110")],
         }
     )
-    return charts.ranked_bar(frame, title="法律援助案件数 · 按区", subtitle="全市 · 2026年1–10月 · 件")
+    caption = charts.Caption("全市", "2026年1–10月", date(2026, 11, 22), "zh")
+    return charts.ranked_bar(frame, title="法律援助 · 案件数 · 按区", caption=caption, subtitle="件")
 
 
 @needs_chromium
@@ -473,14 +475,16 @@ def test_pdf_export_embeds_the_cjk_font() -> None:
     data = export.figure_image(_figure(), "pdf", width=800, height=400)
     assert data.startswith(b"%PDF-")
     assert b"/FontDescriptor" in data
-    assert b"Noto Sans CJK" in data or b"WenQuanYi" in data
+    # The subset's PostScript name (ABCDEF+NotoSansCJKsc-Regular); pdffonts
+    # reads the fonts in test_dashboard_chart_files.py.
+    assert b"NotoSansCJK" in data or b"WenQuanYi" in data
 
 
 @needs_chromium
 def test_svg_export_keeps_the_chinese_text_and_font() -> None:
     text = export.figure_image(_figure(), "svg", width=800, height=400).decode("utf-8")
     assert text.lstrip().startswith("<svg")
-    assert "法律援助案件数" in text
+    assert "法律援助 · 案件数 · 按区" in text and "数据截至 2026年11月22日" in text
     assert "Noto Sans CJK SC" in text
 
 

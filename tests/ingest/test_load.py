@@ -232,42 +232,38 @@ def test_cli_json_report_and_exit_codes(home, tmp_path):
 
 def test_a_second_writer_waits_for_the_first(home, tmp_path):
     """Writers to the landing data are serialised: an ingest that finds the
-    lock held says so and waits, then loads."""
+    lock held says so and waits, then loads. The holder keeps the lock until
+    the ingest has said it waits, however slowly a busy machine starts it."""
     load.connect(home).close()  # create the landing database
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.readline()",
             str(home.landing),
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     path = messy_workbook(tmp_path / "wait.xlsx")
     env = {**os.environ, "UNIONKPI_TODAY": TODAY.isoformat()}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "unionkpi",
-            "--home",
-            str(home.root),
-            "ingest",
-            "--json",
-            "--submitted-by",
-            "张三",
-            str(path),
-        ],
-        capture_output=True,
+    command = [sys.executable, "-m", "unionkpi", "--home", str(home.root), "ingest", "--json"]
+    ingest = subprocess.Popen(
+        [*command, "--submitted-by", "张三", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
-        check=False,
     )
-    holder.wait()
-    assert done.returncode == 0, done.stderr
-    assert "等待" in done.stderr and "waiting" in done.stderr
+    said = ""  # what the ingest printed until it said it waits (or ended)
+    while "waiting" not in said and (line := ingest.stderr.readline()):
+        said += line
+    holder.communicate("\n")  # the lock is let go only now
+    _, rest = ingest.communicate()
+    assert "等待" in said and "waiting" in said, said + rest
+    assert ingest.returncode == 0, rest
     assert landing(home, "select submitted_by, rows_loaded from loads") == [("张三", 2)]
 
 
@@ -279,8 +275,13 @@ def test_errors_xlsx_returns_bad_rows_in_the_districts_layout(home, tmp_path):
     assert write_errors_xlsx(entries, out) == 1
     sheet = openpyxl.load_workbook(out).worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["原行号 row", *LEGAL_AID_HEADER, "错误原因 reasons"]
-    assert rows[1][:3] == [6, "FY-3", "Minhang"]
-    assert "受理日期：日期晚于今天" in rows[1][-1] and "争议类型：不在可选值范围内" in rows[1][-1]
-    highlighted = {sheet.cell(row=1, column=c.column).value for c in sheet[2] if c.fill.fgColor.rgb == "FFFFC7CE"}
+    # The header stands under the sheet's title block (tests/ingest/test_feedback.py).
+    top = next(i for i, row in enumerate(rows) if row[0] == "原行号 row")
+    assert rows[top] == ["原行号 row", *LEGAL_AID_HEADER, "错误原因 reasons"]
+    assert rows[top + 1][:3] == [6, "FY-3", "Minhang"]
+    assert "受理日期：日期晚于今天" in rows[top + 1][-1] and "争议类型：不在可选值范围内" in rows[top + 1][-1]
+    header = top + 1  # openpyxl's rows count from 1
+    highlighted = {
+        sheet.cell(row=header, column=c.column).value for c in sheet[header + 1] if c.fill.fgColor.rgb == "FFFFC7CE"
+    }
     assert highlighted == {"受理日期", "结案日期", "争议类型", "涉及职工人数", "挽回经济损失（万元）"}

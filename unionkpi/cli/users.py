@@ -1,4 +1,6 @@
-"""`unionkpi users`: add, remove, reset and list the dashboards' users."""
+"""`unionkpi users`: add, remove, reset and list the dashboards' users, set
+their mail address and language, and subscribe them to the monthly brief
+by mail."""
 
 from typing import Annotated
 
@@ -17,12 +19,42 @@ def users_add(
     district: Annotated[
         str | None, typer.Option(help="区（district 角色必填）/ district, for the district role")
     ] = None,
+    email: Annotated[str | None, typer.Option(help="邮箱，用于订阅简报 / e-mail address, for the brief")] = None,
+    lang: Annotated[str, typer.Option(help="邮件语言 zh | en / language of the mail")] = "zh",
 ) -> None:
     """新增用户并打印初始密码 / Add a user and print the initial password."""
     from trust import store
 
-    password = store.add_user(current_home(), username, role, district)
+    password = store.add_user(current_home(), username, role, district, email=email, lang=lang)
     print(f"{username}\t{role}\t{password}")
+
+
+@users_app.command("set")
+def users_set(
+    username: str,
+    email: Annotated[str | None, typer.Option(help="邮箱（空字符串为清除）/ e-mail address ('' clears it)")] = None,
+    lang: Annotated[str | None, typer.Option(help="邮件语言 zh | en / language of the mail")] = None,
+) -> None:
+    """修改邮箱或语言 / Change a user's e-mail address or language."""
+    from trust import store
+
+    store.set_contact(current_home(), username, email=email, lang=lang)
+
+
+@users_app.command("subscribe")
+def users_subscribe(username: str) -> None:
+    """订阅月度简报邮件（需有邮箱）/ Mail this user the monthly brief (needs an e-mail address)."""
+    from trust import store
+
+    store.subscribe(current_home(), username, True)
+
+
+@users_app.command("unsubscribe")
+def users_unsubscribe(username: str) -> None:
+    """取消订阅月度简报邮件 / Stop mailing this user the monthly brief."""
+    from trust import store
+
+    store.subscribe(current_home(), username, False)
 
 
 @users_app.command("remove")
@@ -47,4 +79,5 @@ def users_list() -> None:
     from trust import store
 
     for user in store.list_users(current_home()):
-        print(f"{user.username}\t{user.role}\t{user.district_code or ''}")
+        fields = [user.username, user.role, user.district_code, user.email, user.lang]
+        print("\t".join([field or "" for field in fields] + ["subscribed" if user.is_subscribed else ""]))

@@ -50,8 +50,8 @@ def publish(
     ] = False,
 ) -> None:
     """查看发布记录或回退 / Show the publish log, or roll back."""
+    from kernel.publish_log import read_log
     from unionkpi import publish as publishing
-    from unionkpi.publish_log import read_log
 
     home = current_home()
     if rollback:

@@ -16,6 +16,10 @@ industries as (
     select * from {{ ref('int_industry_names_listed') }}
 ),
 
+loads as (
+    select * from {{ ref('stg_landing__loads') }}
+),
+
 final as (
     select
         certifications.enterprise_uscc,
@@ -34,9 +38,16 @@ final as (
         certifications.in_force_from,
         certifications.in_force_until,
         certifications.load_id,
-        certifications.load_seq
+        certifications.load_seq,
+        -- where the row came from: the file (and sheet) of its load,
+        -- the row a person sees in Excel, and when it was loaded
+        loads.file_name,
+        loads.sheet,
+        certifications.source_row,
+        loads.loaded_at
     from certifications
     left join industries on certifications.industry = industries.industry_name
+    left join loads on certifications.load_id = loads.load_id
 )
 
 select * from final

@@ -2,13 +2,11 @@
 -- rows, the month's own value, one column per figure as in
 -- kpi_district_month. Counts as whole numbers, money in yuan, ratios to
 -- four places.
-{%- set counts = [
-    'legal_aid_cases', 'legal_aid_workers', 'legal_aid_closed',
-    'legal_aid_mediated', 'wage_cases', 'wage_workers',
-    'certified_enterprises', 'legal_aid_collective_cases',
-    'certified_in_force', 'certified_workforce',
-] %}
-{%- set money = ['legal_aid_recovered_yuan', 'wages_recovered_yuan'] %}
+-- The metrics and their kinds: macros/kpi_metrics.sql.
+{%- set metrics = kpi_metrics() %}
+{%- set counts = kpi_metrics_of_kind(metrics, ['count', 'stock']) %}
+{%- set money = kpi_metrics_of_kind(metrics, ['money']) %}
+{%- set ratios = kpi_ratios(metrics) %}
 
 with year_to_date as (
     select * from {{ ref('kpi_year_to_date') }}
@@ -30,7 +28,7 @@ final as (
                 as decimal(18, 2)
             ) as {{ metric }},
         {%- endfor %}
-        {%- for metric in kpi_ratios() %}
+        {%- for metric in ratios %}
             cast(
                 max(case when metric = '{{ metric }}' then month_value end)
                 as decimal(20, 4)

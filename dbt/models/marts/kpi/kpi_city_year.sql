@@ -2,6 +2,8 @@
 -- month counted, beside kpi_district_year's district rows. Counts and
 -- money are the districts' sums; a rate or an average divides the city's
 -- sums; the target is the districts' sum when every district has one.
+-- through_month is the year's last month counted (December, or the data
+-- date's month this year): the period the figures are of.
 with year_to_date as (
     select * from {{ ref('kpi_year_to_date') }}
 ),
@@ -9,6 +11,7 @@ with year_to_date as (
 final as (
     select
         year,
+        through_month,
         metric,
         actual,
         actual_same_period_last_year,

@@ -8,23 +8,17 @@
 -- or an average divides sums over those months (never averages monthly
 -- ratios), and the city's divides the city's sums; a stock is read at
 -- month t. Certified enterprises count in their campaign year, certified
--- by the end of month t (a past year's December: all of its campaign).
+-- by the end of month t (a past year's December: all of its campaign);
+-- the month's own figure counts them by certified date, as
+-- kpi_district_month does.
 -- The city's target is the districts' sum when every district has one;
 -- for a ratio, their targets weighted by each district's denominator.
-{%- set additive = [
-    'legal_aid_cases', 'legal_aid_workers', 'legal_aid_closed',
-    'legal_aid_mediated', 'legal_aid_recovered_yuan', 'wage_cases',
-    'wage_workers', 'wages_recovered_yuan', 'legal_aid_collective_cases',
-    'legal_aid_new_form_workers', 'legal_aid_closed_dated',
-    'legal_aid_days_to_close', 'legal_aid_workdays_to_close',
-] %}
-{%- set stocks = ['certified_in_force', 'certified_workforce'] %}
-{%- set measures = [
-    'legal_aid_cases', 'legal_aid_workers', 'legal_aid_closed',
-    'legal_aid_mediated', 'legal_aid_recovered_yuan', 'wage_cases',
-    'wage_workers', 'wages_recovered_yuan', 'legal_aid_collective_cases',
-] %}
-{%- set ratios = kpi_ratios() %}
+-- The metrics and their kinds: macros/kpi_metrics.sql.
+{%- set metrics = kpi_metrics() %}
+{%- set additive = kpi_additive_columns(metrics) %}
+{%- set stocks = kpi_metrics_of_kind(metrics, ['stock']) %}
+{%- set measures = kpi_summed_metrics(metrics) %}
+{%- set ratios = kpi_ratios(metrics) %}
 
 with months as (
     select * from {{ ref('kpi_district_month') }}
@@ -113,7 +107,9 @@ district_sums as (
             (array_agg(months.{{ column }} order by months.month desc))[1]
                 as {{ column }},
         {%- endfor %}
-        count(*) as months_counted
+        count(*) as months_counted,
+        -- by certified date (kpi_district_month): what "the month" counts
+        sum(months.certified_enterprises) as certified_by_date
     from through
     cross join spans
     inner join months
@@ -160,7 +156,10 @@ district_certified as (
 district_totals as (
     select
         sums.*,
-        coalesce(certified.certified_enterprises, 0) as certified_enterprises
+        case
+            when sums.span = 'month' then sums.certified_by_date
+            else coalesce(certified.certified_enterprises, 0)
+        end as certified_enterprises
     from district_sums as sums
     left join district_certified as certified
         on sums.district_code = certified.district_code
@@ -188,6 +187,7 @@ area_totals as (
             sum({{ column }}) as {{ column }},
         {%- endfor %}
         sum(months_counted) as months_counted,
+        sum(certified_by_date) as certified_by_date,
         sum(certified_enterprises) as certified_enterprises
     from district_totals
     group by year, through_month, span
@@ -215,6 +215,20 @@ long as (
         ) }}){{ "," if not loop.last }}
         {%- endfor %}
     ) as measured (metric, amount)
+),
+
+-- each figure's three spans side by side
+spans_side_by_side as (
+    select
+        area_code,
+        year,
+        through_month,
+        metric,
+        max(case when span = 'ytd' then amount end) as ytd_amount,
+        max(case when span = 'last_year' then amount end) as last_year_amount,
+        max(case when span = 'month' then amount end) as month_amount
+    from long
+    group by area_code, year, through_month, metric
 ),
 
 areas as (
@@ -278,13 +292,13 @@ compared as (
         grid.*,
         -- cast back: PostgreSQL's coalesce with a bare 0 loses the scale
         cast(coalesce(
-            this_month.amount, case when not grid.is_ratio then 0 end
+            measured.month_amount, case when not grid.is_ratio then 0 end
         ) as decimal(20, 4)) as month_value,
         cast(coalesce(
-            this_year.amount, case when not grid.is_ratio then 0 end
+            measured.ytd_amount, case when not grid.is_ratio then 0 end
         ) as decimal(20, 4)) as actual,
         cast(coalesce(
-            last_year.amount,
+            measured.last_year_amount,
             case
                 when not grid.is_ratio and grid.year > first_year.year then 0
             end
@@ -292,24 +306,11 @@ compared as (
         targets.target
     from grid
     cross join first_year
-    left join long as this_year
-        on grid.area_code = this_year.area_code
-        and grid.year = this_year.year
-        and grid.through_month = this_year.through_month
-        and grid.metric = this_year.metric
-        and this_year.span = 'ytd'
-    left join long as last_year
-        on grid.area_code = last_year.area_code
-        and grid.year = last_year.year
-        and grid.through_month = last_year.through_month
-        and grid.metric = last_year.metric
-        and last_year.span = 'last_year'
-    left join long as this_month
-        on grid.area_code = this_month.area_code
-        and grid.year = this_month.year
-        and grid.through_month = this_month.through_month
-        and grid.metric = this_month.metric
-        and this_month.span = 'month'
+    left join spans_side_by_side as measured
+        on grid.area_code = measured.area_code
+        and grid.year = measured.year
+        and grid.through_month = measured.through_month
+        and grid.metric = measured.metric
     left join targets
         on grid.area_code = targets.district_code
         and grid.year = targets.year

@@ -16,6 +16,10 @@ industries as (
     select * from {{ ref('int_industry_names_listed') }}
 ),
 
+loads as (
+    select * from {{ ref('stg_landing__loads') }}
+),
+
 final as (
     select
         cases.district_code,
@@ -39,9 +43,16 @@ final as (
         cases.days_to_close,
         cases.workdays_to_close,
         cases.load_id,
-        cases.load_seq
+        cases.load_seq,
+        -- where the row came from: the file (and sheet) of its load,
+        -- the row a person sees in Excel, and when it was loaded
+        loads.file_name,
+        loads.sheet,
+        cases.source_row,
+        loads.loaded_at
     from cases
     left join industries on cases.industry = industries.industry_name
+    left join loads on cases.load_id = loads.load_id
 )
 
 select * from final

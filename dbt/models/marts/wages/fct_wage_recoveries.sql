@@ -16,6 +16,10 @@ industries as (
     select * from {{ ref('int_industry_names_listed') }}
 ),
 
+loads as (
+    select * from {{ ref('stg_landing__loads') }}
+),
+
 final as (
     select
         records.district_code,
@@ -38,9 +42,16 @@ final as (
                 then records.resolved_date - records.opened_date
         end as days_to_resolve,
         records.load_id,
-        records.load_seq
+        records.load_seq,
+        -- where the row came from: the file (and sheet) of its load,
+        -- the row a person sees in Excel, and when it was loaded
+        loads.file_name,
+        loads.sheet,
+        records.source_row,
+        loads.loaded_at
     from records
     left join industries on records.industry = industries.industry_name
+    left join loads on records.load_id = loads.load_id
 )
 
 select * from final

@@ -28,7 +28,8 @@ final as (
             as valid_until,
         revoked_date,
         load_id,
-        load_seq
+        load_seq,
+        source_row
     from versions
 )
 

@@ -1,5 +1,6 @@
--- Incremental: see macros/only_newer_loads.sql. Every version of these
--- rows, withdrawn loads out: stg_landing__certification_versions.
+-- Incremental: see macros/only_newer_loads.sql. The latest of the
+-- versions stg_landing__certification_versions lists (withdrawn loads out,
+-- the file's last row where a load repeats a key), one per key.
 {{
     config(
         materialized='incremental',
@@ -8,18 +9,20 @@
     )
 }}
 
-with certifications as (
-    select * from {{ source('landing', 'certification') }}
+with versions as (
+    select * from {{ ref('stg_landing__certification_versions') }}
     {{ only_newer_loads() }}
 ),
 
 latest as (
-    {{ latest_versions(
-        'certifications', ['enterprise_uscc', 'campaign_year']
-    ) }}
+    {{ latest_versions('versions', ['enterprise_uscc', 'campaign_year']) }}
 ),
 
-versioned as (
+-- In force on a day d when certified (达标, or 达标 then revoked) by d,
+-- still valid on d, and not revoked by d: in_force_from <= d <=
+-- in_force_until. The one statement of the rule; every figure of
+-- enterprises in force reads these two dates.
+final as (
     select
         enterprise_uscc,
         campaign_year,
@@ -31,21 +34,11 @@ versioned as (
         score,
         status,
         certified_date,
-        {{ certification_valid_until('valid_until', 'certified_date') }}
-            as valid_until,
+        valid_until,
         revoked_date,
         load_id,
-        load_seq
-    from latest
-),
-
--- In force on a day d when certified (达标, or 达标 then revoked) by d,
--- still valid on d, and not revoked by d: in_force_from <= d <=
--- in_force_until. The one statement of the rule; every figure of
--- enterprises in force reads these two dates.
-final as (
-    select
-        *,
+        load_seq,
+        source_row,
         case
             when status in ('达标', '撤销') then certified_date
         end as in_force_from,
@@ -58,7 +51,7 @@ final as (
                         {{ date_shifted('revoked_date', -1, 'day') }}
                     )
         end as in_force_until
-    from versioned
+    from latest
 )
 
 select * from final

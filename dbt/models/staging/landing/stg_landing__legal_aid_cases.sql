@@ -35,7 +35,8 @@ final as (
             as amount_recovered_yuan,
         outcome,
         load_id,
-        load_seq
+        load_seq,
+        source_row
     from latest
 )
 

@@ -32,7 +32,8 @@ final as (
         amount_recovered as amount_recovered_yuan,
         status,
         load_id,
-        load_seq
+        load_seq,
+        source_row
     from latest
 )
 
