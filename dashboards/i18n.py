@@ -314,7 +314,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject.measure": ("图表指标", "Chart measure"),
     "subject.by_dim": ("按{dim}", "by {dim}"),
     "subject.chart_title": ("{measure} · 按{dim}", "{measure} by {dim}"),
-    "subject.chart_subtitle": ("{scope} · {period} · {unit}", "{scope} · {period} · {unit}"),
     "subject.drill": ("下钻：区 → 街镇 → 明细", "Drill down: district → street → records"),
     "subject.drill_district": ("区", "District"),
     "subject.drill_street": ("街镇", "Street / town"),
@@ -353,7 +352,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "m.collective": ("群体性案件", "Collective cases"),
     "m.collective_workers": ("群体性案件涉及职工", "Workers in collective cases"),
     "m.new_form": ("新就业形态案件", "New-employment-form cases"),
-    "m.new_form_share": ("新就业形态占比", "New-form share"),
+    # cases, not workers: the KPI new_employment_form_share (the seeds) divides workers
+    "m.new_form_share": ("新就业形态案件占比", "Share of new-employment-form cases"),
     "m.days_mean": ("平均办结天数", "Mean days to close"),
     "m.days_median": ("办结天数中位数", "Median days to close"),
     "m.share": ("占比", "Share"),

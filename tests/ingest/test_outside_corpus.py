@@ -53,17 +53,31 @@ def _limit_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
 
 
+# Runs the command as its own child and writes that child's peak RSS (KB,
+# from os.wait4) to the file named in PEAK_FILE. A process started straight
+# from pytest would report pytest's own size: Linux carries the parent's
+# high-water mark into the child's ru_maxrss across fork and exec, and a
+# test worker can be gigabytes by then. This small launcher is the parent.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(os.environ["PEAK_FILE"], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def run_measured(command: list[str], env: dict[str, str], work: Path, timeout: float) -> Run:
     """Run a command with its output in files (no pipe to fill), killed with
-    its process group at the time limit. It is reaped with os.wait4, whose
-    ru_maxrss is this one child's peak RSS (with its own children), which
-    getrusage(RUSAGE_CHILDREN) cannot give once other children have run."""
-    out, err = work / "stdout", work / "stderr"
+    its process group at the time limit; its peak RSS (with its own
+    children) as LAUNCHER measures it."""
+    out, err, peak = work / "stdout", work / "stderr", work / "peak_kb"
     started = time.monotonic()
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            command,
-            env=env,
+            [sys.executable, "-c", LAUNCHER, *command],
+            env={**env, "PEAK_FILE": str(peak)},
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
@@ -72,13 +86,13 @@ def run_measured(command: list[str], env: dict[str, str], work: Path, timeout: f
         )
     timed_out = False
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() - started > timeout:
             timed_out = True
             os.killpg(process.pid, signal.SIGKILL)
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(process.pid, 0)
             break
         time.sleep(0.1)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
@@ -87,7 +101,7 @@ def run_measured(command: list[str], env: dict[str, str], work: Path, timeout: f
         stdout=out.read_text(encoding="utf-8", errors="replace"),
         stderr=err.read_text(encoding="utf-8", errors="replace"),
         seconds=time.monotonic() - started,
-        peak_rss_bytes=usage.ru_maxrss * 1024,  # kilobytes on Linux
+        peak_rss_bytes=int(peak.read_text() or 0) * 1024 if peak.exists() else 0,  # kilobytes on Linux
     )
 
 
