@@ -42,7 +42,7 @@ import xlsxwriter
 from dashboards import i18n
 from dashboards.i18n import Lang
 from kernel.errors import UnionKpiError
-from kernel.workbook import display_width, print_setup, title_block
+from kernel.workbook import display_width, looks_like_formula, print_setup, title_block
 
 ColumnKind = Literal["text", "code", "count", "money", "rate", "number", "date"]
 
@@ -107,15 +107,8 @@ _HEADER_FORMAT = {
     "text_wrap": True,
     "valign": "top",
 }
-# Leading characters that make a spreadsheet evaluate a cell (OWASP).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_KINDS = frozenset({"count", "money", "rate", "number"})
 TEXT_KINDS = frozenset({"text", "code"})
-
-
-def looks_like_formula(text: str) -> bool:
-    """Whether a spreadsheet would evaluate ``text`` typed into a cell."""
-    return text.startswith(_FORMULA_STARTS)
 
 
 def neutralise(text: str) -> str:

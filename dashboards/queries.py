@@ -654,18 +654,16 @@ def certification_records(
 def record_source(load_id: str, home: str | Path | None = None) -> pd.DataFrame:
     """The archived original of one load a record list shows (marts.fct_loads):
     file_name, sheet, archive_path, sha256 and loaded_at; no row when the
-    load has no archived copy, or when a district user asks for a file that
-    holds any other district's rows (the scope applies to files too)."""
+    load has no archived copy, and none for a district user: the archive
+    keeps the whole file as sent (every sheet, hidden ones too, and the
+    quarantined rows), which a load's loaded districts do not describe."""
     return _frame(
         """
         select load_id, file_name, sheet, archive_path, sha256, loaded_at
         from marts.fct_loads
         where load_id = $load_id
             and archive_path is not null
-            and (
-                $scope is null
-                or (len(districts) > 0 and list_has_all([$scope], districts))
-            )
+            and $scope is null
         """,
         {"load_id": load_id, "scope": SCOPE.get()},
         home,

@@ -1,8 +1,9 @@
 """Under a record list: the archived original of a file its records were
-loaded from, for the people who may have it. A steward may download any;
-a district user only a file holding its own district's rows alone
-(queries.record_source applies that scope); leaders and planners none.
-The download is audited like every other (downloads.audited)."""
+loaded from, for stewards only. The archive keeps a file whole (every
+sheet, hidden ones, quarantined rows), so a district user could find other
+districts' rows in a file that loaded only its own; queries.record_source
+refuses a district scope too. The download is audited like every other
+(downloads.audited)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from dashboards.i18n import Lang, t
 
 
 def may_download(user: object) -> bool:
-    """Stewards (who check returns) and district users (their own files)."""
-    return user is not None and (user.may("check") or getattr(user, "role", None) == "district")  # type: ignore[attr-defined]
+    """Stewards: they check returns and may read any file sent."""
+    return user is not None and user.may("check")  # type: ignore[attr-defined]
 
 
 def file_label(row: pd.Series) -> str:

@@ -14,7 +14,7 @@ import xlsxwriter
 
 from ingest import readers, validate
 from ingest.load import Entry
-from kernel.workbook import display_width, print_setup, title_block
+from kernel.workbook import display_width, looks_like_formula, print_setup, title_block
 
 TITLE = "退回修改 returned for correction"
 INSTRUCTION = "按“错误原因”改正标红的单元格后重新报送 / fix the red cells as the reasons say, then send the file again"
@@ -33,11 +33,15 @@ def write_errors_xlsx(entries: list[Entry], out: Path) -> int:
     the number of rows written."""
     out.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_numbers": False})
-    formats = {
-        "header": workbook.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True}),
-        "bad": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
-        "reason": workbook.add_format({"font_color": "#9C0006", "text_wrap": True, "valign": "top"}),
+    styles: dict[str, dict[str, Any]] = {
+        "header": {"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True},
+        "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+        "plain": {},
     }
+    formats = {name: workbook.add_format(style) for name, style in styles.items()}
+    quoted = {f"{name}_quoted": {**style, "quote_prefix": True} for name, style in styles.items()}
+    formats |= {name: workbook.add_format(style) for name, style in quoted.items()}
+    formats["reason"] = workbook.add_format({"font_color": "#9C0006", "text_wrap": True, "valign": "top"})
     written = 0
     used_names: set[str] = set()
     for entry in entries:
@@ -75,7 +79,8 @@ def _write_sheet(
     ]
     header_row = title_block(workbook, sheet, title, facts, "zh")
     columns = [ROW_HEADER, *[str(h or "") for h in header], REASONS_HEADER]
-    sheet.write_row(header_row, 0, columns, formats["header"])
+    for col, name in enumerate(columns):  # text, never a link or a formula
+        sheet.write_string(header_row, col, name, formats["header_quoted" if looks_like_formula(name) else "header"])
     rows = [by_number.get(number, []) for number in sorted(row_errors)]
     for out_row, (number, cells) in enumerate(zip(sorted(row_errors), rows, strict=True), start=header_row + 1):
         bad_columns = {e["column"] for e in row_errors[number]}
@@ -83,8 +88,11 @@ def _write_sheet(
         for position, value in enumerate(cells):
             named = header[position] if position < len(header) else None
             marked = named is not None and str(named).strip() in bad_columns
-            # Written as text so that a cell starting with = stays inert.
-            sheet.write_string(out_row, position + 1, _shown(value), formats["bad"] if marked else None)
+            # Text with Excel's quote prefix when it starts like a formula, so
+            # that it stays text when the district edits the cell.
+            shown = _shown(value)
+            style = ("bad" if marked else "plain") + ("_quoted" if looks_like_formula(shown) else "")
+            sheet.write_string(out_row, position + 1, shown, formats[style])
         reasons = "；".join(f"{e['column']}：{e['message']}" for e in row_errors[number])
         sheet.write_string(out_row, len(header) + 1, reasons, formats["reason"])
         # Tall enough for the wrapped reasons: Excel and LibreOffice keep a

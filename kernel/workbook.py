@@ -31,6 +31,17 @@ PORTRAIT_PIXELS = int((8.27 - 2 * MARGIN_IN) * 96)
 FOOTER_TITLE_MAX = 100  # Excel allows 255 characters for a whole footer
 
 
+# Leading characters that make a spreadsheet evaluate a cell (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would evaluate ``text`` typed into a cell: an
+    xlsx string cell never is a formula, but once edited (F2, Enter) it
+    becomes one unless it carries the quote prefix."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def display_width(text: str) -> int:
     """Columns a text needs in Excel: wide (CJK) characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

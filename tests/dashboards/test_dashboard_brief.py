@@ -267,6 +267,14 @@ def test_the_commands_exit_status(warehouse_home: Path, tmp_path: Path, args, st
     assert not (tmp_path / "b.pdf").exists()
 
 
+@pytest.mark.parametrize("out", ["no_such_folder/b.pdf", "."])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(warehouse_home: Path, tmp_path: Path, out) -> None:
+    """Told before the brief is made, in both languages, with no traceback."""
+    done = run_cli(warehouse_home, "brief", "--out", str(tmp_path / out), check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "existing folder" in done.stderr
+
+
 def test_the_command_on_an_empty_home(tmp_path: Path) -> None:
     done = run_cli(tmp_path, "brief", "--out", str(tmp_path / "b.pdf"), check=False)
     assert done.returncode == 1, done.stderr

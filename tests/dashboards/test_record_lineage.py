@@ -18,8 +18,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboards import gateway, queries, subjects, tables
+from dashboards import gateway, queries, record_sources, subjects, tables
 from kernel.home import Home
+from trust import store
 
 START, END = date(2025, 1, 1), date(2026, 10, 31)
 YANGPU, MINHANG = "310110", "310112"
@@ -83,16 +84,22 @@ def test_the_lists_show_the_lineage_columns(warehouse_home: Path) -> None:
     assert shown["source_row"].str.fullmatch(r"\d+").all()
 
 
-def test_a_district_user_gets_only_its_own_districts_files(warehouse_home: Path) -> None:
+def test_a_district_user_gets_no_archived_original(warehouse_home: Path) -> None:
+    """Not even of a load of its own district's rows: the archived file is
+    the whole file as sent, and may hold other districts' sheets or
+    quarantined rows (a review downloaded 徐汇's rows as 闵行 that way)."""
     yangpu_load = _records(warehouse_home)["legal_aid"]["load_id"].iloc[0]
     assert not queries.record_source(yangpu_load, warehouse_home).empty  # a steward: any
+    own = queries.legal_aid_records(MINHANG, None, START, END, all_streets=True, limit=1, home=warehouse_home)
+    assert not queries.record_source(own["load_id"].iloc[0], warehouse_home).empty
     token = queries.SCOPE.set(MINHANG)
     try:
         assert queries.record_source(yangpu_load, warehouse_home).empty
-        own = queries.legal_aid_records(MINHANG, None, START, END, all_streets=True, limit=1, home=warehouse_home)
-        assert not queries.record_source(own["load_id"].iloc[0], warehouse_home).empty
+        assert queries.record_source(own["load_id"].iloc[0], warehouse_home).empty
     finally:
         queries.SCOPE.reset(token)
+    users = [store.User("s", "steward", None), store.User("d", "district", MINHANG), store.User("l", "leader", None)]
+    assert [record_sources.may_download(user) for user in users] == [True, False, False]
 
 
 def test_the_gateway_reads_nothing_outside_the_archive(warehouse_home: Path) -> None:

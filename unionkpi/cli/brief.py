@@ -30,6 +30,10 @@ def brief(
     month; 2 usage error."""
     if lang not in ("zh", "en"):  # before the renderer's imports, which take seconds
         raise typer.BadParameter(f"zh | en, not {lang!r}", param_hint="--lang")
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):  # before the work, not after it
+        raise typer.BadParameter(
+            f"应为已有文件夹中的文件名 / a file name in an existing folder, not {str(out)!r}", param_hint="--out"
+        )
     from dashboards import brief as briefs
     from dashboards.queries import WarehouseUnavailable
 
@@ -45,5 +49,10 @@ def brief(
         err.print(f"[red]{error.zh}[/red]\n{error.en}")
         raise typer.Exit(1) from None
     target = out or Path.cwd() / made.file_name
-    target.write_bytes(made.pdf)
+    try:
+        target.write_bytes(made.pdf)
+    except OSError as error:  # a folder we may not write, a full disk
+        raise UnionKpiError(
+            "no_such_path", f"无法写入 {target}：{error.strerror}", f"cannot write {target}: {error.strerror}"
+        ) from None
     err.print(f"[green]已生成 / written[/green] {target} ({made.month})")
