@@ -1,5 +1,5 @@
-"""Delivery by mail against a real SMTP server on loopback (aiosmtpd, with
-AUTH over plain SMTP): after a build publishes, each subscriber gets one
+"""Delivery by mail against a real SMTP server on loopback (aiosmtpd; a
+scripted raw-socket server for the misbehaving ones): after a build publishes, each subscriber gets one
 mail with the brief of their scope and language; a later build does not
 send the same month again; a server that is down fails no build, is
 audited, and `unionkpi deliver` sends what is due afterwards. The delivery
@@ -8,6 +8,7 @@ rule, the SMTP settings, the message's headers and the users' store
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.header
 import email.policy
@@ -17,7 +18,9 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,7 +28,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kernel.errors import UnionKpiError
 from kernel.home import Home
@@ -38,8 +40,9 @@ SENDER = "kpi-brief@example.org"
 # pdftotext's characters of the Kangxi radicals and CJK radicals supplement
 # blocks stand for a broken text layer (工 read as ⼯).
 RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
-# AUTH without TLS is what this loopback server is for; aiosmtpd warns of it.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+# Parts of a user and a password that no message, stderr or audit entry may show.
+SECRET_USER, SECRET_PASSWORD = "mailuser7", "Qz7#Wk9/x?y"
+SECRET_PARTS = ("mailuser7", "Qz7", "Wk9")
 
 
 class _Collect:
@@ -55,14 +58,6 @@ class _Collect:
         return "250 OK"
 
 
-def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    good = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        SMTP_USER.encode(),
-        SMTP_PASSWORD.encode(),
-    )
-    return AuthResult(success=good)
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -76,8 +71,9 @@ class Server:
 
     @property
     def url(self) -> str:
-        # user and password percent-encoded, as the URL needs for @ : /
-        return f"smtp://kpi%40union:p%40ss%3Aw%2Frd@127.0.0.1:{self.port}"
+        # no credentials: they are never sent over plain SMTP (see
+        # test_credentials_are_never_sent_without_tls)
+        return f"smtp://127.0.0.1:{self.port}"
 
     def by_recipient(self) -> dict[str, list[EmailMessage]]:
         mails: dict[str, list[EmailMessage]] = {}
@@ -90,14 +86,7 @@ class Server:
 def _start_server(port: int | None = None) -> tuple[Controller, Server]:
     handler = _Collect()
     port = port or _free_port()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_authenticate,
-        auth_required=True,
-        auth_require_tls=False,  # loopback, no TLS: the test's own server
-    )
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, Server(handler, port)
 
@@ -491,3 +480,230 @@ def test_stewards_see_the_mails_on_the_data_page(delivered, monkeypatch):
     assert "late late@example.org" in set(mails["收件人"]) and "mh@example.org" in " ".join(mails["收件人"])
     assert any(result.startswith("✗") for result in mails["结果"])
     assert any(result.startswith("✓") for result in mails["结果"])
+
+
+# --- misbehaving servers (a scripted raw-socket server on loopback) ------------
+
+
+class _Scripted:
+    """A tiny SMTP server on loopback, one connection at a time, that
+    records every command line it is sent. ``tarpit``: it never finishes
+    its greeting (a ``220-please wait`` line every half second, so no read
+    times out). ``extensions``: what EHLO offers. ``quit_reply``: its
+    answer to QUIT."""
+
+    def __init__(self, *, tarpit: bool = False, extensions=("AUTH PLAIN LOGIN",), quit_reply="221 bye") -> None:
+        self.tarpit, self.extensions, self.quit_reply = tarpit, extensions, quit_reply
+        self.commands: list[str] = []
+        self.messages: list[bytes] = []
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(10)
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                self._talk(conn)
+
+    def _talk(self, conn: socket.socket) -> None:
+        if self.tarpit:
+            while not self.stopped.is_set():
+                conn.sendall(b"220-please wait\r\n")
+                time.sleep(0.5)
+            return
+        conn.settimeout(30)
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 scripted ESMTP\r\n")
+        while not self.stopped.is_set():
+            line = reader.readline()
+            if not line:
+                return
+            command = line.decode("ascii", "replace").strip()
+            self.commands.append(command)
+            verb = command.split(" ")[0].upper()
+            if verb == "EHLO":
+                offered = ["scripted", *self.extensions]
+                conn.sendall(
+                    "".join(f"250{'-' if i < len(offered) - 1 else ' '}{x}\r\n" for i, x in enumerate(offered)).encode()
+                )
+            elif verb in ("MAIL", "RCPT", "RSET", "NOOP", "HELO"):
+                conn.sendall(b"250 OK\r\n")
+            elif verb == "DATA":
+                conn.sendall(b"354 go on\r\n")
+                data = b""
+                while not data.endswith(b"\r\n.\r\n"):
+                    chunk = reader.readline()
+                    if not chunk:
+                        return
+                    data += chunk
+                self.messages.append(data)
+                conn.sendall(b"250 accepted\r\n")
+            elif verb == "QUIT":
+                conn.sendall(f"{self.quit_reply}\r\n".encode())
+                return
+            else:
+                conn.sendall(b"502 not here\r\n")
+
+
+@pytest.fixture
+def scripted():
+    servers: list[_Scripted] = []
+
+    def start(**options) -> _Scripted:
+        servers.append(_Scripted(**options))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_a_tarpit_server_costs_a_build_a_bounded_time(tmp_path, monkeypatch, scripted):
+    home = _small_home(tmp_path)
+    tarpit = scripted(tarpit=True)
+    _mail_env(monkeypatch, f"smtp://127.0.0.1:{tarpit.port}")
+    monkeypatch.setenv("UNIONKPI_SMTP_TIMEOUT", "1")
+    started = time.monotonic()
+    report = deliver.deliver(home, make_brief=_fake_brief)
+    assert time.monotonic() - started < 60
+    assert sorted(report.failed) == ["a", "b"] and report.sent == []
+    failures = store.read_deliveries(home)
+    assert [e["ok"] for e in failures] == [False, False] and all(e["error"] for e in failures)
+    assert store.last_delivered(home) == {}
+    started = time.monotonic()
+    deliver.after_publish(home)  # a build's delivery: bounded too, never raises
+    assert time.monotonic() - started < 60
+    assert [e["ok"] for e in store.read_deliveries(home)] == [False] * 4
+    assert store.last_delivered(home) == {}
+
+
+def test_a_build_does_not_wait_for_a_delivery_that_is_running(tmp_path, monkeypatch, smtp_server, caplog):
+    import fcntl
+
+    home = _small_home(tmp_path)
+    _mail_env(monkeypatch, smtp_server.url)
+    with (home.root / "deliver.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a `unionkpi deliver` stuck somewhere
+        started = time.monotonic()
+        deliver.after_publish(home)
+        assert time.monotonic() - started < 10
+    assert smtp_server.handler.messages == [] and store.last_delivered(home) == {}
+    (said,) = [r for r in caplog.records if r.name == "unionkpi.deliver"]
+    assert "next" in said.getMessage() and said.exc_info is None and "\n" not in said.getMessage()
+    monkeypatch.setattr(deliver, "_write_brief", _fake_brief)
+    deliver.after_publish(home)  # the next run sends what is due
+    assert sorted(store.last_delivered(home)) == ["a", "b"]
+
+
+def test_the_smtp_timeout_is_read_with_the_settings():
+    done = subprocess.run(
+        [sys.executable, "-c", "import unionkpi.deliver, unionkpi.publish"],
+        env={**os.environ, "UNIONKPI_SMTP_TIMEOUT": "15s"},
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr  # importing (every build) does not read it
+    env = {"UNIONKPI_SMTP_URL": "smtp://relay:2525", "UNIONKPI_MAIL_FROM": SENDER}
+    settings = deliver.smtp_settings(env)
+    assert settings is not None and settings.timeout == 15
+    settings = deliver.smtp_settings({**env, "UNIONKPI_SMTP_TIMEOUT": " 2.5 "})
+    assert settings is not None and settings.timeout == 2.5
+    for wrong in ("15s", "0", "-3", "nan", "inf", "1e9", "abc"):
+        with pytest.raises(UnionKpiError) as raised:
+            deliver.smtp_settings({**env, "UNIONKPI_SMTP_TIMEOUT": wrong})
+        assert raised.value.code == "mail_not_configured" and "UNIONKPI_SMTP_TIMEOUT" in raised.value.en
+
+
+def test_a_wrong_smtp_timeout_is_a_usage_error_for_deliver_and_a_warning_after_a_build(tmp_path, monkeypatch):
+    home = _small_home(tmp_path)
+    _mail_env(monkeypatch, "smtp://127.0.0.1:25")
+    monkeypatch.setenv("UNIONKPI_SMTP_TIMEOUT", "15s")
+    done = run_cli(home.root, "deliver", check=False)
+    assert done.returncode == 2, done.stderr
+    assert "UNIONKPI_SMTP_TIMEOUT" in done.stderr and "正数" in done.stderr and "positive" in done.stderr
+    assert "Traceback" not in done.stderr
+    deliver.after_publish(home)  # never raises
+    (entry,) = store.read_deliveries(home)
+    assert not entry["ok"] and "UNIONKPI_SMTP_TIMEOUT" in entry["error"]
+
+
+def test_a_mail_the_server_accepted_is_delivered_whatever_it_answers_to_quit(tmp_path, monkeypatch, scripted):
+    home = _small_home(tmp_path)
+    server = scripted(extensions=(), quit_reply="500 what quit")
+    _mail_env(monkeypatch, f"smtp://127.0.0.1:{server.port}")
+    report = deliver.deliver(home, make_brief=_fake_brief)
+    assert (sorted(report.sent), report.failed) == (["a", "b"], [])
+    assert store.last_delivered(home) == {"a": "2026-10", "b": "2026-10"}
+    assert deliver.deliver(home, make_brief=_fake_brief).sent == []  # not mailed again
+    assert len(server.messages) == 2
+
+
+def test_credentials_are_never_sent_without_tls(tmp_path, monkeypatch, scripted):
+    home = _small_home(tmp_path)
+    server = scripted(extensions=("AUTH PLAIN LOGIN",))  # AUTH, but no STARTTLS
+    user, password = SECRET_USER, "Qz7%23Wk9%2Fx%3Fy"
+    _mail_env(monkeypatch, f"smtp://{user}:{password}@127.0.0.1:{server.port}")
+    report = deliver.deliver(home, make_brief=_fake_brief)
+    assert sorted(report.failed) == ["a", "b"] and report.sent == []
+    assert [c.split(" ")[0].upper() for c in server.commands] == ["EHLO", "QUIT"]  # no AUTH, no MAIL
+    assert server.messages == [] and store.last_delivered(home) == {}
+    failures = store.read_deliveries(home)
+    assert [e["ok"] for e in failures] == [False, False]
+    assert all("STARTTLS" in e["error"] for e in failures)
+    audit = repr(store.read_audit(home))
+    assert not any(part in audit for part in SECRET_PARTS)
+
+
+def test_a_login_parses_from_the_url_and_is_sent_over_tls_only():
+    env = {"UNIONKPI_SMTP_URL": "smtp://kpi%40union:p%40ss%3Aw%2Frd@relay:587", "UNIONKPI_MAIL_FROM": SENDER}
+    settings = deliver.smtp_settings(env)
+    assert settings is not None and not settings.secure
+    assert (settings.host, settings.port, settings.user, settings.password) == ("relay", 587, SMTP_USER, SMTP_PASSWORD)
+
+
+MALFORMED = (
+    "smtps://mailuser7:Qz7#Wk9@mail.example.org:465",  # an unencoded # in the password
+    "smtps://mailuser7:Qz7/Wk9@mail.example.org:465",  # an unencoded /
+    "smtps://mailuser7:Qz7?Wk9@mail.example.org:465",  # an unencoded ?
+    "smtp://mailuser7:Qz7Wk9@mail.example.org:465/inbox",
+    "smtp://mailuser7:Qz7Wk9@mail.example.org?tls=1",
+    "smtp://mailuser7:Qz7Wk9@mail.example.org#x",
+    "smtp://mailuser7:Qz7Wk9@mail.example.org:Wk9",
+    "smtp://mailuser7:Qz7Wk9@mail.example.org:99999",
+    "smtp://:Qz7Wk9@mail.example.org",  # a password without a user
+)
+
+
+@pytest.mark.parametrize("url", MALFORMED)
+def test_a_malformed_url_is_a_usage_error_that_shows_no_credentials(url):
+    with pytest.raises(UnionKpiError) as raised:
+        deliver.smtp_settings({"UNIONKPI_SMTP_URL": url, "UNIONKPI_MAIL_FROM": SENDER})
+    error = raised.value
+    assert error.code == "mail_not_configured"
+    said = f"{error} {error.zh} {error.en} {error.__cause__!r} {error.__context__!r}"
+    assert not any(part in said for part in SECRET_PARTS), said
+
+
+def test_a_malformed_url_shows_no_credentials_on_stderr_nor_in_the_audit(tmp_path, monkeypatch):
+    home = _small_home(tmp_path)
+    _mail_env(monkeypatch, MALFORMED[0])
+    done = run_cli(home.root, "deliver", check=False)
+    assert done.returncode == 2
+    assert "UNIONKPI_SMTP_URL" in done.stderr
+    assert not any(part in done.stderr + done.stdout for part in SECRET_PARTS), done.stderr
+    deliver.after_publish(home)
+    entries = store.read_audit(home)
+    assert entries and not any(part in repr(entries) for part in SECRET_PARTS), entries

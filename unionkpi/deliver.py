@@ -8,13 +8,17 @@ import base64
 import csv
 import fcntl
 import logging
+import math
 import os
 import re
 import smtplib
+import socket
 import ssl
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -30,9 +34,12 @@ from trust import store
 LOG = logging.getLogger("unionkpi.deliver")
 SMTP_URL = "UNIONKPI_SMTP_URL"
 MAIL_FROM = "UNIONKPI_MAIL_FROM"
-# Seconds one connection and each of its commands may take: a server that
-# does not answer costs a build this much, once (see _Run).
-TIMEOUT_SECONDS = float(os.environ.get("UNIONKPI_SMTP_TIMEOUT", "15"))
+SMTP_TIMEOUT = "UNIONKPI_SMTP_TIMEOUT"
+# Seconds the server may take over any one step (read with the settings);
+# a whole send, connection to QUIT, gets DEADLINE_STEPS times that at most.
+DEFAULT_TIMEOUT = 15.0
+MAX_TIMEOUT = 600.0
+DEADLINE_STEPS = 4
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -64,9 +71,20 @@ class SmtpSettings:
     user: str | None
     password: str | None
     sender: str
+    timeout: float = DEFAULT_TIMEOUT  # seconds for any one step
 
-    def __repr__(self) -> str:  # never print the password
-        return f"SmtpSettings(secure={self.secure}, host={self.host!r}, port={self.port}, user={self.user!r})"
+    @property
+    def deadline(self) -> float:
+        """Seconds one whole send may take, however the server behaves."""
+        return DEADLINE_STEPS * self.timeout
+
+    def __repr__(self) -> str:  # never print the user or the password
+        user = None if self.user is None else "…"
+        return f"SmtpSettings(secure={self.secure}, host={self.host!r}, port={self.port}, user={user})"
+
+
+class DeliveryBusy(Exception):
+    """Another delivery of this home is running (after_publish does not wait)."""
 
 
 @dataclass
@@ -86,21 +104,34 @@ def _usage(zh: str, en: str) -> UnionKpiError:
 def smtp_settings(environ: dict[str, str] | None = None) -> SmtpSettings | None:
     """The settings from the environment; None when UNIONKPI_SMTP_URL is
     unset (no mail is sent); UnionKpiError when it or the sender is wrong.
-    User and password may be percent-encoded (p%40ss for p@ss)."""
+    User and password may be percent-encoded (p%40ss for p@ss); nothing
+    may follow the port (no path, query or fragment). No message shows any
+    part of the URL: a stray # or / would put a piece of the password there."""
     env = os.environ if environ is None else environ
     url = env.get(SMTP_URL, "").strip()
     if not url:
         return None
+    malformed = _usage(
+        f"{SMTP_URL} 应形如 smtp://主机:端口 或 smtps://用户:密码@主机:端口，端口后不能再有内容；"
+        "用户名和密码中的 @ : / ? # % 须写成百分号编码（如 %23 表示 #）",
+        f"{SMTP_URL} must look like smtp://host:port or smtps://user:password@host:port, with nothing "
+        "after the port; write @ : / ? # % in the user and password percent-encoded (%23 for #)",
+    )
+    _, separator, rest = url.partition("://")
+    if not separator or any(character in rest for character in "/?#"):
+        raise malformed
     try:
-        parts = urlsplit(url)
+        parts, port = urlsplit(url), None
         port = parts.port
+        unparsed = False
     except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise _usage(
-            f"{SMTP_URL} 应形如 smtp://主机:端口 或 smtps://用户:密码@主机:端口",
-            f"{SMTP_URL} must look like smtp://host:port or smtps://user:password@host:port",
-        )
+        unparsed = True  # raised outside: its message may hold a piece of the password
+    if unparsed or parts.scheme not in DEFAULT_PORTS or not parts.hostname or port == 0:
+        raise malformed
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is not None and user is None:
+        raise malformed
     sender = env.get(MAIL_FROM, "").strip()
     try:
         sender = store.valid_email(sender) or ""
@@ -115,10 +146,27 @@ def smtp_settings(environ: dict[str, str] | None = None) -> SmtpSettings | None:
         secure=parts.scheme == "smtps",
         host=parts.hostname,
         port=port or DEFAULT_PORTS[parts.scheme],
-        user=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password is not None else None,
+        user=user,
+        password=password,
         sender=sender,
+        timeout=_timeout(env),
     )
+
+
+def _timeout(env: Any) -> float:
+    raw = env.get(SMTP_TIMEOUT, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise _usage(
+            f"{SMTP_TIMEOUT} 应为不超过 {MAX_TIMEOUT:g} 的正数（秒），如 15：{raw!r}",
+            f"{SMTP_TIMEOUT} must be a positive number of seconds up to {MAX_TIMEOUT:g}, such as 15: {raw!r}",
+        )
+    return value
 
 
 def published_month(home: Home) -> str | None:
@@ -137,22 +185,29 @@ def after_publish(home: Home) -> None:
     if not os.environ.get(SMTP_URL, "").strip():
         return
     try:
-        report = deliver(home, trigger="build")
+        report = deliver(home, trigger="build", wait=False)
         if report.failed:
             LOG.warning(
                 "简报邮件发送失败，将在下次构建或 unionkpi deliver 时重试 / "
                 "mail failed, retried at the next build or `unionkpi deliver`: %s",
                 ", ".join(report.failed),
             )
+    except DeliveryBusy:
+        # A build never waits for a delivery: what is due stays due.
+        LOG.warning(
+            "另一次简报发送正在进行，本次不发邮件，留待下次构建或 unionkpi deliver / "
+            "another delivery is running: what is due is mailed at the next build or `unionkpi deliver`"
+        )
     except Exception as error:  # whatever it is, the build stands
         # One line on standard error, no traceback: the dashboards take a
         # traceback in a build's output for a crashed build. The steward
         # finds it in the audit log.
         LOG.warning("简报邮件未发送 / the brief was not mailed: %s", _said(error))
         try:
-            store.log(
-                home, None, "deliver", ok=False, trigger="build", error=_said(error), traceback=traceback.format_exc()
-            )
+            # A usage error (a wrong setting) needs no traceback, and its
+            # chain might hold a piece of the URL.
+            more = {} if isinstance(error, UnionKpiError) else {"traceback": traceback.format_exc()}
+            store.log(home, None, "deliver", ok=False, trigger="build", error=_said(error), **more)
         except Exception as unaudited:
             LOG.warning("审计日志写入失败 / could not audit it: %s", _said(unaudited))
 
@@ -164,6 +219,7 @@ def deliver(
     to: str | None = None,
     trigger: str = "deliver",
     make_brief: BriefMaker | None = None,
+    wait: bool = True,
 ) -> Report:
     """Mail the brief. Plain (no month, no user): the published data month
     to every subscriber it was not mailed to yet. With ``month``: that
@@ -171,7 +227,8 @@ def deliver(
     user (a subscriber or not, with an address), even if already mailed.
     The state moves only after a successful send, and never backwards.
     Runs one at a time per home, so a build's delivery and a `deliver`
-    started together do not both mail one person."""
+    started together do not both mail one person; with ``wait`` False,
+    DeliveryBusy when another is running."""
     settings = smtp_settings()
     if settings is None:
         raise _usage(
@@ -191,7 +248,7 @@ def deliver(
     report = Report(month=chosen)
     if chosen is None:
         return report
-    with _one_at_a_time(home):
+    with _one_at_a_time(home, wait=wait):
         run = _Run(home, settings, make_brief or _write_brief, trigger)
         for user in _recipients(home, chosen, to=to, explicit=month is not None):
             if run.send_one(user, chosen):
@@ -271,10 +328,13 @@ def _write_brief(home: Home, month: str, lang: str, district: str | None) -> Bri
 
 
 @contextmanager
-def _one_at_a_time(home: Home) -> Iterator[None]:
+def _one_at_a_time(home: Home, *, wait: bool = True) -> Iterator[None]:
     home.ensure()
     with (home.root / "deliver.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeliveryBusy from None
         yield
 
 
@@ -346,28 +406,107 @@ def district_name(code: str | None, lang: str) -> str:
     return code
 
 
+class NoStartTls(smtplib.SMTPException):
+    """Credentials over smtp:// and a server that offers no STARTTLS."""
+
+
+class _Talk:
+    """One SMTP conversation, run by a worker thread: its connection (so
+    that it can be cut), whether the server accepted the message, and how
+    it ended."""
+
+    def __init__(self) -> None:
+        self.connection: smtplib.SMTP | None = None
+        self.accepted = False
+        self.error: BaseException | None = None
+        self.settled = threading.Event()  # accepted, or ended
+
+    def cut(self) -> None:
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 def send(settings: SmtpSettings, message: EmailMessage) -> None:
-    """One message over one connection, each step bounded by the timeout.
-    Over smtp:// the connection is upgraded with STARTTLS when the server
-    offers it, so a password does not travel in clear where it need not."""
+    """One message over one connection, each step bounded by the timeout
+    and the whole by the deadline (a server that trickles its answers, a
+    tarpit, never times a read out): past it, the connection is cut and the
+    send failed. Once the server accepted the message, it is delivered,
+    whatever it answers to QUIT. Over smtp:// the connection is upgraded
+    with STARTTLS when the server offers it; a user and password are never
+    sent without it (NoStartTls)."""
+    talk = _Talk()
+    worker = threading.Thread(target=_converse, args=(settings, message, talk), name="unionkpi-smtp", daemon=True)
+    started = time.monotonic()
+    worker.start()
+    in_time = talk.settled.wait(settings.deadline)
+    if not in_time:
+        talk.cut()
+        talk.settled.wait(1.0)  # a message accepted just now still counts
+    if talk.accepted:
+        worker.join(max(0.0, settings.deadline - (time.monotonic() - started)))  # its QUIT
+        talk.cut()
+        return
+    if not in_time:
+        raise TimeoutError(
+            f"服务器未在 {settings.deadline:g} 秒内完成发送 / "
+            f"the server did not finish the send within {settings.deadline:g} s"
+        )
+    assert talk.error is not None
+    raise talk.error
+
+
+def _converse(settings: SmtpSettings, message: EmailMessage, talk: _Talk) -> None:
+    try:
+        _conduct(settings, message, talk)
+    except BaseException as error:  # handed to send, in the caller's thread
+        talk.error = error
+    finally:
+        talk.settled.set()
+
+
+def _conduct(settings: SmtpSettings, message: EmailMessage, talk: _Talk) -> None:
     context = ssl.create_default_context()
     connection: smtplib.SMTP
     if settings.secure:
-        connection = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT_SECONDS, context=context)
+        connection = smtplib.SMTP_SSL(timeout=settings.timeout, context=context)
     else:
-        connection = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
-    with connection:
+        connection = smtplib.SMTP(timeout=settings.timeout)
+    connection._host = settings.host  # type: ignore[attr-defined]  # what STARTTLS checks the certificate against
+    talk.connection = connection
+    try:
+        code, reply = connection.connect(settings.host, settings.port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, reply)
         connection.ehlo()
-        if not settings.secure and connection.has_extn("starttls"):
-            connection.starttls(context=context)
-            connection.ehlo()
+        if not settings.secure:
+            if connection.has_extn("starttls"):
+                connection.starttls(context=context)
+                connection.ehlo()
+            elif settings.user is not None:
+                raise NoStartTls(
+                    "服务器未提供 STARTTLS，用户名和密码不在明文连接上发送（请用 smtps:// 或支持 STARTTLS 的服务器）/ "
+                    "the server offers no STARTTLS: the user name and password are not sent over a plain "
+                    "connection (use smtps:// or a server with STARTTLS)"
+                )
         if settings.user is not None:
             connection.login(settings.user, settings.password or "")
         connection.send_message(message)
+        talk.accepted = True
+        talk.settled.set()
+    finally:
+        try:
+            connection.quit()
+        except Exception:  # accepted is delivered: QUIT's answer changes nothing
+            with suppress(Exception):
+                connection.close()
 
 
 def _said(error: BaseException) -> str:
     """An error as one line for the log and the audit (bilingual when ours)."""
     if isinstance(error, UnionKpiError):
         return f"{error.zh} / {error.en}"
+    if isinstance(error, NoStartTls | TimeoutError):
+        return str(error)
     return f"{type(error).__name__}: {error}"
