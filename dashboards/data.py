@@ -203,15 +203,6 @@ def certification_records(district: str, subdistrict: str | None, all_streets: b
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _year_to_date(ver: Version, year: int) -> pd.DataFrame:
-    return queries.year_to_date(year, _home(ver))
-
-
-def year_to_date(year: int) -> pd.DataFrame:
-    return _year_to_date(version(), year)
-
-
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _check_results(ver: Version) -> pd.DataFrame:
     return queries.check_results(_home(ver))
 

@@ -281,35 +281,6 @@ def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
     )
 
 
-def year_to_date(year: int, home: str | Path | None = None) -> pd.DataFrame:
-    """marts.kpi_year_to_date for ``year`` and the year before: the city's
-    rows and each district's (a district user: its own only), through every
-    month counted, one row per metric. ``district_code`` is the city's code
-    on the city's rows (``is_city``)."""
-    return _frame(
-        """
-        select
-            area_code as district_code,
-            is_city,
-            year,
-            through_month,
-            metric,
-            cast(month_value as double) as month_value,
-            cast(actual as double) as actual,
-            cast(actual_same_period_last_year as double)
-                as actual_same_period_last_year,
-            cast(target as double) as target,
-            completion_rate,
-            rank
-        from marts.kpi_year_to_date
-        where year between ? - 1 and ?
-        order by year, through_month, district_code, metric
-        """,
-        [year, year],
-        home,
-    )
-
-
 def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
     """The city's own figures of each month of ``year`` and the year before
     (marts.kpi_city_month): ``month`` (its first day), ``year``,

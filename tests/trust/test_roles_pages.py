@@ -554,7 +554,7 @@ def test_injection_strings_in_every_query_parameter_are_data(warehouse_home):
                 status = queries.certification_status("district", 2026, (bad,), home)
                 assert status.empty if scope is None else set(status["key"]) == {MINHANG}
                 assert queries.district_year(2026, bad, home).empty
-                figures = queries.year_to_date(2026, home)
+                figures = queries.brief_year_to_date(2026, home)
                 assert scope is None or set(figures["district_code"]) == {MINHANG}
                 assert queries.quarantine_source(bad, home).empty
         finally:
