@@ -118,6 +118,10 @@ APP_CODES: dict[str, tuple[str, str]] = {
     "no_data_for_month": ("已发布的数据仓库没有该月的数据", "the published warehouse has no data for that month"),
     "invalid_email": ("电子邮件地址无效", "not a valid e-mail address"),
     "no_email": ("该用户没有电子邮件地址", "the user has no e-mail address"),
+    "database_url_invalid": (
+        "UNIONKPI_DATABASE_URL 应为 postgresql://用户:密码@主机:端口/数据库名，或不设置（使用内置 DuckDB）",
+        "UNIONKPI_DATABASE_URL must be postgresql://user:password@host:port/dbname, or unset (embedded DuckDB)",
+    ),
     "mail_not_configured": (
         "未设置 UNIONKPI_SMTP_URL 或 UNIONKPI_MAIL_FROM，无法发送邮件",
         "UNIONKPI_SMTP_URL or UNIONKPI_MAIL_FROM is not set: no mail can be sent",
