@@ -1,29 +1,25 @@
-"""A real PostgreSQL for the test session: a throwaway cluster on loopback,
-started once and removed at the end, plus the means to fill a database with
-a home's landing data and run the dbt project on it.
+"""A real PostgreSQL for the test session: a throwaway cluster on loopback
+(tests/postgres/cluster.py), started once and removed at the end, plus the
+means to fill a database with a home's landing data and run the dbt project
+on it.
 
 `make test` installs PostgreSQL with apt-get (make system-deps); a machine
 where it is not installed and cannot be (no root) skips these tests, saying
-why. initdb refuses to run as root, so as root the cluster belongs to the
-`postgres` user the Debian package creates."""
+why."""
 
 import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import psycopg
 import pytest
 
+from kernel.database import parse
 from kernel.home import REPO
+from tests.postgres.cluster import Server, Unavailable, running_cluster
 
 DBT_PROJECT = REPO / "dbt"
 # DuckDB's column types in the landing database, as PostgreSQL spells them
@@ -41,89 +37,13 @@ LANDING_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-    user: str
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{dbname}"
-
-    def create_database(self, dbname: str) -> str:
-        """A new, empty database; its URL."""
-        with psycopg.connect(self.url("postgres"), autocommit=True) as con:
-            con.execute(f'drop database if exists "{dbname}"')
-            con.execute(f'create database "{dbname}"')
-        return self.url(dbname)
-
-
-def _server_binaries() -> Path | None:
-    """The folder of initdb and pg_ctl: on PATH, or where Debian puts them
-    (/usr/lib/postgresql/<version>/bin, not on PATH), the newest version."""
-    on_path = shutil.which("initdb")
-    if on_path and shutil.which("pg_ctl"):
-        return Path(on_path).resolve().parent
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
-    )
-    return versions[-1].parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Server]:
-    binaries = _server_binaries()
-    if binaries is None:
-        pytest.skip("PostgreSQL is not installed (make system-deps installs it with apt-get when root)")
-    as_root = os.geteuid() == 0
-    if as_root:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root, and there is no `postgres` user for initdb, which refuses root")
-        run_as = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
-    else:
-        run_as = {}
-    # in /tmp, not pytest's tmp_path: its folders are private to this user,
-    # and the server runs as `postgres`
-    root = Path(tempfile.mkdtemp(prefix="unionkpi-postgres-"))
-    if as_root:
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, sockets, log = root / "data", root / "sockets", root / "server.log"
-
-    def run(*command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(command, capture_output=True, text=True, cwd=root, check=False, **run_as)
-
     try:
-        run("mkdir", str(sockets))
-        made = run(
-            str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"
-        )
-        if made.returncode != 0:
-            pytest.skip(f"initdb failed, so no PostgreSQL for the tests: {made.stderr.strip()[-500:]}")
-        port = _free_port()
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} "
-            # a throwaway cluster: durability only costs time
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        started = run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-        if started.returncode != 0:
-            server_log = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{server_log}")
-        try:
-            yield Server("127.0.0.1", port, "postgres")
-        finally:
-            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        with running_cluster() as server:
+            yield server
+    except Unavailable as why:
+        pytest.skip(str(why))
 
 
 def load_landing(landing: Path, url: str, loads: tuple[int, int] = (0, 2**31 - 1)) -> None:
@@ -176,14 +96,9 @@ def dbt_on_postgres(url: str, today: str, work: Path, *command: str) -> subproce
     """A dbt command on the project against the PostgreSQL database of `url`
     (the `postgres` target), in a child process: dbt's in-process state
     (adapters, flags) is not this test session's."""
-    parts = urllib.parse.urlsplit(url)
     env = {
         **os.environ,
-        "UNIONKPI_PG_HOST": parts.hostname or "",
-        "UNIONKPI_PG_PORT": str(parts.port or 5432),
-        "UNIONKPI_PG_USER": urllib.parse.unquote(parts.username or ""),
-        "UNIONKPI_PG_PASSWORD": urllib.parse.unquote(parts.password or ""),
-        "UNIONKPI_PG_DBNAME": parts.path.lstrip("/"),
+        **parse(url).dbt_env(),
         "UNIONKPI_BUILD_TODAY": today,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
