@@ -1,18 +1,27 @@
 """A correction supersedes earlier rows of the same keys, a key it leaves
 out stays, and withdrawing the correction brings the earlier figures back;
-every version stays in the landing data."""
+every version stays in the landing data. tests/postgres/test_end_to_end_postgres.py
+runs these same tests with UNIONKPI_DATABASE_URL set."""
 
-import json
 from decimal import Decimal
 
 import duckdb
 
+from kernel import publish_log
+from kernel.database import postgres
+from kernel.home import Home
 from tests.conftest import run_cli
 
 HEADER = "案件编号,区,受理日期,结案日期,争议类型,涉及职工人数,挽回经济损失,办理结果\n"
 
 
 def marts(home, sql):
+    """The rows of `sql` on the published warehouse (its landing schema `raw`
+    beside it), on whichever engine UNIONKPI_DATABASE_URL chooses."""
+    database = postgres()
+    if database is not None:
+        with database.connect() as con:
+            return [tuple(row) for row in con.execute(sql).fetchall()]
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
 
@@ -36,7 +45,7 @@ def test_correct_then_withdraw(tmp_path):
     run_cli(home, "withdraw", load_id, "--reason", "重复报送 duplicate", "--by", "steward")
     run_cli(home, "build")
     # only a build from the landing data can bring an earlier version back
-    modes = [json.loads(line)["mode"] for line in (home / "publish_log.jsonl").read_text(encoding="utf-8").splitlines()]
+    modes = [entry["mode"] for entry in publish_log.read_log(Home(home))]
     assert modes == ["full", "full"]
     assert marts(home, cases) == [("C-1", Decimal("100.00")), ("C-2", Decimal("0.00"))]
     assert marts(home, "select withdrawn_by, reason from raw.withdrawals") == [("steward", "重复报送 duplicate")]

@@ -1,5 +1,7 @@
 """The whole path on demo data: the published marts equal the totals of the
-files the generator wrote, to the yuan."""
+files the generator wrote, to the yuan. The SQL here runs on both engines:
+tests/postgres/test_end_to_end_postgres.py runs these same tests on the
+demo made with UNIONKPI_DATABASE_URL set."""
 
 import json
 from decimal import Decimal
@@ -75,13 +77,16 @@ def test_every_district_and_month_has_a_row(manifest, warehouse):
 
 
 def test_money_is_decimal_in_the_published_marts(warehouse):
-    types = dict(
-        warehouse.execute(
-            "select column_name, data_type from information_schema.columns "
+    types = {
+        name: (kind.lower(), precision, scale)
+        for name, kind, precision, scale in warehouse.execute(
+            "select column_name, data_type, numeric_precision, numeric_scale from information_schema.columns "
             "where table_schema = 'marts' and table_name = 'kpi_district_month'"
         ).fetchall()
-    )
-    assert types["legal_aid_recovered_yuan"] == types["wages_recovered_yuan"] == "DECIMAL(18,2)"
+    }
+    for money in ("legal_aid_recovered_yuan", "wages_recovered_yuan"):
+        kind, precision, scale = types[money]
+        assert kind.startswith(("decimal", "numeric")) and (precision, scale) == (18, 2), types[money]
 
 
 def test_year_to_date_and_same_period(warehouse):
@@ -96,8 +101,8 @@ def test_year_to_date_and_same_period(warehouse):
     )
     this_months, last_months = one(
         warehouse,
-        "select sum(legal_aid_cases) filter (where year(month) = ?), "
-        "sum(legal_aid_cases) filter (where year(month) = ? and month(month) <= ?) "
+        "select sum(legal_aid_cases) filter (where extract(year from month) = ?), "
+        "sum(legal_aid_cases) filter (where extract(year from month) = ? and extract(month from month) <= ?) "
         "from marts.kpi_district_month",
         [data_date.year, data_date.year - 1, data_date.month],
     )
