@@ -108,6 +108,30 @@ def dbt_docs(home: Home) -> Callable[[], bytes] | None:
     return site.read_bytes if site.exists() else None
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """A dbt model as its file in the project has it."""
+
+    path: str  # in the dbt project, e.g. models/marts/kpi/kpi_district_month.sql
+    sql: str  # as written (Jinja and all), the code a reviewer reads
+
+
+def model_sources(home: Home) -> dict[str, ModelSource]:
+    """Each model of the project, by name, from the manifest of the last dbt
+    run in this home (the project the published build was made with, unless
+    a held-back build changed it since); empty before any build."""
+    manifest = home.dbt_target / "manifest.json"
+    try:
+        nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {
+        node["name"]: ModelSource(node["original_file_path"], node["raw_code"])
+        for node in nodes.values()
+        if node.get("resource_type") == "model"
+    }
+
+
 def data_docs_index(home: Home) -> Path:
     """Great Expectations' data docs on the server (a path, for stewards)."""
     return home.data_docs / "index.html"

@@ -558,16 +558,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "source.missing": ("存档中找不到该文件。", "The archive has no copy of that file."),
     "definitions.lineage": ("计算模型、测试与血缘", "Models, tests and lineage"),
     "definitions.lineage_text": (
-        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图）。在数据管理页下载 dbt 文档后，"
-        "把“文档位置”一列接在文件地址之后（…/dbt_docs.html#!/model/…）即可打开该模型的 SQL、测试与血缘图。",
-        "Each metric is computed or carried by the dbt models below (from dbt's own project graph). Download the"
-        " dbt docs on the Data page and append the anchor to the file's address (…/dbt_docs.html#!/model/…) to"
-        " open the model's SQL, tests and lineage graph.",
+        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
+        "血缘图在 dbt 文档中：在数据管理页下载后，"
+        "把“文档位置”一列接在文件地址之后（…/dbt_docs.html#!/model/…）即可打开。",
+        "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
+        " is shown under the table. The lineage graph is in the dbt docs: download them on the Data page and append"
+        " the anchor to the file's address (…/dbt_docs.html#!/model/…).",
     ),
     "definitions.model": ("模型", "Model"),
     "definitions.parents": ("上游", "Reads"),
     "definitions.tests": ("数据测试", "Data tests"),
     "definitions.anchor": ("文档位置", "Docs anchor"),
+    "definitions.sql_model": ("查看模型的 SQL", "Show a model's SQL"),
+    "definitions.sql_caption": (
+        "项目文件 {path}，即本仓库构建所用的代码",
+        "Project file {path}: the code this warehouse was built with",
+    ),
     "definitions.no_lineage": (
         "本仓库尚无血缘表（marts.kpi_lineage），请重新构建。",
         "This warehouse has no lineage table (marts.kpi_lineage); build it again.",

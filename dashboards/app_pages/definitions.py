@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, queries, tables, ui
+from dashboards import access, data, gateway, queries, tables, ui
 from dashboards.i18n import Lang, t
 
 
@@ -65,6 +65,20 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
         ),
         hide_index=True,
     )
+    model_sql_section(sorted(set(shown["model_name"])), lang)
+
+
+def model_sql_section(models: list[str], lang: Lang) -> None:
+    """One model's SQL as written in the project, chosen from the lineage's
+    models: the definition, its SQL and its tests on one page."""
+    sources = gateway.model_sources(access.home())
+    models = [model for model in models if model in sources]
+    if not models:
+        return
+    chosen = st.selectbox(t("definitions.sql_model", lang), models, key="definitions_sql_model")
+    source = sources[chosen]
+    st.caption(t("definitions.sql_caption", lang, path=f"dbt/{source.path}"))
+    st.code(source.sql, language="sql", line_numbers=True)
 
 
 with ui.warehouse_guard():

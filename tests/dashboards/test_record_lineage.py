@@ -17,9 +17,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboards import gateway, queries, record_sources, subjects, tables
-from kernel.home import Home
+from kernel.home import REPO, Home
+from tests.dashboards.conftest import signed_in
 from trust import store
 
 START, END = date(2025, 1, 1), date(2026, 10, 31)
@@ -177,3 +179,23 @@ def test_the_subject_pages_year_to_date_equals_the_marts(warehouse_home: Path, d
     assert legal_aid["recovered_yuan"] == pytest.approx(mart["legal_aid_recovered_yuan"])
     assert round(legal_aid["mediation_rate"], 4) == pytest.approx(mart["mediation_rate"])
     assert wages["cases"] == mart["wage_cases"]
+
+
+def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(
+    monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
+) -> None:
+    """A figure's definition, its models and tests, and the SQL itself, on
+    one page: the SQL shown is the project file's."""
+    monkeypatch.setenv("UNIONKPI_HOME", str(warehouse_home))
+    app = signed_in(AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=90), warehouse_home)
+    app.switch_page("app_pages/definitions.py").run()
+    assert not app.exception
+    models = app.selectbox(key="definitions_sql_model")
+    assert "kpi_year_to_date" in models.options and "kpi_district_month" in models.options
+    models.set_value("kpi_district_month").run()
+    (code,) = app.code
+    written = (REPO / "dbt" / "models" / "marts" / "kpi" / "kpi_district_month.sql").read_text(encoding="utf-8")
+    assert code.value == written.rstrip("\n")  # dbt keeps no final newline
+    assert "dbt/models/marts/kpi/kpi_district_month.sql" in " ".join(c.value for c in app.caption)
+    sources = gateway.model_sources(Home(warehouse_home))
+    assert set(models.options) <= set(sources) and len(sources) >= 30
