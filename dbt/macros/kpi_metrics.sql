@@ -81,12 +81,7 @@
 {#- Every column of kpi_district_month a year to date adds up: the summed
     KPIs and the parts of the ratios, each once. -#}
 {% macro kpi_additive_columns(metrics) -%}
-    {%- set names = [] -%}
-    {%- for metric, about in metrics.items()
-        if about['kind'] in ['count', 'money']
-        and not about.get('by_campaign_year') -%}
-        {%- do names.append(metric) -%}
-    {%- endfor -%}
+    {%- set names = kpi_summed_metrics(metrics) -%}
     {%- for about in metrics.values() if 'parts' in about -%}
         {%- for part in about['parts'] if part not in names -%}
             {%- do names.append(part) -%}
