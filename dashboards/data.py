@@ -1,15 +1,23 @@
 """The pages' cached view of the warehouse: ``dashboards.queries`` wrapped in
 ``st.cache_data``.
 
-Each cached function takes the warehouse's version (path, inode, mtime) as
-its first argument, so a newly published file is read at once instead of
-after the cache's ttl; the ttl bounds how long superseded results linger in
+Each cached function takes the warehouse's version (the DuckDB file's path,
+inode and mtime, or on PostgreSQL the `marts` schema's OID) as its first
+argument, so a newly published warehouse is read at once instead of after
+the cache's ttl; the ttl bounds how long superseded results linger in
 memory. No widget is drawn inside a cached function.
+
+Each call below reads its version and, on a cache miss, its rows in one
+``queries.reading()`` block, so what is cached under a version is that
+version's data; a block around a whole page (``reading()`` here) makes
+the page's every call read one warehouse.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +26,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.i18n import Dimensions
+from kernel import database
 
 TTL_SECONDS = 60
 # Uploads ingested at once by this server, each in its own process under an
@@ -25,22 +34,34 @@ TTL_SECONDS = 60
 # server, and more uploads wait their turn.
 UPLOAD_SLOTS = threading.BoundedSemaphore(2)
 UPLOAD_MEMORY_BYTES = 2 * 1024**3
-# (path, inode, mtime, district scope): the scope is part of every cache key,
-# so one user's results are never served to a user with a narrower scope.
+# (queries.WarehouseVersion, district scope): the scope is part of every
+# cache key, so one user's results are never served to a user with a
+# narrower scope.
 Version = tuple[str, int, int, str | None]
 
 
 def version() -> Version:
     """The published warehouse's version and the current district scope;
     raises WarehouseUnavailable if there is no warehouse."""
-    found = queries.warehouse_version()
-    if found is None:
-        raise queries.missing_warehouse_error(queries.warehouse_path())
-    return (*found, queries.SCOPE.get())
+    with reading() as ver:
+        return ver
 
 
-def _home(ver: Version) -> Path:
-    return Path(ver[0]).parent
+@contextmanager
+def reading() -> Iterator[Version]:
+    """A block (queries.reading) whose calls all read the published
+    warehouse of the version it gives; raises WarehouseUnavailable if
+    there is none."""
+    with queries.reading() as found:
+        if found is None:
+            raise queries.missing_warehouse()
+        yield (*found, queries.SCOPE.get())
+
+
+def _home(ver: Version) -> Path | None:
+    """The home of a DuckDB warehouse's version; PostgreSQL's queries read
+    the database of UNIONKPI_DATABASE_URL, not a home."""
+    return None if database.postgres() is not None else Path(ver[0]).parent
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -84,35 +105,43 @@ def _city_months(ver: Version, year: int) -> pd.DataFrame:
 
 
 def meta() -> queries.WarehouseMeta:
-    return _meta(version())
+    with reading() as ver:
+        return _meta(ver)
 
 
 def years() -> list[int]:
-    return _years(version())
+    with reading() as ver:
+        return _years(ver)
 
 
 def districts() -> pd.DataFrame:
-    return _districts(version())
+    with reading() as ver:
+        return _districts(ver)
 
 
 def dimensions() -> Dimensions:
-    return _dimensions(version())
+    with reading() as ver:
+        return _dimensions(ver)
 
 
 def definitions() -> pd.DataFrame:
-    return _definitions(version())
+    with reading() as ver:
+        return _definitions(ver)
 
 
 def city_year(year: int) -> pd.DataFrame:
-    return _city_year(version(), year)
+    with reading() as ver:
+        return _city_year(ver, year)
 
 
 def district_year(year: int, metric: str) -> pd.DataFrame:
-    return _district_year(version(), year, metric)
+    with reading() as ver:
+        return _district_year(ver, year, metric)
 
 
 def city_months(year: int) -> pd.DataFrame:
-    return _city_months(version(), year)
+    with reading() as ver:
+        return _city_months(ver, year)
 
 
 # Subject pages. Districts travel as a sorted tuple so equal selections share
@@ -169,37 +198,45 @@ def _certification_records(
 
 
 def legal_aid_breakdown(dimension: str | None, start: date, end: date, districts: Districts) -> pd.DataFrame:
-    return _legal_aid_breakdown(version(), dimension, start, end, tuple(sorted(districts)))
+    with reading() as ver:
+        return _legal_aid_breakdown(ver, dimension, start, end, tuple(sorted(districts)))
 
 
 def legal_aid_records(
     district: str, subdistrict: str | None, all_streets: bool, start: date, end: date
 ) -> pd.DataFrame:
-    return _legal_aid_records(version(), district, subdistrict, all_streets, start, end)
+    with reading() as ver:
+        return _legal_aid_records(ver, district, subdistrict, all_streets, start, end)
 
 
 def wage_breakdown(dimension: str | None, start: date, end: date, districts: Districts) -> pd.DataFrame:
-    return _wage_breakdown(version(), dimension, start, end, tuple(sorted(districts)))
+    with reading() as ver:
+        return _wage_breakdown(ver, dimension, start, end, tuple(sorted(districts)))
 
 
 def wage_records(district: str, subdistrict: str | None, all_streets: bool, start: date, end: date) -> pd.DataFrame:
-    return _wage_records(version(), district, subdistrict, all_streets, start, end)
+    with reading() as ver:
+        return _wage_records(ver, district, subdistrict, all_streets, start, end)
 
 
 def certification_status(dimension: str | None, year: int, districts: Districts) -> pd.DataFrame:
-    return _certification_status(version(), dimension, year, tuple(sorted(districts)))
+    with reading() as ver:
+        return _certification_status(ver, dimension, year, tuple(sorted(districts)))
 
 
 def certifications_in_force(dimension: str | None, on: date, districts: Districts) -> pd.DataFrame:
-    return _certifications_in_force(version(), dimension, on, tuple(sorted(districts)))
+    with reading() as ver:
+        return _certifications_in_force(ver, dimension, on, tuple(sorted(districts)))
 
 
 def certified_between(start: date, end: date, districts: Districts) -> int:
-    return _certified_between(version(), start, end, tuple(sorted(districts)))
+    with reading() as ver:
+        return _certified_between(ver, start, end, tuple(sorted(districts)))
 
 
 def certification_records(district: str, subdistrict: str | None, all_streets: bool, on: date) -> pd.DataFrame:
-    return _certification_records(version(), district, subdistrict, all_streets, on)
+    with reading() as ver:
+        return _certification_records(ver, district, subdistrict, all_streets, on)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
@@ -218,12 +255,15 @@ def _submissions(ver: Version) -> pd.DataFrame:
 
 
 def check_results() -> pd.DataFrame:
-    return _check_results(version())
+    with reading() as ver:
+        return _check_results(ver)
 
 
 def quarantined() -> pd.DataFrame:
-    return _quarantined(version())
+    with reading() as ver:
+        return _quarantined(ver)
 
 
 def submissions() -> pd.DataFrame:
-    return _submissions(version())
+    with reading() as ver:
+        return _submissions(ver)

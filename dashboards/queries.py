@@ -1,24 +1,38 @@
 """Read-only access to the published warehouse: the only module with SQL.
 
-Every function opens its own read-only DuckDB connection and closes it
-before returning. The warehouse file is replaced by ``os.replace()`` on each
-publish; a connection held open would keep reading the old file, so none is.
-Opening a read-only connection costs about a millisecond.
+The warehouse is on one of two engines (kernel.database). The default is
+embedded DuckDB: the file warehouse.duckdb in the home. Every function opens
+its own read-only DuckDB connection and closes it before returning. The
+warehouse file is replaced by ``os.replace()`` on each publish; a connection
+held open would keep reading the old file, so none is. Opening a read-only
+connection costs about a millisecond.
 
 DuckDB shares one database instance among all connections a process opens
 to the same path: while any of them is open, a "new" connection still reads
 the replaced file. The connections are therefore opened one at a time (a
 process-wide lock), so each query after a publish reads the new file.
 
+With UNIONKPI_DATABASE_URL, the warehouse is PostgreSQL's `marts` schema
+(and the others a publish swaps in with it, such as `quality`). The reads
+of one ``reading()`` block share one read-only transaction on a connection
+of a small pool; a publish locks every published table before it swaps
+the schemas, so once a block has read one of them it reads that warehouse
+to its end. The SQL is written once for both engines; the few pieces that
+must differ are named below (_ENGINE_SQL).
+
 The functions are plain (no Streamlit) so the tests call them directly;
 ``dashboards.data`` wraps them in ``st.cache_data`` for the pages. Values
-always reach SQL as bound parameters.
+always reach SQL as bound parameters, written as DuckDB spells them (``?``,
+``$name``); _postgres_sql spells them for psycopg.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,9 +42,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dashboards.i18n import Dimensions, Metric
+from kernel import database
 from kernel.errors import UnionKpiError
 from kernel.home import NO_DISTRICT, Home
 
@@ -45,16 +61,28 @@ class WarehouseMeta:
     built_at: datetime | None
 
 
+# What a published warehouse is known by, a cache key that changes exactly
+# when the published data does: (path, inode, mtime in ns) of the DuckDB
+# file, or (the database, the `marts` schema's OID, 0) on PostgreSQL.
+WarehouseVersion = tuple[str, int, int]
+
+
 def warehouse_path(home: str | Path | None = None) -> Path:
     return Home.from_env(home).warehouse
 
 
-def warehouse_version(home: str | Path | None = None) -> tuple[str, int, int] | None:
-    """(path, inode, mtime in ns) of the published file, or None if absent.
+def warehouse_version(home: str | Path | None = None) -> WarehouseVersion | None:
+    """The published warehouse's version, or None if none is published.
 
-    A publish swaps in a new file, which changes the inode (and the mtime),
-    so this tuple is a cache key that changes exactly when the data does.
+    A publish swaps in a new file, which changes the inode (and the mtime);
+    on PostgreSQL it swaps in a new `marts` schema, whose OID differs, and a
+    rollback swaps back the earlier one with its own data and OID.
     """
+    with reading(home) as version:
+        return version
+
+
+def _file_version(home: str | Path | None) -> WarehouseVersion | None:
     path = warehouse_path(home)
     try:
         stat = path.stat()
@@ -71,6 +99,24 @@ def missing_warehouse_error(path: Path) -> WarehouseUnavailable:
     )
 
 
+def missing_warehouse(home: str | Path | None = None) -> WarehouseUnavailable:
+    """ "No warehouse published yet", naming where it was looked for."""
+    postgres = database.postgres()
+    if postgres is None:
+        return missing_warehouse_error(warehouse_path(home))
+    return WarehouseUnavailable(
+        "no_warehouse",
+        f"数据库 {_database_name(postgres)} 中尚未发布数据仓库（没有 marts 模式），请先运行 unionkpi build。",
+        f"No warehouse published yet in the database {_database_name(postgres)} (no marts schema): "
+        "run unionkpi build first.",
+    )
+
+
+def _database_name(postgres: database.Postgres) -> str:
+    """The database, as a person finds it: never its user or password."""
+    return f"postgresql://{postgres.host}:{postgres.port}/{postgres.dbname}"
+
+
 # See the module docstring: one open connection at a time in this process.
 # Queries take milliseconds and results are cached, so readers hardly wait.
 _CONNECTION_LOCK = threading.Lock()
@@ -78,7 +124,7 @@ _CONNECTION_LOCK = threading.Lock()
 
 @contextmanager
 def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published warehouse, closed on exit."""
+    """A read-only connection to the published DuckDB warehouse, closed on exit."""
     path = warehouse_path(home)
     if not path.exists():
         raise missing_warehouse_error(path)
@@ -99,6 +145,217 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             yield con
         finally:
             con.close()
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The open transaction of a reading() block on PostgreSQL."""
+
+    connection: Any  # psycopg.Connection
+    version: WarehouseVersion | None
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("warehouse_reading", default=None)
+
+
+@contextmanager
+def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]:
+    """A block whose queries all read one published warehouse; it gives that
+    warehouse's version (None: none is published).
+
+    On PostgreSQL: one read-only transaction, which first reads a published
+    table, so a publish (which locks them all) waits for the block to end,
+    and reads the `marts` schema's OID in that same statement. A block
+    inside another is part of it. On DuckDB: the file's version now; each
+    query opens the file anew (module docstring)."""
+    postgres = database.postgres()
+    if postgres is None:
+        yield _file_version(home)
+        return
+    outer = _READING.get()
+    if outer is not None:
+        yield outer.version
+        return
+    with _pooled(postgres) as con, con.transaction():
+        token = _READING.set(_Reading(con, _marts_version(con, postgres)))
+        try:
+            yield _READING.get().version  # type: ignore[union-attr]
+        finally:
+            _READING.reset(token)
+
+
+def _marts_version(con: Any, postgres: database.Postgres) -> WarehouseVersion | None:
+    """(database, OID of `marts`, 0), read in the statement that first reads
+    a published table (so it is the OID of the schema the block reads)."""
+    import psycopg
+
+    if con.execute("select 1 from pg_namespace where nspname = %s", [database.MARTS_SCHEMA]).fetchone() is None:
+        return None  # nothing published yet: a publish never leaves no marts behind
+    try:
+        (oid,) = con.execute(
+            "select n.oid::bigint from pg_namespace as n "
+            f"where n.nspname = %s and exists (select from {database.MARTS_SCHEMA}.warehouse_meta)",
+            [database.MARTS_SCHEMA],
+        ).fetchone()
+    except psycopg.errors.UndefinedTable as exc:
+        raise _schema_error(exc) from exc
+    return (_database_name(postgres), int(oid), 0)
+
+
+# Idle connections kept per database (with when each was last used): a
+# page's few queries need one at a time, and a connection costs a few
+# milliseconds to open. One idle for a while is tried before it is used:
+# the server may have ended it meanwhile (a restart, an idle timeout).
+_POOL_SIZE = 4
+_TRY_AFTER_SECONDS = 30.0
+_POOL: dict[str, list[tuple[Any, float]]] = {}
+_POOL_LOCK = threading.Lock()
+
+
+@contextmanager
+def _pooled(postgres: database.Postgres) -> Iterator[Any]:
+    """A read-only connection from the pool, back to it after (closed if it
+    broke or the pool is full)."""
+    import psycopg
+
+    with _POOL_LOCK:
+        idle = _POOL.setdefault(postgres.conninfo, [])
+        con, since = idle.pop() if idle else (None, 0.0)
+    if con is not None and time.monotonic() - since > _TRY_AFTER_SECONDS:
+        try:
+            con.execute("select 1")
+        except psycopg.Error:
+            con.close()
+    if con is None or con.closed:
+        try:
+            con = _open(postgres)
+        except psycopg.OperationalError as exc:
+            # the driver's words may name the user: they stay in the chained cause
+            raise WarehouseUnavailable(
+                "unreadable_warehouse",
+                f"无法连接数据库 {_database_name(postgres)}。",
+                f"The database {_database_name(postgres)} cannot be reached.",
+            ) from exc
+    try:
+        yield con
+    finally:
+        healthy = not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with _POOL_LOCK:
+            keep = healthy and len(_POOL[postgres.conninfo]) < _POOL_SIZE
+            if keep:
+                _POOL[postgres.conninfo].append((con, time.monotonic()))
+        if not keep:
+            con.close()
+
+
+def _open(postgres: database.Postgres) -> Any:
+    """A new connection whose transactions are read-only, giving values as
+    DuckDB gives them to pandas: DECIMAL (numeric) as floats, JSON as text."""
+    from psycopg.types.numeric import FloatLoader
+    from psycopg.types.string import TextLoader
+
+    con = postgres.connect(autocommit=True)
+    con.execute("set default_transaction_read_only = on")
+    con.adapters.register_loader("numeric", FloatLoader)
+    for json_type in ("json", "jsonb"):
+        con.adapters.register_loader(json_type, TextLoader)
+    return con
+
+
+_PARAMETER = re.compile(r"'(?:[^']|'')*'|\$([A-Za-z_]\w*)|\?|%")
+
+
+@functools.lru_cache(maxsize=256)
+def _postgres_sql(sql: str) -> str:
+    """DuckDB's placeholders as psycopg's: ``$name`` -> ``%(name)s``,
+    ``?`` -> ``%s``; a literal ``%`` (in a LIKE pattern too) -> ``%%``."""
+
+    def spelled(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if text.startswith("'"):
+            return text.replace("%", "%%")
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        return f"%({found.group(1)})s"
+
+    return _PARAMETER.sub(spelled, sql)
+
+
+def _postgres_frame(con: Any, sql: str, params: list[Any] | dict[str, Any]) -> pd.DataFrame:
+    """A query's rows as DuckDB's ``.df()`` gives them, column by column."""
+    import psycopg
+
+    try:
+        with con.transaction(), con.cursor() as cursor:  # a savepoint: an error leaves the block usable
+            cursor.execute(_postgres_sql(sql), params)
+            rows = cursor.fetchall()
+            described = cursor.description or []
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.InvalidSchemaName) as exc:
+        raise _schema_error(exc) from exc
+    return pd.DataFrame(
+        {
+            column.name: _as_duckdb_gives([row[i] for row in rows], column.type_display.split("(")[0])
+            for i, column in enumerate(described)
+        }
+    )
+
+
+def _as_duckdb_gives(values: list[Any], type_name: str) -> pd.Series:
+    """One column in the dtype DuckDB's pandas conversion gives its type:
+    integers as int (nullable Int when a value is missing), DECIMAL and
+    floats as float64, dates and timestamps as datetime64[us], lists as
+    arrays, text as pandas infers it."""
+    missing = any(value is None for value in values)
+    if type_name in _INTEGER_DTYPES:
+        dtype = _INTEGER_DTYPES[type_name]
+        return pd.Series(values, dtype=dtype.capitalize() if missing else dtype)
+    if type_name in {"numeric", "float8", "float4"}:
+        return pd.Series([np.nan if value is None else float(value) for value in values], dtype="float64")
+    if type_name == "bool":
+        return pd.Series(values, dtype="boolean" if missing else "bool")
+    if type_name in {"date", "timestamp"}:
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[us]")
+    if type_name == "timestamptz":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype("datetime64[us, UTC]")
+    if type_name.endswith("[]"):
+        return pd.Series([None if value is None else np.array(value, dtype=object) for value in values], dtype=object)
+    return pd.Series(values, dtype=object if not values or all(value is None for value in values) else None)
+
+
+_INTEGER_DTYPES = {"int2": "int16", "int4": "int32", "int8": "int64"}
+
+
+def _schema_error(exc: Exception) -> WarehouseUnavailable:
+    # A table or column the dashboards rely on is missing: the warehouse was
+    # built by an incompatible version.
+    return WarehouseUnavailable(
+        "warehouse_schema",
+        f"数据仓库缺少看板所需的表或字段：{exc}",
+        f"The warehouse lacks a table or column the dashboards need: {exc}",
+    )
+
+
+def _duckdb_frame(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None) -> pd.DataFrame:
+    with connect(home) as con:
+        try:
+            return con.execute(sql, params).df()
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            raise _schema_error(exc) from exc
+
+
+def _read(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None) -> pd.DataFrame:
+    """The rows of one query of the published warehouse, on either engine."""
+    if database.postgres() is None:
+        return _duckdb_frame(sql, params, home)
+    with reading(home) as version:
+        if version is None:
+            raise missing_warehouse(home)
+        return _postgres_frame(_READING.get().connection, sql, params)  # type: ignore[union-attr]
 
 
 # The one district the current user may see rows of (None: all districts).
@@ -129,20 +386,10 @@ def _frame(
             params = {**params, "districts": [scope]}
         if "district" in params:
             params = {**params, "district": scope}
-    with connect(home) as con:
-        try:
-            frame = con.execute(sql, params if params is not None else []).df()
-            if scope is not None and "district_code" in frame.columns:
-                frame = frame[frame["district_code"] == scope].reset_index(drop=True)
-            return frame
-        except (duckdb.CatalogException, duckdb.BinderException) as exc:
-            # A table or column the dashboards rely on is missing: the
-            # warehouse was built by an incompatible version.
-            raise WarehouseUnavailable(
-                "warehouse_schema",
-                f"数据仓库缺少看板所需的表或字段：{exc}",
-                f"The warehouse lacks a table or column the dashboards need: {exc}",
-            ) from exc
+    frame = _read(sql, params if params is not None else [], home)
+    if scope is not None and "district_code" in frame.columns:
+        frame = frame[frame["district_code"] == scope].reset_index(drop=True)
+    return frame
 
 
 def meta(home: str | Path | None = None) -> WarehouseMeta:
@@ -200,18 +447,19 @@ def definitions(home: str | Path | None = None) -> pd.DataFrame:
 def dimensions(home: str | Path | None = None) -> Dimensions:
     """The names, units and kinds of the metrics and the English labels of
     category values, as the warehouse's seeds give them."""
-    metrics = _frame(
-        "select metric, name_zh, name_en, unit_zh, unit_en, kind from marts.kpi_definitions order by sort_order",
-        home=home,
-    )
-    labels = _frame(
-        """
-        select value_zh, value_en from marts.dim_category
-        union all
-        select industry_name_zh, industry_name_en from marts.dim_industry where is_known
-        """,
-        home=home,
-    )
+    with reading(home):  # both from one warehouse
+        metrics = _frame(
+            "select metric, name_zh, name_en, unit_zh, unit_en, kind from marts.kpi_definitions order by sort_order",
+            home=home,
+        )
+        labels = _frame(
+            """
+            select value_zh, value_en from marts.dim_category
+            union all
+            select industry_name_zh, industry_name_en from marts.dim_industry where is_known
+            """,
+            home=home,
+        )
     return Dimensions(
         metrics={
             row.metric: Metric(row.name_zh, row.name_en, row.unit_zh, row.unit_en, row.kind)
@@ -230,20 +478,20 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
             d.district_name_zh,
             d.district_name_en,
             d.short_name_zh,
-            cast(y.actual as double) as actual,
-            cast(y.actual_same_period_last_year as double)
+            cast(y.actual as double precision) as actual,
+            cast(y.actual_same_period_last_year as double precision)
                 as actual_same_period_last_year,
-            cast(y.target as double) as target,
+            cast(y.target as double precision) as target,
             y.completion_rate,
             y.time_progress,
             y.rank,
-            cast(p.projected_year_end as double) as projected_year_end,
+            cast(p.projected_year_end as double precision) as projected_year_end,
             p.projected_completion_rate
         from marts.kpi_district_year as y
         inner join marts.dim_district as d using (district_code)
         left join marts.kpi_year_end_projection as p using (district_code, year, metric)
         where y.year = ? and y.metric = ? and y.district_code <> ?
-        order by y.rank nulls last, y.actual desc, y.district_code
+        order by y.rank nulls last, y.actual desc nulls last, y.district_code
         """,
         [year, metric, NO_DISTRICT],
         home,
@@ -261,14 +509,14 @@ def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
         select
             c.metric,
             c.through_month,
-            cast(c.actual as double) as actual,
-            cast(c.actual_same_period_last_year as double)
+            cast(c.actual as double precision) as actual,
+            cast(c.actual_same_period_last_year as double precision)
                 as actual_same_period_last_year,
-            cast(c.target as double) as target,
+            cast(c.target as double precision) as target,
             c.completion_rate,
             c.time_progress,
             c.time_progress_workdays,
-            cast(p.projected_year_end as double) as projected_year_end,
+            cast(p.projected_year_end as double precision) as projected_year_end,
             p.projected_completion_rate
         from marts.kpi_city_year as c
         left join marts.kpi_year_end_projection as p
@@ -310,11 +558,18 @@ def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
 # a grouping column picked from the fixed maps below, never user input.
 # ---------------------------------------------------------------------------
 
+# The median: DuckDB has median(), PostgreSQL only the ordered-set form,
+# which DuckDB also knows (both interpolate between the two middle values).
+_MEDIAN = "percentile_cont(0.5) within group (order by {})"
+
 # Rows a record list returns at most: a case list is for reading and
 # checking, and a whole city-year at 10 million cases is not.
 RECORD_LIMIT = 5_000
 
-_DISTRICT_FILTER = "(len($districts::varchar[]) = 0 or list_contains($districts::varchar[], district_code))"
+# array_length: 0 for an empty list on DuckDB, null on PostgreSQL
+_DISTRICT_FILTER = (
+    "(coalesce(array_length($districts::varchar[], 1), 0) = 0 or district_code = any($districts::varchar[]))"
+)
 
 LEGAL_AID_DIMENSIONS: dict[str, str] = {
     "district": "district_code",
@@ -376,16 +631,16 @@ def legal_aid_breakdown(
             coalesce(sum(workers), 0) as workers,
             count(*) filter (where is_closed) as closed,
             count(*) filter (where is_mediated) as mediated,
-            cast(coalesce(sum(amount_recovered_yuan), 0) as double) as recovered_yuan,
-            cast(coalesce(sum(amount_claimed_yuan), 0) as double) as claimed_yuan,
+            cast(coalesce(sum(amount_recovered_yuan), 0) as double precision) as recovered_yuan,
+            cast(coalesce(sum(amount_claimed_yuan), 0) as double precision) as claimed_yuan,
             count(*) filter (where is_collective) as collective_cases,
             coalesce(sum(workers) filter (where is_collective), 0) as collective_workers,
             count(*) filter (where is_new_employment_form) as new_form_cases,
-            avg(days_to_close) filter (where is_closed) as days_mean,
-            median(days_to_close) filter (where is_closed) as days_median
+            avg(cast(days_to_close as double precision)) filter (where is_closed) as days_mean,
+            {_MEDIAN.format("days_to_close")} filter (where is_closed) as days_median
         from marts.fct_legal_aid_cases
         where received_date between $start and $end and {_DISTRICT_FILTER}
-        group by all
+        group by 1
         order by cases desc, key
     """
     return _frame(sql, _scope(start, end, districts), home)
@@ -478,15 +733,15 @@ def wage_breakdown(
             {key} as key,
             count(*) as cases,
             coalesce(sum(workers), 0) as workers,
-            cast(coalesce(sum(amount_owed_yuan), 0) as double) as owed_yuan,
-            cast(coalesce(sum(amount_recovered_yuan), 0) as double) as recovered_yuan,
+            cast(coalesce(sum(amount_owed_yuan), 0) as double precision) as owed_yuan,
+            cast(coalesce(sum(amount_recovered_yuan), 0) as double precision) as recovered_yuan,
             count(*) filter (where is_resolved) as resolved,
             count(*) filter (where not is_resolved) as open_cases,
-            avg(days_to_resolve) as days_mean,
-            median(days_to_resolve) as days_median
+            avg(cast(days_to_resolve as double precision)) as days_mean,
+            {_MEDIAN.format("days_to_resolve")} as days_median
         from marts.fct_wage_recoveries
         where opened_date between $start and $end and {_DISTRICT_FILTER}
-        group by all
+        group by 1
         order by cases desc, key
     """
     return _frame(sql, _scope(start, end, districts), home)
@@ -545,7 +800,7 @@ def certification_status(
             coalesce(sum(employees), 0) as employees
         from marts.fct_certifications
         where campaign_year = $year and {_DISTRICT_FILTER}
-        group by all
+        group by 1, 2
         order by key, status
     """
     return _frame(sql, {"year": year, "districts": list(districts)}, home)
@@ -569,7 +824,7 @@ def certifications_in_force(
             coalesce(sum(employees), 0) as employees
         from marts.fct_certifications
         where {_IN_FORCE} and {_DISTRICT_FILTER}
-        group by all
+        group by 1
         order by enterprises desc, key
     """
     return _frame(sql, {"on": on, "districts": list(districts)}, home)
@@ -609,10 +864,10 @@ def certification_records(
     return _records(
         "fct_certifications",
         """enterprise_name, enterprise_uscc, subdistrict, industry, employees,
-            campaign_year, cast(score as double) as score, status,
+            campaign_year, cast(score as double precision) as score, status,
             certified_date, valid_until, revoked_date""",
         _IN_FORCE,
-        "certified_date desc, enterprise_uscc",
+        "certified_date desc nulls last, enterprise_uscc",
         district,
         subdistrict,
         all_streets,
@@ -634,7 +889,7 @@ def record_source(load_id: str, home: str | Path | None = None) -> pd.DataFrame:
         from marts.fct_loads
         where load_id = $load_id
             and archive_path is not null
-            and $scope is null
+            and cast($scope as varchar) is null
         """,
         {"load_id": load_id, "scope": SCOPE.get()},
         home,
@@ -670,14 +925,17 @@ def check_results(home: str | Path | None = None) -> pd.DataFrame:
     failures first."""
     frame = _frame(
         """
-        with latest as (
-            select run_id from (
-                select run_id, "at",
-                    case when target like '%landing' then 'landing' else 'marts' end as part
-                from quality.check_results
-            )
-            qualify row_number() over (partition by part order by "at" desc) = 1
-        )
+        with runs as (
+            select
+                run_id,
+                row_number() over (
+                    partition by case when target like '%landing' then 'landing' else 'marts' end
+                    order by "at" desc nulls last
+                ) as newest_first
+            from quality.check_results
+        ),
+
+        latest as (select run_id from runs where newest_first = 1)
         select "at", target, suite, name, severity, success, description_zh, description_en,
             unexpected_count, cast(offending as varchar) as offending
         from quality.check_results
@@ -733,7 +991,8 @@ def quarantine_source(load_id: str, home: str | Path | None = None) -> pd.DataFr
 def submissions(home: str | Path | None = None) -> pd.DataFrame:
     """Submission progress: district × dataset × month."""
     return _frame(
-        "select district_code, dataset, month, submission_status from marts.fct_submissions order by all",
+        "select district_code, dataset, month, submission_status from marts.fct_submissions "
+        "order by district_code, dataset, month, submission_status",
         home=home,
     )
 
@@ -753,7 +1012,7 @@ def submission_freshness(home: str | Path | None = None) -> pd.DataFrame:
         left join marts.dim_category as c
             on c.category = 'freshness_status' and c.value_zh = f.freshness_status
         order by
-            c.sort_order desc, f.months_behind desc nulls last, f.days_since_loaded desc,
+            c.sort_order desc nulls last, f.months_behind desc nulls last, f.days_since_loaded desc nulls last,
             f.district_code, f.dataset
         """,
         home=home,
@@ -774,18 +1033,18 @@ def brief_year_to_date(year: int, home: str | Path | None = None) -> pd.DataFram
             y.year,
             y.through_month,
             y.metric,
-            cast(y.month_value as double) as month_value,
-            cast(y.actual as double) as actual,
-            cast(y.actual_same_period_last_year as double)
+            cast(y.month_value as double precision) as month_value,
+            cast(y.actual as double precision) as actual,
+            cast(y.actual_same_period_last_year as double precision)
                 as actual_same_period_last_year,
-            cast(y.target as double) as target,
+            cast(y.target as double precision) as target,
             y.completion_rate,
             y.time_progress,
             y.rank,
             count(y.rank) over (
                 partition by y.is_city, y.year, y.through_month, y.metric
             ) as ranked_districts,
-            cast(p.projected_year_end as double) as projected_year_end,
+            cast(p.projected_year_end as double precision) as projected_year_end,
             p.projected_completion_rate
         from marts.kpi_year_to_date as y
         left join marts.kpi_year_end_projection as p
