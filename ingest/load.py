@@ -1,11 +1,10 @@
-"""Load submitted files into the append-only landing database: archive first,
-then check, then store the good rows, the quarantined rows and the load log
-of one file in a single transaction."""
+"""Load submitted files into the append-only landing data (landing.duckdb,
+or PostgreSQL's `raw` schema: ingest/landing.py): archive first, then check,
+then store the good rows, the quarantined rows and the load log of one file
+in a single transaction."""
 
 import json
 import re
-import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -17,8 +16,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import archive, bulk, normalise, readers, summary, validate
-from ingest.templates import KINDS, TEMPLATES, Template
+from ingest import archive, bulk, landing, normalise, readers, summary, validate
+from ingest.landing import Landing, landing_schema
+from ingest.templates import KINDS, Template
+from kernel.database import postgres
 from kernel.errors import UnionKpiError, note
 from kernel.home import SHANGHAI, Home, max_file_bytes, sha256_of
 from kernel.reference import district_lookup
@@ -43,39 +44,6 @@ class Entry:
     rows_quarantined: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
-
-
-def landing_schema() -> list[str]:
-    statements = [
-        """create table if not exists loads (
-            load_id varchar primary key, load_seq integer not null,
-            sha256 varchar not null, path varchar not null, sheet varchar,
-            archive_path varchar, dataset varchar, status varchar not null,
-            period_start date, period_end date, is_nil_return boolean,
-            districts varchar[], rows_read integer, rows_loaded integer,
-            rows_quarantined integer, loaded_at timestamp not null,
-            errors json, submitted_by varchar)""",
-        """create table if not exists quarantine (
-            load_id varchar not null, source_row integer, raw json)""",
-        """create table if not exists withdrawals (
-            load_id varchar not null, withdrawn_by varchar not null,
-            reason varchar not null, withdrawn_at timestamp not null)""",
-        """create table if not exists load_errors (
-            load_id varchar not null, source_row integer, column_name varchar,
-            code varchar not null, message varchar, message_en varchar)""",
-        # each quarantined row's own district, as far as it can be read
-        # (null: it belongs to no district, and only stewards see it)
-        "alter table quarantine add column if not exists district_code varchar",
-        "alter table load_errors add column if not exists district_code varchar",
-    ]
-    for template in TEMPLATES.values():
-        columns = ", ".join(f"{c.name} {KINDS[c.kind][0]}" for c in template.columns)
-        statements.append(
-            f"create table if not exists {template.dataset} ("
-            f"load_id varchar not null, load_seq integer not null, "
-            f"source_row integer not null, {columns})"
-        )
-    return statements
 
 
 def connect(home: Home, on_wait: Callable[[], None] = lambda: None) -> duckdb.DuckDBPyConnection:
@@ -104,6 +72,17 @@ def connect(home: Home, on_wait: Callable[[], None] = lambda: None) -> duckdb.Du
     return con
 
 
+def open_landing(home: Home, on_wait: Callable[[], None] = lambda: None) -> Landing:
+    """Where this home's loads are kept: landing.duckdb (connect(), waiting
+    for the lock), or, when UNIONKPI_DATABASE_URL names a PostgreSQL
+    database, its `raw` schema, where nobody waits on a lock file."""
+    database = postgres()
+    if database is None:
+        return connect(home, on_wait)
+    home.ensure()  # the archive stays a folder of the home
+    return landing.PostgresLanding(database, home)
+
+
 def walk(paths: Iterable[Path]) -> Iterator[Path]:
     """Files in the order given, folders walked recursively in sorted order."""
     for path in paths:
@@ -128,7 +107,7 @@ def parse_period(text: str) -> tuple[str, str]:
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection,
+    con: Landing,
     home: Home,
     path: Path,
     *,
@@ -148,15 +127,21 @@ def ingest_file(
     (`ingest_failed`, the traceback logged in the home), never the batch."""
     sha256 = sha256_of(path)
     try:
-        return _ingest_file(
-            con, home, path, sha256, today, dataset, period, max_bytes, submitted_by, only_district, progress
-        )
+        kept = archive.keep(path, home.archive, sha256)
+        with landing.writing(con, home, sha256) as write:
+            entries = _ingest_file(
+                con, write.stage, home, path, kept, sha256, today, dataset, period, max_bytes, submitted_by,
+                only_district, progress,
+            )  # fmt: skip
+        return write.named(entries)
     except Exception:  # the boundary: one file's failure is that file's verdict
         log_failure(home, path)
         entry = Entry(str(path), None, sha256, dataset=dataset)
         entry.errors = [_file_error(UnionKpiError("ingest_failed"))]
         try:
-            _store(con, archive.keep(path, home.archive, sha256), [(entry, None)], submitted_by)
+            with landing.writing(con, home, sha256) as write:
+                _store(write.stage, archive.keep(path, home.archive, sha256), [(entry, None)], submitted_by)
+            write.named([entry])
         except Exception:
             log_failure(home, path)
         return [entry]
@@ -169,9 +154,11 @@ def log_failure(home: Home, what: Path | str) -> None:
 
 
 def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
+    con: Landing,
+    stage: duckdb.DuckDBPyConnection,
     home: Home,
     path: Path,
+    kept: Path,
     sha256: str,
     today: date,
     dataset: str | None,
@@ -181,7 +168,9 @@ def _ingest_file(
     only_district: str | None,
     progress: Callable[[int, int], None],
 ) -> list[Entry]:
-    kept = archive.keep(path, home.archive, sha256)
+    """The file's entries, its loads written into `stage` (the landing data
+    itself on DuckDB); whether it was loaded before is asked of the landing
+    data, `con`."""
     earlier = con.execute(
         "select sheet, dataset from loads where sha256 = ? and status = 'loaded' order by load_seq",
         [sha256],
@@ -198,7 +187,7 @@ def _ingest_file(
             )
         if bulk.eligible(path):
             entry = _ingest_bulk(
-                con, home, path, kept, sha256, dataset, period, today, submitted_by, only_district, progress
+                stage, home, path, kept, sha256, dataset, period, today, submitted_by, only_district, progress
             )
             if entry is not None:
                 return [entry]
@@ -207,7 +196,7 @@ def _ingest_file(
     except UnionKpiError as error:
         entry = Entry(str(path), None, sha256, dataset=dataset)
         entry.errors = [_file_error(error)]
-        _store(con, kept, [(entry, None)], submitted_by)
+        _store(stage, kept, [(entry, None)], submitted_by)
         return [entry]
     results: list[tuple[Entry, validate.Parsed | None]] = []
     entries = []
@@ -224,7 +213,7 @@ def _ingest_file(
             continue
         entry.dataset = outcome.template.dataset
         results.append((entry, outcome))
-    _store(con, kept, results, submitted_by, period)
+    _store(stage, kept, results, submitted_by, period)
     return entries
 
 
@@ -243,13 +232,9 @@ def _ingest_bulk(
 ) -> Entry | None:
     """A large CSV through DuckDB's reader, in one transaction; None when
     the small-file path should read it instead."""
-    # This process holds the landing lock: a work folder left by an ingest
-    # killed mid-file is nobody's now.
-    for stale in home.root.glob(".bulk-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    with tempfile.TemporaryDirectory(dir=home.root, prefix=".bulk-") as work:
+    with landing.work_folder(home) as work:
         try:
-            plan = bulk.plan(path, Path(work), dataset)
+            plan = bulk.plan(path, work, dataset)
         except bulk.NotForBulk:
             return None
         # Finding repeated keys groups every row of the file: past this,
@@ -260,7 +245,7 @@ def _ingest_bulk(
             con.begin()
             try:
                 seq = _next_seq(con)
-                entry.load_id = f"L{seq:07d}"
+                entry.load_id = landing.load_id(seq)
                 inserted, rest = bulk.stream(
                     con,
                     plan,
@@ -450,7 +435,7 @@ def _store(
     try:
         for entry, parsed in results:
             seq = _next_seq(con)
-            entry.load_id = f"L{seq:07d}"
+            entry.load_id = landing.load_id(seq)
             districts = []
             if parsed is not None:
                 _insert_rows(con, parsed, entry.load_id, seq)
@@ -499,17 +484,22 @@ def _readable_district(value: Any) -> str | None:
         return None
 
 
-def withdraw(con: duckdb.DuckDBPyConnection, load_id: str, by: str, reason: str) -> None:
+def withdraw(con: Landing, load_id: str, by: str, reason: str) -> None:
     """Take a whole load out of the marts: its rows stay in the landing data,
     the load is marked withdrawn with who and why, and the next build uses
-    the earlier versions of its keys, if any."""
-    found = con.execute("select status from loads where load_id = ?", [load_id]).fetchone()
-    if found is None or found[0] != "loaded":
-        raise UnionKpiError("no_such_load")
-    if con.execute("select 1 from withdrawals where load_id = ?", [load_id]).fetchone():
-        raise UnionKpiError("already_withdrawn")
-    now = datetime.now(SHANGHAI).replace(tzinfo=None)
-    con.execute("insert into withdrawals values (?, ?, ?, ?)", [load_id, by, reason, now])
+    the earlier versions of its keys, if any. Two stewards withdrawing the
+    same load at once: one does, the other is told it already was."""
+    with landing.locked(con, "withdraw", load_id):
+        found = con.execute("select status from loads where load_id = ?", [load_id]).fetchone()
+        if found is None or found[0] != "loaded":
+            raise UnionKpiError("no_such_load")
+        if con.execute("select 1 from withdrawals where load_id = ?", [load_id]).fetchone():
+            raise UnionKpiError("already_withdrawn")
+        now = datetime.now(SHANGHAI).replace(tzinfo=None)
+        con.execute(
+            "insert into withdrawals (load_id, withdrawn_by, reason, withdrawn_at) values (?, ?, ?, ?)",
+            [load_id, by, reason, now],
+        )
 
 
 def _month_start(month: str | None) -> date | None:

@@ -122,6 +122,11 @@ APP_CODES: dict[str, tuple[str, str]] = {
         "UNIONKPI_DATABASE_URL 应为 postgresql://用户:密码@主机:端口/数据库名，或不设置（使用内置 DuckDB）",
         "UNIONKPI_DATABASE_URL must be postgresql://user:password@host:port/dbname, or unset (embedded DuckDB)",
     ),
+    "database_unavailable": ("无法连接数据库", "cannot connect to the database"),
+    "no_landing_tables": (
+        "数据库中还没有落地数据（raw 模式），请先导入文件",
+        "the database has no landing data yet (schema raw): ingest files first",
+    ),
     "mail_not_configured": (
         "未设置 UNIONKPI_SMTP_URL 或 UNIONKPI_MAIL_FROM，无法发送邮件",
         "UNIONKPI_SMTP_URL or UNIONKPI_MAIL_FROM is not set: no mail can be sent",

@@ -21,7 +21,7 @@ def ingest_all(home: Home, given: list[Path], **options: Any) -> list[Any]:
 
     files = list(load.walk(given))
     entries: list[load.Entry] = []
-    con = load.connect(home, on_wait=say_waiting)
+    con = load.open_landing(home, on_wait=say_waiting)
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("导入 / ingesting", total=len(files))
@@ -118,7 +118,7 @@ def withdraw(
     """撤回整个批次（保留在落地库）/ Take a whole load out of the marts."""
     from ingest import load
 
-    con = load.connect(current_home(), on_wait=say_waiting)
+    con = load.open_landing(current_home(), on_wait=say_waiting)
     try:
         load.withdraw(con, load_id, by or getpass.getuser(), reason)
     finally:
