@@ -6,10 +6,12 @@ English description in its meta."""
 import html
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kernel import database
 from kernel.home import Home
 
 if TYPE_CHECKING:  # GX is imported only when a check runs: it is slow to import
@@ -30,27 +32,31 @@ WHOLE_TABLE = {"expect_table_row_count_to_be_between"}
 
 
 def check_warehouse(
-    warehouse: Path, home: Home, prefix: str = "", after_load_seq: int | None = None
+    warehouse: Path | None,
+    home: Home,
+    prefix: str = "",
+    after_load_seq: int | None = None,
+    schemas: str | None = None,
 ) -> list[dict[str, Any]]:
     """One result per expectation: suite, type, severity, success, descriptions.
-    The expectations run as SQL inside DuckDB on whole tables, or with
+    The expectations run as SQL inside the database on whole tables, or with
     after_load_seq on the rows of the loads after it only (an incremental
-    build: the rows before passed when they were built); the warehouse is
-    only ever opened read-only, and closed again before this returns."""
-    from expectations.duckdb_source import DuckDBDatasource
-
+    build: the rows before passed when they were built). On DuckDB the
+    warehouse file is only ever opened read-only, and closed again before
+    this returns; on PostgreSQL (kernel.database) `schemas` is the build's
+    schema prefix ("" for the published warehouse and the live landing
+    data), and `warehouse` is not used."""
+    postgres = database.postgres()
     context = _context(home)
-    sources: dict[str, DuckDBDatasource] = {}
+    sources: dict[str, Any] = {}
 
-    def source(schema: str) -> DuckDBDatasource:
+    def source(schema: str) -> Any:
         """One datasource per schema: GX takes a table's schema from its datasource."""
         if schema not in sources:
-            sources[schema] = context.data_sources.add_duckdb(
-                f"warehouse_{schema}",
-                connection_string=f"duckdb:///{warehouse}",
-                default_schema=schema,
-                # read-only: a read-write handle would block the dbt build
-                kwargs={"connect_args": {"read_only": True}},
+            sources[schema] = (
+                _postgres_source(context, postgres, f"{schemas or ''}{schema}")
+                if postgres is not None
+                else _duckdb_source(context, warehouse, schema)
             )
         return sources[schema]
 
@@ -62,12 +68,12 @@ def check_warehouse(
             if after_load_seq is not None:
                 rows = meta.get("query") or f"select * from {meta['table']}"
                 new = f"load_id in (select load_id from raw.loads where load_seq > {int(after_load_seq)})"
-                meta = {"query": f"select * from ({rows}) where {new}"}
+                meta = {"query": f"select * from ({rows}) as checked where {new}"}
                 spec = {**spec, "expectations": [e for e in spec["expectations"] if e["type"] not in WHOLE_TABLE]}
             asset: QueryAsset | TableAsset
             if "query" in meta:
                 # GX takes only queries that start with `select`; some start with `with`
-                query = f"select * from ({meta['query']})"
+                query = f"select * from ({_in_build(meta['query'], schemas)}) as checked"
                 asset = source("main").add_query_asset(spec["name"], query=query)
             else:
                 schema, table = meta["table"].split(".")
@@ -94,6 +100,62 @@ def check_warehouse(
         for opened in sources.values():
             opened.close()
     return results
+
+
+def _duckdb_source(context: Any, warehouse: Path | None, schema: str) -> Any:
+    from expectations import duckdb_source  # noqa: F401 (registers add_duckdb)
+
+    return context.data_sources.add_duckdb(
+        f"warehouse_{schema}",
+        connection_string=f"duckdb:///{warehouse}",
+        default_schema=schema,
+        # read-only: a read-write handle would block the dbt build
+        kwargs={"connect_args": {"read_only": True}},
+    )
+
+
+class _PostgresSource:
+    """GX's own PostgreSQL datasource, its table assets in one schema (as
+    the DuckDB datasource's are), closed like it at the end of a run."""
+
+    def __init__(self, datasource: Any, schema: str) -> None:
+        self.datasource, self.schema = datasource, schema
+
+    def add_table_asset(self, name: str, table_name: str) -> Any:
+        return self.datasource.add_table_asset(name, table_name=table_name, schema_name=self.schema)
+
+    def add_query_asset(self, name: str, query: str) -> Any:
+        return self.datasource.add_query_asset(name, query=query)
+
+    def close(self) -> None:
+        self.datasource.get_engine().dispose()
+
+
+def _postgres_source(context: Any, postgres: database.Postgres, schema: str) -> _PostgresSource:
+    import sqlalchemy as sa
+
+    url = sa.engine.URL.create(
+        "postgresql+psycopg",
+        username=postgres.user or None,
+        password=postgres.password or None,
+        host=postgres.host,
+        port=postgres.port,
+        database=postgres.dbname,
+    )
+    datasource = context.data_sources.add_postgres(
+        f"warehouse_{schema}", connection_string=url.render_as_string(hide_password=False)
+    )
+    return _PostgresSource(datasource, schema)
+
+
+# The schemas a suite's SQL names (raw.loads, marts.kpi_district_month): in
+# a build on PostgreSQL, the build's own.
+_SCHEMA_NAMED = re.compile(r"(?<![\w.\"])(raw|marts)\.(?=\w)")
+
+
+def _in_build(query: str, schemas: str | None) -> str:
+    """A suite's query on the build's schemas (prefix `schemas`)."""
+    return _SCHEMA_NAMED.sub(lambda m: f'"{schemas}{m.group(1)}".', query) if schemas else query
 
 
 def _forget_results(home: Home, suite: str) -> None:
@@ -235,20 +297,70 @@ def _offending_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def record_run(home: Home, results: list[dict[str, Any]], target: str) -> str:
-    """Append one checkpoint run to the home's history (check_runs.jsonl);
-    builds carry the whole history into the warehouse they publish."""
+    """Append one checkpoint run to the history: the home's check_runs.jsonl,
+    or on PostgreSQL the table unionkpi.check_results. Builds carry the
+    whole history into the warehouse they publish."""
     from datetime import datetime
 
     from kernel.home import SHANGHAI
 
     at = datetime.now(SHANGHAI).isoformat(timespec="seconds")
     run_id = f"{at}-{target}"
-    lines = "".join(
-        json.dumps({"run_id": run_id, "at": at, "target": target, **result}, ensure_ascii=False) + "\n"
-        for result in results
-    )
+    runs = [{"run_id": run_id, "at": at, "target": target, **result} for result in results]
+    postgres = database.postgres()
+    if postgres is not None:
+        _record_in_postgres(postgres, runs)
+        return run_id
+    lines = "".join(json.dumps(run, ensure_ascii=False) + "\n" for run in runs)
     # one write: a crash leaves the whole run or (at worst) one cut-off
     # line, which readers skip, never a run missing some of its results
     with home.check_runs.open("a", encoding="utf-8") as handle:
         handle.write(lines)
     return run_id
+
+
+# The columns of a check's result, as the DuckDB build reads them from
+# check_runs.jsonl into quality.check_results (unionkpi/publish.py).
+CHECK_RESULT_COLUMNS = {
+    "run_id": "text",
+    "at": "timestamptz",
+    "target": "text",
+    "name": "text",
+    "suite": "text",
+    "type": "text",
+    "column": "text",
+    "severity": "text",
+    "success": "boolean",
+    "description_zh": "text",
+    "description_en": "text",
+    "unexpected_count": "bigint",
+    "offending": "jsonb",
+    "partial_unexpected_list": "jsonb",
+    "message": "text",
+}
+
+
+def _value(value: Any, kind: str) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value) if kind == "jsonb" else value
+
+
+def ensure_check_results(con: Any) -> None:
+    """The table of every check's result on PostgreSQL, made on first use."""
+    spelled = ", ".join(f'"{name}" {kind}' for name, kind in CHECK_RESULT_COLUMNS.items())
+    con.execute(f"create schema if not exists {database.APP_SCHEMA}")
+    con.execute(f"create table if not exists {database.APP_SCHEMA}.check_results ({spelled})")
+
+
+def _record_in_postgres(postgres: database.Postgres, runs: list[dict[str, Any]]) -> None:
+    """One run's results in one transaction: the whole run or none of it."""
+    columns = ", ".join(f'"{name}"' for name in CHECK_RESULT_COLUMNS)
+    with postgres.connect() as con:
+        ensure_check_results(con)
+        with con.cursor() as cursor:
+            cursor.executemany(
+                f"insert into {database.APP_SCHEMA}.check_results ({columns}) "
+                f"values ({', '.join(['%s'] * len(CHECK_RESULT_COLUMNS))})",
+                [[_value(run.get(name), kind) for name, kind in CHECK_RESULT_COLUMNS.items()] for run in runs],
+            )

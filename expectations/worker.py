@@ -5,7 +5,8 @@
 A build starts this first thing, so that Great Expectations is imported
 (seconds: pandas, scipy, sqlalchemy) and the landing checks run on a second
 core while dbt builds. It reads one request per line on stdin, a JSON object
-{"warehouse", "prefix", "after_load_seq", "target"}, runs check_warehouse and
+{"warehouse", "prefix", "after_load_seq", "target"} (and on PostgreSQL
+"schemas", the build's schema prefix), runs check_warehouse and
 record_run on it, and answers with one line on stdout: the results as a JSON
 list. It ends when stdin closes, as it does when its build ends or dies."""
 
@@ -25,7 +26,8 @@ def main() -> None:
     home = Home(Path(sys.argv[1]))
     for line in sys.stdin:
         asked = json.loads(line)
-        results = check_warehouse(Path(asked["warehouse"]), home, asked["prefix"], asked["after_load_seq"])
+        warehouse = Path(asked["warehouse"]) if asked["warehouse"] else None
+        results = check_warehouse(warehouse, home, asked["prefix"], asked["after_load_seq"], asked.get("schemas"))
         record_run(home, results, asked["target"])
         answers.write(json.dumps(results, ensure_ascii=False, default=str) + "\n")
         answers.flush()

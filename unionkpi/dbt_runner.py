@@ -1,30 +1,49 @@
-"""dbt, run in this process on a build's file: `build`, `source freshness`
-and `docs generate`, each with its target and logs in the home folder."""
+"""dbt, run in this process on a build: `build`, `source freshness` and
+`docs generate`, each with its target and logs in the home folder. A build
+is a new DuckDB file, or on PostgreSQL (kernel.database) the schemas of
+the database whose names start with the build's prefix."""
 
 import os
 from datetime import date
 from pathlib import Path
 
+from kernel import database
 from kernel.home import REPO, Home
 
 DBT_PROJECT = REPO / "dbt"
+# The build's schema prefix, read by dbt/macros/generate_schema_name.sql
+# and source.sql; unset (DuckDB) the schemas are the published names.
+BUILD_PREFIX = "UNIONKPI_BUILD_PREFIX"
+
+# A build: the path of its DuckDB file, or on PostgreSQL its schema prefix.
+Build = Path | str
 
 
-def invoke(build_path: Path, home: Home, today: date, *command: str):
-    """One dbt command on the new file, in this process, with its target and
-    logs in the home folder; dbt's handle on the file is released after.
-    The file and the build's today reach the project as environment
+def invoke(build: Build, home: Home, today: date, *command: str):
+    """One dbt command on the build, in this process, with its target and
+    logs in the home folder; dbt's handle on a DuckDB file is released
+    after. The build and its today reach the project as environment
     variables, not dbt vars: a var that differs from the last command's
     makes dbt parse the whole project again (2 s), a changed env_var only
     the files that read it."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["UNIONKPI_BUILD_PATH"] = str(build_path)
     os.environ["UNIONKPI_BUILD_TODAY"] = today.isoformat()
+    target: tuple[str, ...] = ()
+    if isinstance(build, Path):
+        os.environ["UNIONKPI_BUILD_PATH"] = str(build)
+        os.environ.pop(BUILD_PREFIX, None)
+    else:
+        postgres = database.postgres()
+        assert postgres is not None  # a prefix is a build on PostgreSQL
+        os.environ.update(postgres.dbt_env())
+        os.environ[BUILD_PREFIX] = build
+        target = ("--target", "postgres")
     try:
         return dbtRunner().invoke(
             [
                 *command,
+                *target,
                 "--project-dir", str(DBT_PROJECT),
                 "--profiles-dir", str(DBT_PROJECT),
                 "--target-path", str(home.dbt_target),
@@ -41,7 +60,7 @@ def _failure(name: str, status: str, message: str) -> dict:
     return {"name": name, "kind": "dbt", "severity": "blocking", "success": False, "status": status, "message": message}
 
 
-def run_dbt(build_path: Path, home: Home, today: date, incremental: bool = False) -> list[dict]:
+def run_dbt(build_path: Build, home: Home, today: date, incremental: bool = False) -> list[dict]:
     """`dbt build` in this process; the failures of models and tests. An
     incremental build runs only what the landing data flows into: the seeds,
     the dimensions built from them alone, their tests and the unit tests
@@ -59,7 +78,7 @@ def run_dbt(build_path: Path, home: Home, today: date, incremental: bool = False
     return failures
 
 
-def source_freshness(build_path: Path, home: Home, today: date) -> dict[str, dict]:
+def source_freshness(build_path: Build, home: Home, today: date) -> dict[str, dict]:
     """`dbt source freshness` on the landing tables in the new file: pass,
     warn or error per table, with its latest load (also in the target
     folder's sources.json). A late return is reported, never held back: the
@@ -75,7 +94,7 @@ def source_freshness(build_path: Path, home: Home, today: date) -> dict[str, dic
     return judged
 
 
-def generate_docs(build_path: Path, home: Home, today: date, basis: str) -> None:
+def generate_docs(build_path: Build, home: Home, today: date, basis: str) -> None:
     """The dbt docs site (lineage to the dashboards' exposures) as one
     static HTML file in the home folder, for the dashboards' data page. It
     shows the project and the SQL compiled for the build's today, nothing of

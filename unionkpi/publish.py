@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from kernel import publish_log
+from kernel import database, publish_log
 from kernel.errors import UnionKpiError
 from kernel.home import REPO, SHANGHAI, Home
 from unionkpi import deliver, snapshot
@@ -48,6 +48,11 @@ class BuildResult:
 
 def build(home: Home, today: date, full: bool = False) -> BuildResult:
     home.ensure()
+    postgres = database.postgres()
+    if postgres is not None:
+        from unionkpi import publish_postgres
+
+        return publish_postgres.build(home, today, postgres)
     with _one_at_a_time(home):
         basis = snapshot.fingerprint()
         result = _build(home, today, basis, None if full else snapshot.published_build(home, basis))
@@ -155,7 +160,7 @@ def _publish(home: Home, today: date, basis: str, work: Path, result: BuildResul
     included = _included_loads(result.build_path)
     _link_over(result.build_path, home.warehouse)
     result.published = True
-    home.held_back.unlink(missing_ok=True)
+    publish_log.clear_held_back(home)
     publish_log.append(
         home,
         {
@@ -198,8 +203,23 @@ class _Checks:
         self.process.wait()
         self.answers.close()
 
-    def ask(self, warehouse: Path, prefix: str, target: str, after_load_seq: int | None = None) -> None:
-        asked = {"warehouse": str(warehouse), "prefix": prefix, "after_load_seq": after_load_seq, "target": target}
+    def ask(
+        self,
+        warehouse: Path | None,
+        prefix: str,
+        target: str,
+        after_load_seq: int | None = None,
+        schemas: str | None = None,
+    ) -> None:
+        """Check a build: its DuckDB file, or on PostgreSQL its schemas
+        (their prefix `schemas`)."""
+        asked = {
+            "warehouse": str(warehouse) if warehouse else None,
+            "prefix": prefix,
+            "after_load_seq": after_load_seq,
+            "target": target,
+            "schemas": schemas,
+        }
         self.asking.write(json.dumps(asked) + "\n")
         self.asking.flush()
 
@@ -224,7 +244,13 @@ def _blocking_failures(checks: list[dict]) -> list[dict]:
 
 
 def rollback(home: Home) -> str:
-    """Publish again the build before the current one (kept in builds/)."""
+    """Publish again the build before the current one (kept in builds/, or
+    on PostgreSQL as schemas of its own)."""
+    postgres = database.postgres()
+    if postgres is not None:
+        from unionkpi import publish_postgres
+
+        return publish_postgres.rollback(home, postgres)
     with _one_at_a_time(home):
         entries = publish_log.read_log(home)
         current = entries[-1]["build"] if entries else None

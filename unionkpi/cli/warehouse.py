@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from kernel import database
 from kernel.home import Home, today
 from unionkpi.cli.app import app, current_home, err
 
@@ -26,7 +27,16 @@ def build_and_report(home: Home, full: bool = False) -> None:
     if not result.published:
         err.print("[red]未发布：上一个合格版本继续有效 / Not published: the last good warehouse stays.[/red]")
         raise typer.Exit(1)
-    err.print(f"[green]已发布 / published[/green] {home.warehouse}")
+    err.print(f"[green]已发布 / published[/green] {_published_where(home, result.build_path.name)}")
+
+
+def _published_where(home: Home, build_name: str) -> str:
+    """The published warehouse file, or on PostgreSQL the build now in the
+    schema `marts` of its database."""
+    postgres = database.postgres()
+    if postgres is None:
+        return str(home.warehouse)
+    return f"{build_name} → {postgres.dbname}.{database.MARTS_SCHEMA}"
 
 
 @app.command()
@@ -74,16 +84,23 @@ def check(
     from unionkpi.snapshot import copy_landing
 
     home = current_home()
-    if not home.warehouse.exists():
+    postgres = database.postgres()
+    if not _published(home, postgres):
         err.print("[red]尚未发布数据仓库 / No warehouse published yet.[/red]")
         raise typer.Exit(1)
-    # The landing data as it is now (a snapshot, so an ingest is never
-    # blocked), then the published warehouse.
-    with tempfile.TemporaryDirectory() as scratch:
-        snapshot = Path(scratch) / "landing_snapshot.duckdb"
-        copy_landing(home, snapshot)
-        results = check_warehouse(snapshot, home, prefix="landing_")
-    results += check_warehouse(home.warehouse, home, prefix="marts_")
+    if postgres is not None:
+        # The landing tables as they are (PostgreSQL's readers block no
+        # ingest), then the published schemas.
+        results = check_warehouse(None, home, prefix="landing_", schemas="")
+        results += check_warehouse(None, home, prefix="marts_", schemas="")
+    else:
+        # The landing data as it is now (a snapshot, so an ingest is never
+        # blocked), then the published warehouse.
+        with tempfile.TemporaryDirectory() as scratch:
+            snapshot = Path(scratch) / "landing_snapshot.duckdb"
+            copy_landing(home, snapshot)
+            results = check_warehouse(snapshot, home, prefix="landing_")
+        results += check_warehouse(home.warehouse, home, prefix="marts_")
     record_run(home, results, "check")
     if as_json:
         print(json.dumps({"checks": results}, ensure_ascii=False, indent=1, default=str))
@@ -97,3 +114,12 @@ def check(
         err.print(f"{mark} {r['suite']}: {r['description_zh']} / {r['description_en']}")
     if failed:
         raise typer.Exit(1)
+
+
+def _published(home: Home, postgres: database.Postgres | None) -> bool:
+    """A warehouse is published: its file, or on PostgreSQL the schema `marts`."""
+    if postgres is None:
+        return home.warehouse.exists()
+    with postgres.connect() as con:
+        found = con.execute("select 1 from pg_namespace where nspname = %s", [database.MARTS_SCHEMA]).fetchone()
+    return found is not None

@@ -3,7 +3,8 @@
     On an incremental model, an incremental build checks only the rows that
     share a key (the columns here that are in the model's unique_key) with a
     row from a load newer than the published build's newest (build.basis,
-    which unionkpi/publish.py writes into the build file before dbt runs).
+    which unionkpi/publish.py writes into the build file before dbt runs;
+    on PostgreSQL the build's own schema of that name).
     delete+insert rewrote exactly those keys' rows; every other row is the
     published build's, which passed this test, so a repeat can only be
     among the rows checked. -#}
@@ -18,7 +19,8 @@
         {%- if tested.config.materialized == "incremental" -%}
             {%- set after = run_query(
                 "select after_load_seq from "
-                ~ adapter.quote(model.database) ~ ".build.basis"
+                ~ adapter.quote(model.database) ~ "."
+                ~ generate_schema_name("build", none) ~ ".basis"
             ).columns[0].values()[0] -%}
             {%- if after is not none -%}
                 {%- set key = columns | select("in", unique_key) | list -%}

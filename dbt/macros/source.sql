@@ -1,0 +1,14 @@
+{#- A build on PostgreSQL reads its own snapshot of the landing data, the
+    schema `<build prefix>raw` (unionkpi/publish_postgres.py copies `raw`
+    into it in one transaction), so loads committed while it builds reach
+    no model halfway; its built views keep pointing at that snapshot once
+    published, as a DuckDB warehouse keeps its copy. Without a prefix (DuckDB,
+    or dbt run by hand) a source is as declared. -#}
+{% macro source(source_name, table_name) %}
+    {%- set relation = builtins.source(source_name, table_name) -%}
+    {%- set prefix = env_var('UNIONKPI_BUILD_PREFIX', '') -%}
+    {%- if prefix -%}
+        {%- set relation = relation.incorporate(path={'schema': prefix ~ relation.schema}) -%}
+    {%- endif -%}
+    {{ return(relation) }}
+{% endmacro %}
