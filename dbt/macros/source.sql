@@ -8,7 +8,8 @@
     {%- set relation = builtins.source(source_name, table_name) -%}
     {%- set prefix = env_var('UNIONKPI_BUILD_PREFIX', '') -%}
     {%- if prefix -%}
-        {%- set relation = relation.incorporate(path={'schema': prefix ~ relation.schema}) -%}
+        {%- set schema = prefix ~ relation.schema -%}
+        {%- set relation = relation.incorporate(path={'schema': schema}) -%}
     {%- endif -%}
     {{ return(relation) }}
 {% endmacro %}
