@@ -3,8 +3,11 @@
 
     On PostgreSQL a build writes beside the published warehouse, in schemas
     of its own: UNIONKPI_BUILD_PREFIX (set by unionkpi/dbt_runner.py) goes
-    before each name, and the publish renames them (unionkpi/publish_postgres.py).
-    Unset, as on DuckDB, the names are the published ones. -#}
+    before each name, and the publish renames them
+    (unionkpi/publish_postgres.py). Unset, as on DuckDB, the names are the
+    published ones. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {{ env_var('UNIONKPI_BUILD_PREFIX', '') }}{{ custom_schema_name if custom_schema_name else target.schema }}
+    {%- set prefix = env_var('UNIONKPI_BUILD_PREFIX', '') -%}
+    {%- set name = custom_schema_name or target.schema -%}
+    {{ prefix }}{{ name }}
 {%- endmacro %}
