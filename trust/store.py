@@ -1,16 +1,21 @@
 """The app's own state: users (with their mail address, language and
 subscription to the monthly brief), sessions, the audit log and what was
-last mailed to whom. It is written while the dashboards read, by several
-processes at once, so it lives apart from the warehouse in SQLite (WAL
-mode), with argon2 password hashes."""
+last mailed to whom, with argon2 password hashes. It is written while the
+dashboards read, by several processes at once: so on one machine it lives
+apart from the warehouse in SQLite (WAL mode), and with
+UNIONKPI_DATABASE_URL in the PostgreSQL database's `unionkpi` schema, which
+every app server of the warehouse shares. One set of statements serves both
+engines; the little that differs is named in _Db."""
 
 import hashlib
 import hmac
 import json
+import os
+import queue
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +26,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
+from kernel import database
 from kernel.errors import UnionKpiError
 from kernel.home import SHANGHAI, Home
 from kernel.reference import district_code as district_code_of
@@ -40,28 +46,30 @@ _HASHER = PasswordHasher()
 # Checked against when the user does not exist, so that the answer takes as long.
 _UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
-_SCHEMA = """
-create table if not exists users (
+# The tables, for either engine ({id} is the audit's growing id). Times are
+# ISO text in Shanghai time on both, so every comparison is the same SQL.
+_TABLES = (
+    """create table if not exists users (
     username text primary key, password_hash text not null, role text not null,
     district_code text, failed_attempts integer not null default 0,
-    locked_until text, created_at text not null);
-create table if not exists web_sessions (
+    locked_until text, created_at text not null)""",
+    """create table if not exists web_sessions (
     token_sha256 text primary key, username text not null references users(username) on delete cascade,
-    created_at text not null, expires_at text not null, ended_at text, ended_why text, family text);
-create table if not exists app_secrets (name text primary key, value text not null);
-create table if not exists handoffs (
-    code_sha256 text primary key, token_sha256 text not null, expires_at text not null);
-create table if not exists audit (
-    id integer primary key autoincrement, at text not null, username text,
-    action text not null, ok integer not null, detail text);
-create table if not exists deliveries (
+    created_at text not null, expires_at text not null, ended_at text, ended_why text, family text)""",
+    "create table if not exists app_secrets (name text primary key, value text not null)",
+    """create table if not exists handoffs (
+    code_sha256 text primary key, token_sha256 text not null, expires_at text not null)""",
+    """create table if not exists audit (
+    id {id}, at text not null, username text,
+    action text not null, ok integer not null, detail text)""",
+    """create table if not exists deliveries (
     username text primary key references users(username) on delete cascade,
-    month text not null, delivered_at text not null);
-drop table if exists sessions;
-"""
-# The last line retires the table of an earlier version, which held the
-# tokens themselves; sessions now keep only each token's SHA-256, so a copy
-# of this file (a backup) opens no session.
+    month text not null, delivered_at text not null)""",
+)
+# An earlier version's SQLite table, which held the tokens themselves:
+# sessions now keep only each token's SHA-256, so a copy of the file (a
+# backup) opens no session. (PostgreSQL never had it.)
+_RETIRED = "drop table if exists sessions"
 
 # Columns the users table gained after its first version: a store made
 # before them gets them on first open (see _migrate). A new store is made
@@ -105,38 +113,189 @@ def _now() -> datetime:
     return datetime.now(SHANGHAI).replace(tzinfo=None)
 
 
+class _Db:
+    """One connection to the store, SQLite or PostgreSQL (psycopg 3), in
+    autocommit mode, so that a statement outside write() is a transaction of
+    its own on both. The statements are written once, with ``?``
+    placeholders; what differs between the engines is named here."""
+
+    def __init__(self, con: Any, engine: str) -> None:
+        self.con = con
+        self.engine = engine
+        self.is_postgres = engine == "postgresql"
+        # Appended to a select whose rows a write transaction then changes:
+        # PostgreSQL locks just those rows; SQLite's `begin immediate`
+        # already holds the whole database.
+        self.lock_rows = " for update" if self.is_postgres else ""
+        # The audit's growing id.
+        self.identity = (
+            "bigint generated by default as identity primary key"
+            if self.is_postgres
+            else "integer primary key autoincrement"
+        )
+        if self.is_postgres:
+            import psycopg
+
+            self.IntegrityError: type[Exception] = psycopg.IntegrityError
+        else:
+            self.IntegrityError = sqlite3.IntegrityError
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """A cursor (both drivers' have fetchone, fetchall, rowcount and
+        description). psycopg's placeholders are ``%s``; no statement here
+        has a ``?`` or ``%`` of its own."""
+        if self.is_postgres:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        return self.con.execute(sql, params)
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction, committed at the end or rolled back. On
+        SQLite it takes the database's write lock at once (`begin
+        immediate`), so two verdicts never read the same state; on
+        PostgreSQL the rows read with lock_rows are locked until the end
+        (nested: a savepoint)."""
+        if self.is_postgres:
+            with self.con.transaction():
+                yield
+            return
+        self.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            self.execute("rollback")
+            raise
+        self.execute("commit")
+
+
+# PostgreSQL databases whose store this process has made or found ready
+# (by conninfo): the tables are checked once per process, not per call.
+_READY: set[str] = set()
+# Idle PostgreSQL connections kept per process and database: a page run
+# asks the store several times, and a new connection costs a server
+# process, far more than the query.
+_KEPT_IDLE = 4
+_IDLE: dict[tuple[int, str], queue.LifoQueue] = {}
+# The advisory lock under which processes make the store's tables, so that
+# two first uses at once do not race on PostgreSQL's catalogue (a key of its
+# own: a build holds another one for minutes).
+_SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"unionkpi trust store schema").digest()[:8], "big", signed=True)
+
+
 @contextmanager
-def connect(home: Home) -> Iterator[sqlite3.Connection]:
+def connect(home: Home) -> Iterator[_Db]:
+    """The store of this warehouse: the PostgreSQL database of
+    UNIONKPI_DATABASE_URL when set, else the home's SQLite file."""
+    postgres = database.postgres()
+    if postgres is not None:
+        with _postgres_connection(postgres) as con:
+            db = _Db(con, "postgresql")
+            if postgres.conninfo not in _READY:
+                _make_postgres_schema(db)
+                _READY.add(postgres.conninfo)
+            yield db
+        return
     home.ensure()
     con = sqlite3.connect(home.app_state, timeout=10, isolation_level=None)
     try:
-        con.execute("pragma journal_mode = wal")
-        con.execute("pragma foreign_keys = on")
-        con.executescript(_SCHEMA)
-        _migrate(con)
-        yield con
+        db = _Db(con, "sqlite")
+        db.execute("pragma journal_mode = wal")
+        db.execute("pragma foreign_keys = on")
+        _make_tables(db)
+        db.execute(_RETIRED)
+        _migrate(db)
+        yield db
     finally:
         con.close()
 
 
-def _migrate(con: sqlite3.Connection) -> None:
-    """Add the users' columns a store made by an earlier version lacks. Two
-    processes may open an old store at once: the check is repeated inside
-    one write transaction, so each column is added once."""
-    if not _missing_user_columns(con):
-        return
-    con.execute("begin immediate")
+@contextmanager
+def _postgres_connection(postgres: database.Postgres) -> Iterator[Any]:
+    """A connection in autocommit mode, its search path the store's schema:
+    one this process kept idle if one still answers, else a new one; kept
+    afterwards if it is idle and whole. Kept per process id: a forked child
+    never uses (or closes) its parent's connections."""
+    import psycopg
+
+    idle = _IDLE.setdefault((os.getpid(), postgres.conninfo), queue.LifoQueue())
+    con = _kept(idle)
+    if con is None:
+        con = postgres.connect(autocommit=True)
+        _set_search_path(con)
     try:
-        for column in _missing_user_columns(con):
-            con.execute(f"alter table users add column {column} {_ADDED_USER_COLUMNS[column]}")
-        con.execute("commit")
+        yield con
+    finally:
+        whole = not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if whole and idle.qsize() < _KEPT_IDLE:
+            idle.put(con)
+        else:
+            con.close()
+
+
+def _kept(idle: queue.LifoQueue) -> Any:
+    """A kept connection that still answers, or None; those closed by the
+    server meanwhile (a restart, an idle timeout) are dropped."""
+    import psycopg
+
+    while True:
+        try:
+            con = idle.get_nowait()
+        except queue.Empty:
+            return None
+        try:
+            _set_search_path(con)  # answers, and the path is set anew
+            return con
+        except psycopg.Error:  # closed by now: the next one
+            continue
+
+
+def _set_search_path(con: Any) -> None:
+    """The store's schema first on the path; a connection that fails it is closed."""
+    try:
+        con.execute(f"set search_path to {database.APP_SCHEMA}")
     except BaseException:
-        con.execute("rollback")
+        con.close()
         raise
 
 
-def _missing_user_columns(con: sqlite3.Connection) -> list[str]:
-    present = {row[1] for row in con.execute("pragma table_info(users)")}
+def _make_postgres_schema(db: _Db) -> None:
+    """The `unionkpi` schema and the store's tables, made by one process at
+    a time. `create schema if not exists` run by other parts of the app at
+    the same moment can still collide on the catalogue: then again, up to
+    three times."""
+    import psycopg
+
+    for attempt in range(3):
+        try:
+            with db.write():
+                db.execute("select pg_advisory_xact_lock(?)", [_SCHEMA_LOCK])
+                db.execute(f"create schema if not exists {database.APP_SCHEMA}")
+                _make_tables(db)
+                _migrate(db)
+            return
+        except psycopg.errors.UniqueViolation:
+            if attempt == 2:
+                raise
+
+
+def _make_tables(db: _Db) -> None:
+    for statement in _TABLES:
+        db.execute(statement.format(id=db.identity))
+
+
+def _migrate(db: _Db) -> None:
+    """Add the users' columns a store made by an earlier version lacks. Two
+    processes may open an old store at once: the check is repeated inside
+    one write transaction, so each column is added once."""
+    if not _missing_user_columns(db):
+        return
+    with db.write():
+        for column in _missing_user_columns(db):
+            db.execute(f"alter table users add column {column} {_ADDED_USER_COLUMNS[column]}")
+
+
+def _missing_user_columns(db: _Db) -> list[str]:
+    present = {column[0] for column in db.execute("select * from users where 1 = 0").description}
     return [column for column in _ADDED_USER_COLUMNS if column not in present]
 
 
@@ -167,16 +326,16 @@ def _valid_lang(lang: str) -> str:
 
 
 def log(home: Home, actor: str | None, action: str, ok: bool = True, **detail: Any) -> None:
-    with connect(home) as con:
-        con.execute(
+    with connect(home) as db:
+        db.execute(
             "insert into audit (at, username, action, ok, detail) values (?, ?, ?, ?, ?)",
             [_now().isoformat(timespec="seconds"), actor, action, int(ok), json.dumps(detail, ensure_ascii=False)],
         )
 
 
 def read_audit(home: Home, limit: int = 500) -> list[dict[str, Any]]:
-    with connect(home) as con:
-        rows = con.execute(
+    with connect(home) as db:
+        rows = db.execute(
             "select at, username, action, ok, detail from audit order by id desc limit ?", [limit]
         ).fetchall()
     return [
@@ -212,9 +371,9 @@ def add_user(
             f"a district user needs a valid district: {district}",
         )
     password = password or new_password()
-    with connect(home) as con:
+    with connect(home) as db:
         try:
-            con.execute(
+            db.execute(
                 "insert into users (username, password_hash, role, district_code, email, lang, created_at) "
                 "values (?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -227,7 +386,7 @@ def add_user(
                     _now().isoformat(timespec="seconds"),
                 ],
             )
-        except sqlite3.IntegrityError as exc:
+        except db.IntegrityError as exc:
             raise UnionKpiError("user_exists", f"用户已存在：{username}", f"user exists: {username}") from exc
     log(home, None, "user_add", username=username, role=role, district_code=district_code, email=email, lang=lang)
     return password
@@ -238,8 +397,8 @@ def _no_such_user(username: str) -> UnionKpiError:
 
 
 def get_user(home: Home, username: str) -> User:
-    with connect(home) as con:
-        row = con.execute(f"select {_USER_COLUMNS} from users where username = ?", [username]).fetchone()
+    with connect(home) as db:
+        row = db.execute(f"select {_USER_COLUMNS} from users where username = ?", [username]).fetchone()
     if row is None:
         raise _no_such_user(username)
     return _user(row)
@@ -255,11 +414,11 @@ def set_contact(home: Home, username: str, *, email: str | None = None, lang: st
     get_user(home, username)
     if not changes:
         return
-    with connect(home) as con:
+    with connect(home) as db:
         assignments = ", ".join(f"{column} = ?" for column in changes)  # names from the two above
-        con.execute(f"update users set {assignments} where username = ?", [*changes.values(), username])
+        db.execute(f"update users set {assignments} where username = ?", [*changes.values(), username])
         if changes.get("email", "") is None:  # no address, no subscription
-            con.execute("update users set is_subscribed = 0 where username = ?", [username])
+            db.execute("update users set is_subscribed = 0 where username = ?", [username])
     log(home, None, "user_contact", username=username, **changes)
 
 
@@ -274,15 +433,15 @@ def subscribe(home: Home, username: str, on: bool = True) -> None:
             f"user {username} has no e-mail address, so cannot subscribe. "
             f"Set one first: unionkpi users set {username} --email ADDRESS",
         )
-    with connect(home) as con:
-        con.execute("update users set is_subscribed = ? where username = ?", [int(on), username])
+    with connect(home) as db:
+        db.execute("update users set is_subscribed = ? where username = ?", [int(on), username])
     log(home, None, "subscribe" if on else "unsubscribe", username=username)
 
 
 def subscribers(home: Home) -> list[User]:
     """The users who receive the brief by mail (subscribed, with an address)."""
-    with connect(home) as con:
-        rows = con.execute(
+    with connect(home) as db:
+        rows = db.execute(
             f"select {_USER_COLUMNS} from users where is_subscribed = 1 and email is not null order by username"
         ).fetchall()
     return [_user(row) for row in rows]
@@ -290,46 +449,46 @@ def subscribers(home: Home) -> list[User]:
 
 def last_delivered(home: Home) -> dict[str, str]:
     """User name -> the latest data month (YYYY-MM) mailed to them."""
-    with connect(home) as con:
-        return dict(con.execute("select username, month from deliveries").fetchall())
+    with connect(home) as db:
+        return dict(db.execute("select username, month from deliveries").fetchall())
 
 
 def record_delivery(home: Home, username: str, month: str) -> None:
     """Note that ``month`` was mailed to the user; the latest month stays
     (a resend of an older month does not make a newer one due again)."""
-    with connect(home) as con:
-        con.execute(
+    with connect(home) as db:
+        db.execute(
             "insert into deliveries (username, month, delivered_at) values (?, ?, ?) "
-            "on conflict (username) do update set month = max(month, excluded.month), "
-            "delivered_at = excluded.delivered_at",
+            "on conflict (username) do update set delivered_at = excluded.delivered_at, month = "
+            "case when excluded.month > deliveries.month then excluded.month else deliveries.month end",
             [username, month, _now().isoformat(timespec="seconds")],
         )
 
 
 def read_deliveries(home: Home, limit: int = 100) -> list[dict[str, Any]]:
     """The latest mails sent and failed, newest first, from the audit log."""
-    with connect(home) as con:
-        rows = con.execute(
+    with connect(home) as db:
+        rows = db.execute(
             "select at, ok, detail from audit where action = 'deliver' order by id desc limit ?", [limit]
         ).fetchall()
     return [{"at": at, "ok": bool(ok), **json.loads(detail or "{}")} for at, ok, detail in rows]
 
 
 def remove_user(home: Home, username: str) -> None:
-    with connect(home) as con:
-        if con.execute("delete from users where username = ?", [username]).rowcount == 0:
+    with connect(home) as db:
+        if db.execute("delete from users where username = ?", [username]).rowcount == 0:
             raise _no_such_user(username)
     log(home, None, "user_remove", username=username)
 
 
 def reset_password(home: Home, username: str, password: str | None = None) -> str:
     password = password or new_password()
-    with connect(home) as con:
-        changed = con.execute(
+    with connect(home) as db:
+        changed = db.execute(
             "update users set password_hash = ?, failed_attempts = 0, locked_until = null where username = ?",
             [_HASHER.hash(password), username],
         ).rowcount
-        con.execute(
+        db.execute(
             "update web_sessions set ended_at = ?, ended_why = 'password_reset' "
             "where ended_at is null and username = ?",
             [_now().isoformat(), username],
@@ -341,8 +500,8 @@ def reset_password(home: Home, username: str, password: str | None = None) -> st
 
 
 def list_users(home: Home) -> list[User]:
-    with connect(home) as con:
-        rows = con.execute(f"select {_USER_COLUMNS} from users order by username").fetchall()
+    with connect(home) as db:
+        rows = db.execute(f"select {_USER_COLUMNS} from users order by username").fetchall()
     return [_user(row) for row in rows]
 
 
@@ -353,8 +512,8 @@ def sign_in(home: Home, username: str, password: str) -> str:
     first, outside any transaction; the verdict is then taken in one write
     transaction, so simultaneous guesses are counted one by one and none
     gets past the lock."""
-    with connect(home) as con:
-        row = con.execute("select password_hash from users where username = ?", [username]).fetchone()
+    with connect(home) as db:
+        row = db.execute("select password_hash from users where username = ?", [username]).fetchone()
     try:  # an unknown user costs the same hashing as a real one
         _HASHER.verify(row[0] if row else _UNKNOWN_USER_HASH, password)
         verified = row is not None
@@ -362,9 +521,10 @@ def sign_in(home: Home, username: str, password: str) -> str:
         verified = False
     now = _now()
     token = None
-    with connect(home) as con:
-        con.execute("begin immediate")  # one verdict at a time
-        state = con.execute("select failed_attempts, locked_until from users where username = ?", [username]).fetchone()
+    with connect(home) as db, db.write():  # one verdict at a time
+        state = db.execute(
+            "select failed_attempts, locked_until from users where username = ?" + db.lock_rows, [username]
+        ).fetchone()
         if state is None:
             reason = "unknown_user"
         elif state[1] and datetime.fromisoformat(state[1]) > now:
@@ -373,15 +533,14 @@ def sign_in(home: Home, username: str, password: str) -> str:
             reason = "bad_credentials"
             failures = state[0] + 1
             locked = (now + timedelta(minutes=LOCKOUT_MINUTES)).isoformat() if failures >= MAX_FAILED_SIGN_INS else None
-            con.execute(
+            db.execute(
                 "update users set failed_attempts = ?, locked_until = ? where username = ?",
                 [0 if locked else failures, locked, username],
             )
         else:
             reason = None
-            con.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
-            token = _new_session(con, username, now + timedelta(hours=SESSION_HOURS))
-        con.execute("commit")
+            db.execute("update users set failed_attempts = 0, locked_until = null where username = ?", [username])
+            token = _new_session(db, username, now + timedelta(hours=SESSION_HOURS))
     log(home, username, "sign_in", ok=token is not None, reason=reason)
     if token is None:
         raise UnionKpiError("bad_credentials")
@@ -397,9 +556,9 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
     lockout (the provider guards its own sign-in)."""
     address = (email or "").strip()
     now = _now()
-    with connect(home) as con:
+    with connect(home) as db:
         row = (
-            con.execute(
+            db.execute(
                 "select username, locked_until from users where lower(username) = lower(?) order by username limit 1",
                 [address],
             ).fetchone()
@@ -415,7 +574,7 @@ def sign_in_identity(home: Home, email: str | None, *, email_verified: bool | No
         elif row[1] and datetime.fromisoformat(row[1]) > now:
             reason = "locked"
         else:
-            token = _new_session(con, row[0], now + timedelta(hours=SESSION_HOURS))
+            token = _new_session(db, row[0], now + timedelta(hours=SESSION_HOURS))
     if reason is not None:
         log(home, username or address or None, "sign_in", ok=False, reason=reason, method="sso", email=address)
         if reason == "locked":
@@ -433,27 +592,27 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_session(con: sqlite3.Connection, username: str, expires: datetime, family: str | None = None) -> str:
+def _new_session(db: _Db, username: str, expires: datetime, family: str | None = None) -> str:
     """A new session's token; only its digest is stored. A session handed to
     a browser's cookie joins the family of the sign-in it came from, and
     ends with it. Sessions ended long ago are pruned here."""
     now = _now()
-    con.execute(
+    db.execute(
         "delete from web_sessions where coalesce(ended_at, expires_at) < ?",
         [(now - timedelta(days=ENDED_KEPT_DAYS)).isoformat()],
     )
     token = secrets.token_urlsafe(32)
-    con.execute(
+    db.execute(
         "insert into web_sessions (token_sha256, username, created_at, expires_at, family) values (?, ?, ?, ?, ?)",
         [_digest(token), username, now.isoformat(), expires.isoformat(), family or _digest(token)],
     )
     return token
 
 
-def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
+def _end_session(db: _Db, token_sha256: str, why: str) -> None:
     """End the session and its family: the page run's session and the one
     in the browser's cookie that was handed off from it."""
-    con.execute(
+    db.execute(
         "update web_sessions set ended_at = ?, ended_why = ? where ended_at is null and family in "
         "(select coalesce(family, token_sha256) from web_sessions where token_sha256 = ?)",
         [_now().isoformat(), why, token_sha256],
@@ -463,13 +622,17 @@ def _end_session(con: sqlite3.Connection, token_sha256: str, why: str) -> None:
 def _signature(home: Home, token: str) -> str:
     """The token's HMAC under the secret that signs session cookies, kept
     with the users (so every server of this home accepts them, and a
-    restored backup keeps them); made on first use, read after that."""
-    with connect(home) as con:
+    restored backup keeps them; on PostgreSQL every app server of the
+    database); made on first use, read after that."""
+    with connect(home) as db:
         query = "select value from app_secrets where name = 'session_cookie'"
-        row = con.execute(query).fetchone()
+        row = db.execute(query).fetchone()
         if row is None:
-            con.execute("insert or ignore into app_secrets values ('session_cookie', ?)", [secrets.token_hex(32)])
-            row = con.execute(query).fetchone()
+            db.execute(
+                "insert into app_secrets values ('session_cookie', ?) on conflict (name) do nothing",
+                [secrets.token_hex(32)],
+            )
+            row = db.execute(query).fetchone()
     return hmac.new(bytes.fromhex(row[0]), token.encode(), hashlib.sha256).hexdigest()
 
 
@@ -488,8 +651,8 @@ def session_user(home: Home, token: str | None) -> User | None:
     """The user of a live session, or None (unknown, ended or expired)."""
     if not token:
         return None
-    with connect(home) as con:
-        row = con.execute(
+    with connect(home) as db:
+        row = db.execute(
             "select u.username, u.role, u.district_code, s.expires_at from web_sessions s "
             "join users u using (username) where s.token_sha256 = ? and s.ended_at is null",
             [_digest(token)],
@@ -497,7 +660,7 @@ def session_user(home: Home, token: str | None) -> User | None:
         if row is None:
             return None
         if datetime.fromisoformat(row[3]) <= _now():
-            _end_session(con, _digest(token), "expired")
+            _end_session(db, _digest(token), "expired")
             return None
     return User(row[0], row[1], row[2])
 
@@ -506,8 +669,8 @@ def why_refused(home: Home, token: str) -> tuple[str | None, str]:
     """Whose a refused token was and why it is refused: ``signed_out``,
     ``expired``, ``password_reset`` (ended), or ``unknown`` (never issued,
     tampered with, or its user removed)."""
-    with connect(home) as con:
-        row = con.execute(
+    with connect(home) as db:
+        row = db.execute(
             "select username, ended_why, expires_at from web_sessions where token_sha256 = ?", [_digest(token)]
         ).fetchone()
     if row is None:
@@ -518,8 +681,8 @@ def why_refused(home: Home, token: str) -> tuple[str | None, str]:
 
 def sign_out(home: Home, token: str) -> None:
     """End the session, in every tab and browser that holds it."""
-    with connect(home) as con:
-        _end_session(con, _digest(token), "signed_out")
+    with connect(home) as db:
+        _end_session(db, _digest(token), "signed_out")
 
 
 def hand_off(home: Home, token: str) -> str:
@@ -529,9 +692,9 @@ def hand_off(home: Home, token: str) -> str:
     is stored."""
     code = secrets.token_urlsafe(32)
     now = _now()
-    with connect(home) as con:
-        con.execute("delete from handoffs where expires_at < ?", [now.isoformat()])
-        con.execute(
+    with connect(home) as db:
+        db.execute("delete from handoffs where expires_at < ?", [now.isoformat()])
+        db.execute(
             "insert into handoffs values (?, ?, ?)",
             [_digest(code), _digest(token), (now + timedelta(seconds=HANDOFF_SECONDS)).isoformat()],
         )
@@ -541,21 +704,21 @@ def hand_off(home: Home, token: str) -> str:
 def claim(home: Home, code: str) -> tuple[str, int] | None:
     """The token of a new session for the browser's cookie, in the family of
     the handed-off one (same user, same expiry: a sign-out of either ends
-    both), and its seconds left; None for a code unknown, used or too old."""
+    both), and its seconds left; None for a code unknown, used or too old.
+    A code is claimed once: by whoever deletes it (two deletes at once on
+    PostgreSQL: the second waits for the first and finds nothing)."""
     now = _now()
-    with connect(home) as con:
-        con.execute("begin immediate")  # a code is claimed once
-        row = con.execute(
+    with connect(home) as db, db.write():
+        row = db.execute(
             "select coalesce(s.family, s.token_sha256), s.username, s.expires_at from handoffs h "
             "join web_sessions s using (token_sha256) "
             "where h.code_sha256 = ? and h.expires_at >= ? and s.ended_at is null and s.expires_at > ?",
             [_digest(code), now.isoformat(), now.isoformat()],
         ).fetchone()
-        con.execute("delete from handoffs where code_sha256 = ?", [_digest(code)])
+        claimed = db.execute("delete from handoffs where code_sha256 = ?", [_digest(code)]).rowcount == 1
         token = None
-        if row is not None:
-            token = _new_session(con, row[1], datetime.fromisoformat(row[2]), family=row[0])
-        con.execute("commit")
+        if row is not None and claimed:
+            token = _new_session(db, row[1], datetime.fromisoformat(row[2]), family=row[0])
     if token is None:
         return None
     return token, max(0, int((datetime.fromisoformat(row[2]) - now).total_seconds()))
@@ -563,6 +726,9 @@ def claim(home: Home, code: str) -> tuple[str, int] | None:
 
 def backup_to(home: Home, target: Path) -> None:
     """A consistent copy of the app state while others write (SQLite's
-    online backup)."""
-    with connect(home) as con, sqlite3.connect(target) as copy:
-        con.backup(copy)
+    online backup). Only for the SQLite store: on PostgreSQL it is part of
+    the database, which pg_dump backs up (see unionkpi.backup)."""
+    with connect(home) as db, sqlite3.connect(target) as copy:
+        if db.is_postgres:
+            raise ValueError("the store is in PostgreSQL: back it up with pg_dump")
+        db.con.backup(copy)
