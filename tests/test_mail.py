@@ -279,7 +279,10 @@ def _publish_date(home: Home, data_date: str) -> None:
     home.warehouse.unlink(missing_ok=True)
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute("create schema marts")
-        con.execute(f"create table marts.warehouse_meta as select date '{data_date}' as data_date")
+        con.execute(
+            f"create table marts.warehouse_meta as select date '{data_date}' as data_date, "
+            "cast(null as timestamp) as built_at"
+        )
 
 
 def test_the_delivery_rule(tmp_path, smtp_server, monkeypatch):

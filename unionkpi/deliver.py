@@ -25,8 +25,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-import duckdb
-
+from kernel import database
 from kernel.errors import UnionKpiError
 from kernel.home import REFERENCE, Home
 from trust import store
@@ -170,12 +169,14 @@ def _timeout(env: Any) -> float:
 
 
 def published_month(home: Home) -> str | None:
-    """The data month (YYYY-MM) of the published warehouse, or None."""
-    if not home.warehouse.exists():
+    """The data month (YYYY-MM) of the published warehouse, on either
+    engine, or None when nothing is published."""
+    from dashboards import queries
+
+    try:
+        return queries.meta(home.root).data_date.strftime("%Y-%m")
+    except queries.WarehouseUnavailable:
         return None
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        row = con.execute("select max(data_date) from marts.warehouse_meta").fetchone()
-    return None if row is None or row[0] is None else row[0].strftime("%Y-%m")
 
 
 def after_publish(home: Home) -> None:
@@ -327,8 +328,24 @@ def _write_brief(home: Home, month: str, lang: str, district: str | None) -> Bri
     return write_brief(home, month=month, lang=lang, district=district)
 
 
+# pg_advisory_lock's key for deliveries on PostgreSQL: "deliver" in ASCII
+DELIVER_LOCK_KEY = int.from_bytes(b"deliver", "big")
+
+
 @contextmanager
 def _one_at_a_time(home: Home, *, wait: bool = True) -> Iterator[None]:
+    """One delivery at a time: a lock file in the home, or on PostgreSQL
+    (app servers on several machines, whose shared storage may not honour
+    file locks) an advisory lock, dropped with its connection."""
+    postgres = database.postgres()
+    if postgres is not None:
+        with postgres.connect(autocommit=True) as con:
+            if wait:
+                con.execute("select pg_advisory_lock(%s)", [DELIVER_LOCK_KEY])
+            elif not con.execute("select pg_try_advisory_lock(%s)", [DELIVER_LOCK_KEY]).fetchone()[0]:
+                raise DeliveryBusy
+            yield
+        return
     home.ensure()
     with (home.root / "deliver.lock").open("a") as handle:
         try:
