@@ -61,6 +61,7 @@ DEFAULT_TIMEOUT = 5400
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 STAGES = ("ingest", "build", "rebuild", "check")
+CHROMIUM = "/usr/bin/chromium"
 BUSY_CORES = 0.3  # other processes' CPU use (cores) above which a figure is marked ‡
 
 
@@ -412,6 +413,24 @@ class Scale:
             self.entry["stages"][f"dashboard_{page.stem}"] = compare(
                 self.render_result(result), dict(baseline), page=page.name
             )
+        self.browser_visit(env)
+
+    def browser_visit(self, env: dict[str, str]) -> None:
+        """A first visit in headless Chromium (bench.browser_visit): each
+        page from the click on its link until Streamlit stops running."""
+        if not Path(CHROMIUM).exists():
+            self.entry["notes"].append(f"no first visit in a browser: no Chromium at {CHROMIUM}")
+            return
+        result = self.runner.run("browser_first_visit", [PYTHON, "-m", "bench.browser_visit"], env=env)
+        visit = last_json(result["stdout"]) if ok(result) else None
+        if not visit:
+            self.entry["notes"].append(f"the first visit in a browser failed: {result.get('stderr_tail', '')[-300:]}")
+            return
+        self.entry["info"]["browser_first_visit"] = visit["seconds"]
+        self.entry["notes"].append(
+            "first visit in headless Chromium, a new server (cold caches), from the click on a page's link until "
+            "Streamlit stops running: " + ", ".join(f"{page} {s:.2f} s" for page, s in visit["seconds"].items())
+        )
 
     @staticmethod
     def render_result(result: dict[str, Any]) -> dict[str, Any]:

@@ -60,6 +60,10 @@ def test_every_stage_has_a_subject_and_a_baseline(quick_run: tuple[dict, Path, s
             assert stage["subject"]["elements"]["title"], name
             # The home holds every dataset: no page says “no data” (所选条件下没有数据).
             assert stage["subject"]["elements"]["info"] == [], name
+    # a first visit in the browser: every page of the sidebar, timed from its click
+    visit = entry["info"]["browser_first_visit"]
+    assert set(visit) == {"overview (after sign-in)", "legal-aid", "wages", "certifications", "definitions", "overview"}
+    assert all(0 < seconds < 120 for seconds in visit.values()), visit
 
 
 def test_row_counts_are_what_was_generated(quick_run: tuple[dict, Path, subprocess.CompletedProcess]) -> None:
