@@ -10,7 +10,7 @@ PACKAGES := kernel ingest unionkpi trust expectations dashboards
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint system-deps clean
+.PHONY: help demo test bench bench-postgres lint system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,8 +59,12 @@ test: $(VENV)/.synced system-deps ## lint and type-check, then run every test
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
 
-bench: $(VENV)/.synced ## benchmarks at scales 1, 100 and 300 (long)
+bench: $(VENV)/.synced system-deps ## benchmarks at scales 1, 100 and 300, then PostgreSQL against DuckDB (long)
 	$(VENV)/bin/python -m bench.run
+	$(VENV)/bin/python -m bench.postgres
+
+bench-postgres: $(VENV)/.synced system-deps ## PostgreSQL against DuckDB at scales 1 and 100: build, 8 uploaders, 20 sessions
+	$(VENV)/bin/python -m bench.postgres
 
 lint: $(VENV)/.synced ## ruff, mypy and sqlfluff
 	$(VENV)/bin/ruff check $(PACKAGES) bench tests
