@@ -69,6 +69,22 @@ def _run_batch(home: Home, name: str, calls: list[tuple[tuple, dict]], start_at:
     return outcomes
 
 
+@contextlib.contextmanager
+def _no_main_to_run_again() -> Iterator[None]:
+    """A spawned child runs the parent's __main__ module again before its
+    target. In a pytest-xdist worker that has run a Streamlit AppTest,
+    __main__ is the app script (Streamlit runs a page as __main__), which
+    then runs in the child and fails; the child needs nothing of it."""
+    main = sys.modules["__main__"]
+    kept = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(kept)
+
+
 class StoreProcess:
     """A separate OS process that uses the store (trust.store) of the
     database `url`, with its own home folder, on request."""
@@ -78,7 +94,8 @@ class StoreProcess:
         self.root = root
         self._pipe, child = context.Pipe()
         self._process = context.Process(target=_serve_store, args=(child, str(root), url), daemon=True)
-        self._process.start()
+        with _no_main_to_run_again():
+            self._process.start()
 
     def start(self, name: str, calls: list[tuple], start_at: float) -> None:
         """Calls of one store function (each a tuple of its arguments after
