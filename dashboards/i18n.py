@@ -330,6 +330,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.workers": ("人", "workers"),
     "unit.enterprises": ("家", "firms"),
     "unit.days": ("天", "days"),
+    "unit.workdays": ("个工作日", "working days"),
     "unit.yuan": ("元", "yuan"),
     # Breakdown dimensions.
     "dim.district": ("区", "District"),
@@ -355,7 +356,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # cases, not workers: the KPI new_employment_form_share (the seeds) divides workers
     "m.new_form_share": ("新就业形态案件占比", "Share of new-employment-form cases"),
     "m.days_mean": ("平均办结天数", "Mean days to close"),
-    "m.days_median": ("办结天数中位数", "Median days to close"),
+    "m.workdays_mean": ("平均办结工作日", "Mean working days to close"),
     "m.share": ("占比", "Share"),
     "m.owed": ("欠薪金额", "Wages owed"),
     "m.wages_recovered": ("追回金额", "Wages recovered"),
@@ -363,7 +364,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "m.resolved": ("已办结", "Resolved"),
     "m.open": ("办理中", "Open"),
     "m.resolve_days_mean": ("平均办结天数", "Mean days to resolve"),
-    "m.resolve_days_median": ("办结天数中位数", "Median days to resolve"),
     "m.employees": ("职工人数", "Employees"),
     "m.campaign": ("年度创建企业", "In the campaign"),
     "m.certified": ("达标企业", "Certified"),
@@ -796,13 +796,14 @@ def with_unit(name: str, unit: str, lang: Lang) -> str:
     return t("col.with_unit", lang, name=name, unit=unit) if unit else name
 
 
-def format_days(value: object, lang: Lang) -> str:
-    """A number of days with one decimal: 22.8天 / 22.8 days."""
+def format_days(value: object, lang: Lang, unit_key: str = "unit.days") -> str:
+    """A number of days (or working days) with one decimal: 22.8天 / 22.8 days."""
     days = as_float(value)
     if days is None:
         return DASH
     number = _trim(days, 1)
-    return f"{number}天" if lang == "zh" else f"{number} days"
+    unit = t(unit_key, lang)
+    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
 
 
 def format_number(value: object, unit_key: str, lang: Lang) -> str:

@@ -558,10 +558,6 @@ def city_months(year: int, home: str | Path | None = None) -> pd.DataFrame:
 # a grouping column picked from the fixed maps below, never user input.
 # ---------------------------------------------------------------------------
 
-# The median: DuckDB has median(), PostgreSQL only the ordered-set form,
-# which DuckDB also knows (both interpolate between the two middle values).
-_MEDIAN = "percentile_cont(0.5) within group (order by {})"
-
 # Rows a record list returns at most: a case list is for reading and
 # checking, and a whole city-year at 10 million cases is not.
 RECORD_LIMIT = 5_000
@@ -571,42 +567,83 @@ _DISTRICT_FILTER = (
     "(coalesce(array_length($districts::varchar[], 1), 0) = 0 or district_code = any($districts::varchar[]))"
 )
 
-LEGAL_AID_DIMENSIONS: dict[str, str] = {
-    "district": "district_code",
-    "subdistrict": "subdistrict",
-    "dispute_type": "dispute_type",
-    "industry": "industry",
-    "channel": "channel",
-    "outcome": "outcome",
-    "service_type": "service_type",
-}
-WAGE_DIMENSIONS: dict[str, str] = {
-    "district": "district_code",
-    "subdistrict": "subdistrict",
-    "source": "source",
-    "industry": "industry",
-    "status": "status",
-}
-CERTIFICATION_DIMENSIONS: dict[str, str] = {
-    "district": "district_code",
-    "subdistrict": "subdistrict",
-    "industry": "industry",
-    "status": "status",
-}
+# The breakdowns each page offers. The subject pages read the day marts
+# (marts.kpi_legal_aid_day, kpi_wage_day, kpi_certification_day,
+# kpi_certification_campaign): one row per day, district and breakdown
+# value, so a page's cost depends on the days and the categories it covers,
+# never on the number of cases. A breakdown is the mart's rows of that
+# dimension; the district breakdown and the whole selection are its 'all'
+# rows, by district or together.
+LEGAL_AID_DIMENSIONS = ("district", "subdistrict", "dispute_type", "industry", "channel", "outcome", "service_type")
+WAGE_DIMENSIONS = ("district", "subdistrict", "source", "industry", "status")
+CERTIFICATION_DIMENSIONS = ("district", "subdistrict", "industry")
 
 
-def _group_column(dimension: str | None, allowed: dict[str, str]) -> str:
-    """The SQL grouping expression for a dimension name from ``allowed``;
-    None groups everything into one row."""
+def _breakdown(dimension: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
+    """(the SQL for a row's key, the mart's ``dimension`` to read) for a
+    dimension name from ``allowed``; None is one row for everything. Only
+    these fixed texts go into SQL."""
     if dimension is None:
-        return "'all'"
+        return "'all'", "all"
     if dimension not in allowed:
         raise ValueError(f"unknown dimension {dimension!r}")
-    return allowed[dimension]
+    if dimension == "district":
+        return "district_code", "all"
+    return "breakdown_key", dimension
 
 
-def _scope(start: date, end: date, districts: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    return {"start": start, "end": end, "districts": list(districts)}
+def _scope(start: date, end: date, districts: list[str] | tuple[str, ...], dimension: str) -> dict[str, Any]:
+    return {"start": start, "end": end, "districts": list(districts), "dimension": dimension}
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _ratios(columns: tuple[str, ...], home: str | Path | None) -> dict[str, str]:
+    """Each KPI ratio whose two parts are among ``columns``, as SQL dividing
+    their sums: the parts are the warehouse's own (kpi_definitions'
+    numerator and denominator, from macros/kpi_metrics.sql), so a page
+    divides exactly what the KPI marts divide."""
+    parts = _frame(
+        "select metric, numerator, denominator from marts.kpi_definitions where numerator is not null",
+        home=home,
+    )
+    return {
+        row.metric: _divided(row.numerator, row.denominator)
+        for row in parts.itertuples(index=False)
+        if row.numerator in columns
+        and row.denominator in columns
+        and _IDENTIFIER.fullmatch(row.numerator)
+        and _IDENTIFIER.fullmatch(row.denominator)
+    }
+
+
+def _divided(numerator: str, denominator: str) -> str:
+    """The sum of one column divided by the sum of another (null over
+    nothing), in double precision: integer division would give 0."""
+    return f"cast(sum({numerator}) as double precision) / nullif(sum({denominator}), 0)"
+
+
+def _total(count: str) -> str:
+    """The sum of a count as a 64-bit integer on both engines (DuckDB sums
+    to a 128-bit integer, PostgreSQL to numeric)."""
+    return f"cast(sum({count}) as bigint)"
+
+
+def _share(count: str) -> str:
+    """A row's share of the whole breakdown's ``count``."""
+    return f"cast(sum({count}) as double precision) / nullif(sum(sum({count})) over (), 0)"
+
+
+_LEGAL_AID_PARTS = (
+    "legal_aid_mediated",
+    "legal_aid_closed",
+    "legal_aid_new_form_workers",
+    "legal_aid_workers",
+    "legal_aid_days_to_close",
+    "legal_aid_workdays_to_close",
+    "legal_aid_closed_dated",
+)
 
 
 def legal_aid_breakdown(
@@ -616,34 +653,41 @@ def legal_aid_breakdown(
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Legal-aid cases received in [start, end], grouped by ``dimension`` (a
-    key of LEGAL_AID_DIMENSIONS; None: one row for the whole selection).
+    """Legal-aid cases received in [start, end], grouped by ``dimension`` (one
+    of LEGAL_AID_DIMENSIONS; None: one row for the whole selection), from
+    marts.kpi_legal_aid_day.
 
-    Columns: key, cases, workers, closed, mediated, recovered_yuan,
-    claimed_yuan, collective_cases, collective_workers, new_form_cases,
-    days_mean, days_median (over the closed cases), cases first.
+    Columns: key, cases, share (of all the rows' cases), workers, closed,
+    mediated, mediation_rate, recovered_yuan, claimed_yuan,
+    collective_cases, collective_workers, new_form_cases, new_form_share
+    (of cases), days_mean and workdays_mean (to close: the KPIs
+    avg_days_to_close and avg_workdays_to_close); most cases first.
     """
-    key = _group_column(dimension, LEGAL_AID_DIMENSIONS)
+    key, mart_dimension = _breakdown(dimension, LEGAL_AID_DIMENSIONS)
+    ratios = _ratios(_LEGAL_AID_PARTS, home)
     sql = f"""
         select
             {key} as key,
-            count(*) as cases,
-            coalesce(sum(workers), 0) as workers,
-            count(*) filter (where is_closed) as closed,
-            count(*) filter (where is_mediated) as mediated,
-            cast(coalesce(sum(amount_recovered_yuan), 0) as double precision) as recovered_yuan,
-            cast(coalesce(sum(amount_claimed_yuan), 0) as double precision) as claimed_yuan,
-            count(*) filter (where is_collective) as collective_cases,
-            coalesce(sum(workers) filter (where is_collective), 0) as collective_workers,
-            count(*) filter (where is_new_employment_form) as new_form_cases,
-            avg(cast(days_to_close as double precision)) filter (where is_closed) as days_mean,
-            {_MEDIAN.format("days_to_close")} filter (where is_closed) as days_median
-        from marts.fct_legal_aid_cases
-        where received_date between $start and $end and {_DISTRICT_FILTER}
+            {_total("legal_aid_cases")} as cases,
+            {_share("legal_aid_cases")} as share,
+            {_total("legal_aid_workers")} as workers,
+            {_total("legal_aid_closed")} as closed,
+            {_total("legal_aid_mediated")} as mediated,
+            {ratios["mediation_rate"]} as mediation_rate,
+            cast(sum(legal_aid_recovered_yuan) as double precision) as recovered_yuan,
+            cast(sum(legal_aid_claimed_yuan) as double precision) as claimed_yuan,
+            {_total("legal_aid_collective_cases")} as collective_cases,
+            {_total("legal_aid_collective_workers")} as collective_workers,
+            {_total("legal_aid_new_form_cases")} as new_form_cases,
+            {_divided("legal_aid_new_form_cases", "legal_aid_cases")} as new_form_share,
+            {ratios["avg_days_to_close"]} as days_mean,
+            {ratios["avg_workdays_to_close"]} as workdays_mean
+        from marts.kpi_legal_aid_day
+        where dimension = $dimension and date_day between $start and $end and {_DISTRICT_FILTER}
         group by 1
         order by cases desc, key
     """
-    return _frame(sql, _scope(start, end, districts), home)
+    return _frame(sql, _scope(start, end, districts, mart_dimension), home)
 
 
 # Where each record came from, on every record list: its load, the file
@@ -720,31 +764,33 @@ def wage_breakdown(
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Wage-arrears cases opened in [start, end], grouped by ``dimension`` (a
-    key of WAGE_DIMENSIONS; None: one row).
+    """Wage-arrears cases opened in [start, end], grouped by ``dimension``
+    (one of WAGE_DIMENSIONS; None: one row), from marts.kpi_wage_day.
 
-    Columns: key, cases, workers, owed_yuan, recovered_yuan, resolved,
-    open_cases, days_mean, days_median (opening to resolution, resolved
-    cases only), cases first.
+    Columns: key, cases, share, workers, owed_yuan, recovered_yuan,
+    recovery_rate (recovered ÷ owed), resolved, open_cases, days_mean
+    (opening to resolution, over the cases with a resolution date); most
+    cases first.
     """
-    key = _group_column(dimension, WAGE_DIMENSIONS)
+    key, mart_dimension = _breakdown(dimension, WAGE_DIMENSIONS)
     sql = f"""
         select
             {key} as key,
-            count(*) as cases,
-            coalesce(sum(workers), 0) as workers,
-            cast(coalesce(sum(amount_owed_yuan), 0) as double precision) as owed_yuan,
-            cast(coalesce(sum(amount_recovered_yuan), 0) as double precision) as recovered_yuan,
-            count(*) filter (where is_resolved) as resolved,
-            count(*) filter (where not is_resolved) as open_cases,
-            avg(cast(days_to_resolve as double precision)) as days_mean,
-            {_MEDIAN.format("days_to_resolve")} as days_median
-        from marts.fct_wage_recoveries
-        where opened_date between $start and $end and {_DISTRICT_FILTER}
+            {_total("wage_cases")} as cases,
+            {_share("wage_cases")} as share,
+            {_total("wage_workers")} as workers,
+            cast(sum(wages_owed_yuan) as double precision) as owed_yuan,
+            cast(sum(wages_recovered_yuan) as double precision) as recovered_yuan,
+            {_divided("wages_recovered_yuan", "wages_owed_yuan")} as recovery_rate,
+            {_total("wage_resolved")} as resolved,
+            {_total("wage_open")} as open_cases,
+            {_divided("wage_days_to_resolve", "wage_resolved_dated")} as days_mean
+        from marts.kpi_wage_day
+        where dimension = $dimension and date_day between $start and $end and {_DISTRICT_FILTER}
         group by 1
         order by cases desc, key
     """
-    return _frame(sql, _scope(start, end, districts), home)
+    return _frame(sql, _scope(start, end, districts, mart_dimension), home)
 
 
 def wage_records(
@@ -776,34 +822,31 @@ def wage_records(
     )
 
 
-# In force on a day: between the two dates the warehouse gives each
-# certification (stg_landing__certifications states the rule).
-_IN_FORCE = "$on between in_force_from and in_force_until"
-
-
 def certification_status(
     dimension: str | None,
     year: int,
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Enterprises in the ``year`` campaign by ``dimension`` and status.
+    """Enterprises in the ``year`` campaign by ``dimension`` (one of
+    CERTIFICATION_DIMENSIONS; None: one key) and status, from
+    marts.kpi_certification_campaign.
 
     Columns: key, status, enterprises, employees.
     """
-    key = _group_column(dimension, CERTIFICATION_DIMENSIONS)
+    key, mart_dimension = _breakdown(dimension, CERTIFICATION_DIMENSIONS)
     sql = f"""
         select
             {key} as key,
             status,
-            count(*) as enterprises,
-            coalesce(sum(employees), 0) as employees
-        from marts.fct_certifications
-        where campaign_year = $year and {_DISTRICT_FILTER}
+            {_total("enterprises")} as enterprises,
+            {_total("employees")} as employees
+        from marts.kpi_certification_campaign
+        where dimension = $dimension and campaign_year = $year and {_DISTRICT_FILTER}
         group by 1, 2
         order by key, status
     """
-    return _frame(sql, {"year": year, "districts": list(districts)}, home)
+    return _frame(sql, {"year": year, "districts": list(districts), "dimension": mart_dimension}, home)
 
 
 def certifications_in_force(
@@ -812,22 +855,25 @@ def certifications_in_force(
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Certified enterprises in force on ``on`` by ``dimension``.
+    """Certified enterprises in force on ``on`` by ``dimension``, from
+    marts.kpi_certification_day (stg_landing__certifications states the
+    rule).
 
-    Columns: key, enterprises, employees; most enterprises first.
+    Columns: key, enterprises, share, employees; most enterprises first.
     """
-    key = _group_column(dimension, CERTIFICATION_DIMENSIONS)
+    key, mart_dimension = _breakdown(dimension, CERTIFICATION_DIMENSIONS)
     sql = f"""
         select
             {key} as key,
-            count(*) as enterprises,
-            coalesce(sum(employees), 0) as employees
-        from marts.fct_certifications
-        where {_IN_FORCE} and {_DISTRICT_FILTER}
+            {_total("certified_in_force")} as enterprises,
+            {_share("certified_in_force")} as share,
+            {_total("certified_workforce")} as employees
+        from marts.kpi_certification_day
+        where dimension = $dimension and date_day = $on and certified_in_force > 0 and {_DISTRICT_FILTER}
         group by 1
         order by enterprises desc, key
     """
-    return _frame(sql, {"on": on, "districts": list(districts)}, home)
+    return _frame(sql, {"on": on, "districts": list(districts), "dimension": mart_dimension}, home)
 
 
 def certified_between(
@@ -837,17 +883,22 @@ def certified_between(
     home: str | Path | None = None,
 ) -> int:
     """Enterprises certified (达标, or 达标 then revoked) in [start, end]:
-    their first day in force falls in it."""
+    their first day in force falls in it (marts.kpi_certification_day)."""
     frame = _frame(
         f"""
-        select count(*) as n
-        from marts.fct_certifications
-        where in_force_from between $start and $end and {_DISTRICT_FILTER}
+        select coalesce({_total("newly_certified")}, 0) as n
+        from marts.kpi_certification_day
+        where dimension = 'all' and date_day between $start and $end and {_DISTRICT_FILTER}
         """,
-        _scope(start, end, districts),
+        {"start": start, "end": end, "districts": list(districts)},
         home,
     )
     return int(frame["n"].iloc[0])
+
+
+# In force on a day: between the two dates the warehouse gives each
+# certification (stg_landing__certifications states the rule).
+_IN_FORCE = "$on between in_force_from and in_force_until"
 
 
 def certification_records(

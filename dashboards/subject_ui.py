@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TypedDict
 
 import pandas as pd
@@ -387,13 +388,13 @@ def records_view(context: Context, records: pd.DataFrame, *, place: str, fields:
 @dataclass(frozen=True)
 class CasePage:
     """What differs between the case pages (legal aid, wages): the data
-    functions, how to summarise and enrich them, and the field lists."""
+    functions, the summary of a selection with nothing in it, and the field
+    lists."""
 
     subject: str
     breakdown: Callable[..., pd.DataFrame]  # (dimension, start, end, districts)
     records: Callable[..., pd.DataFrame]  # (district, street, all_streets, start, end)
-    enrich: Callable[[pd.DataFrame], pd.DataFrame]
-    totals: Callable[[pd.DataFrame], dict[str, object]]
+    empty: dict[str, object]  # the summary's values when nothing matched
     cards: Callable[[dict[str, object], dict[str, object], Lang], list[Card]]
     dimensions: Sequence[str]
     fields: Sequence[Field]
@@ -422,8 +423,13 @@ def case_page(page: CasePage) -> None:
     heading(context)
 
     last_year = periods.same_period_last_year(period)
-    now = page.totals(page.breakdown(None, period.start, period.end, filters.districts))
-    before = page.totals(page.breakdown(None, last_year.start, last_year.end, filters.districts))
+
+    def summary(start: date, end: date) -> dict[str, object]:
+        frame = page.breakdown(None, start, end, filters.districts)
+        return dict(page.empty) if frame.empty else frame.iloc[0].to_dict()
+
+    now = summary(period.start, period.end)
+    before = summary(last_year.start, last_year.end)
     card_rows(page.cards(now, before, lang), lang)
 
     st.space("small")
@@ -432,7 +438,7 @@ def case_page(page: CasePage) -> None:
         dimensions=page.dimensions,
         fields=page.fields,
         chart_measures=page.chart_measures,
-        fetch=lambda dimension: page.enrich(page.breakdown(dimension, period.start, period.end, filters.districts)),
+        fetch=lambda dimension: page.breakdown(dimension, period.start, period.end, filters.districts),
     )
 
     st.space("small")
@@ -440,9 +446,7 @@ def case_page(page: CasePage) -> None:
         context,
         fields=page.fields,
         measure_key="cases",
-        fetch_streets=lambda district: page.enrich(
-            page.breakdown("subdistrict", period.start, period.end, (district,))
-        ),
+        fetch_streets=lambda district: page.breakdown("subdistrict", period.start, period.end, (district,)),
         fetch_records=lambda district, street, all_streets: page.records(
             district, street, all_streets, period.start, period.end
         ),

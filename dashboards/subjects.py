@@ -73,7 +73,7 @@ LEGAL_AID_FIELDS: tuple[Field, ...] = (
     Field("new_form_cases", "m.new_form", "count", "unit.cases"),
     Field("new_form_share", "m.new_form_share", "rate"),
     Field("days_mean", "m.days_mean", "number", "unit.days"),
-    Field("days_median", "m.days_median", "number", "unit.days"),
+    Field("workdays_mean", "m.workdays_mean", "number", "unit.workdays"),
 )
 LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
     "cases",
@@ -82,7 +82,7 @@ LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
     "collective_cases",
     "new_form_share",
     "days_mean",
-    "days_median",
+    "workdays_mean",
 )
 
 WAGE_FIELDS: tuple[Field, ...] = (
@@ -95,7 +95,6 @@ WAGE_FIELDS: tuple[Field, ...] = (
     Field("resolved", "m.resolved", "count", "unit.cases"),
     Field("open_cases", "m.open", "count", "unit.cases"),
     Field("days_mean", "m.resolve_days_mean", "number", "unit.days"),
-    Field("days_median", "m.resolve_days_median", "number", "unit.days"),
 )
 WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
 
@@ -228,8 +227,8 @@ def format_measure(value: object, item: Field, lang: Lang) -> str:
         return i18n.format_money(value, lang)
     if item.kind == "rate":
         return i18n.format_rate(value, lang)
-    if item.kind == "number" and item.unit_key == "unit.days":
-        return i18n.format_days(value, lang)
+    if item.kind == "number" and item.unit_key in ("unit.days", "unit.workdays"):
+        return i18n.format_days(value, lang, item.unit_key)
     return i18n.format_number(value, item.unit_key or "unit.cases", lang)
 
 
@@ -248,35 +247,6 @@ def bar_text(value: float, item: Field) -> str:
     if item.kind == "number":
         return f"{value:,.1f}"
     return f"{value:,.0f}"
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    den = denominator.astype("float64")
-    return (numerator.astype("float64") / den.where(den != 0)).astype("float64")
-
-
-def enrich_legal_aid(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived rates: share of cases, mediation rate (mediated ÷
-    closed), new-employment-form share."""
-    result = frame.copy()
-    result["share"] = _ratio(result["cases"], pd.Series(result["cases"].sum(), index=result.index))
-    result["mediation_rate"] = _ratio(result["mediated"], result["closed"])
-    result["new_form_share"] = _ratio(result["new_form_cases"], result["cases"])
-    return result
-
-
-def enrich_wages(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the share of cases and the recovery rate (recovered ÷ owed)."""
-    result = frame.copy()
-    result["share"] = _ratio(result["cases"], pd.Series(result["cases"].sum(), index=result.index))
-    result["recovery_rate"] = _ratio(result["recovered_yuan"], result["owed_yuan"])
-    return result
-
-
-def enrich_in_force(frame: pd.DataFrame) -> pd.DataFrame:
-    result = frame.copy()
-    result["share"] = _ratio(result["enterprises"], pd.Series(result["enterprises"].sum(), index=result.index))
-    return result
 
 
 def district_names(districts: pd.DataFrame, lang: Lang, short: bool = True) -> dict[str, str]:

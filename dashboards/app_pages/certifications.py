@@ -147,9 +147,7 @@ def in_force_sections(context: Context, on: date) -> None:
         dimensions=subjects.CERTIFICATION_DIMENSIONS,
         fields=subjects.IN_FORCE_FIELDS,
         chart_measures=("enterprises", "employees"),
-        fetch=lambda dimension: subjects.enrich_in_force(
-            data.certifications_in_force(dimension, on, filters.districts)
-        ),
+        fetch=lambda dimension: data.certifications_in_force(dimension, on, filters.districts),
         when=when,
     )
 
@@ -158,9 +156,7 @@ def in_force_sections(context: Context, on: date) -> None:
         context,
         fields=subjects.IN_FORCE_FIELDS,
         measure_key="enterprises",
-        fetch_streets=lambda district: subjects.enrich_in_force(
-            data.certifications_in_force("subdistrict", on, (district,))
-        ),
+        fetch_streets=lambda district: data.certifications_in_force("subdistrict", on, (district,)),
         fetch_records=lambda district, street, all_streets: data.certification_records(
             district, street, all_streets, on
         ),

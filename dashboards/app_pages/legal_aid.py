@@ -5,13 +5,11 @@ service, and the drill from a district to its streets and cases."""
 
 from __future__ import annotations
 
-import pandas as pd
-
 from dashboards import data, i18n, subject_ui, subjects, ui
 from dashboards.i18n import t
 from dashboards.subject_ui import Card
 
-EMPTY_TOTALS = {
+EMPTY_TOTALS: dict[str, object] = {
     "cases": 0,
     "workers": 0,
     "closed": 0,
@@ -21,16 +19,12 @@ EMPTY_TOTALS = {
     "collective_cases": 0,
     "collective_workers": 0,
     "new_form_cases": 0,
+    "share": None,
+    "mediation_rate": None,
+    "new_form_share": None,
     "days_mean": None,
-    "days_median": None,
+    "workdays_mean": None,
 }
-
-
-def totals(frame: pd.DataFrame) -> dict[str, object]:
-    """The one-row summary as a dict (zeros when nothing matched)."""
-    if frame.empty:
-        return dict(EMPTY_TOTALS, mediation_rate=None, new_form_share=None, share=None)
-    return subjects.enrich_legal_aid(frame).iloc[0].to_dict()
 
 
 def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
@@ -68,7 +62,7 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
             note=t("card.share_note", lang, count=i18n.format_number(now.get("new_form_cases"), "unit.cases", lang)),
         ),
         Card(t("m.days_mean", lang), value("days_mean"), note=t("card.days_note", lang, count=closed)),
-        Card(t("m.days_median", lang), value("days_median"), note=t("card.days_note", lang, count=closed)),
+        Card(t("m.workdays_mean", lang), value("workdays_mean"), note=t("card.days_note", lang, count=closed)),
     ]
 
 
@@ -76,8 +70,7 @@ PAGE = subject_ui.CasePage(
     subject="legal_aid",
     breakdown=data.legal_aid_breakdown,
     records=data.legal_aid_records,
-    enrich=subjects.enrich_legal_aid,
-    totals=totals,
+    empty=EMPTY_TOTALS,
     cards=cards,
     dimensions=subjects.LEGAL_AID_DIMENSIONS,
     fields=subjects.LEGAL_AID_FIELDS,

@@ -5,28 +5,21 @@ cases (with the employer and its credit code)."""
 
 from __future__ import annotations
 
-import pandas as pd
-
 from dashboards import data, i18n, subject_ui, subjects, ui
 from dashboards.i18n import t
 from dashboards.subject_ui import Card
 
-EMPTY_TOTALS = {
+EMPTY_TOTALS: dict[str, object] = {
     "cases": 0,
     "workers": 0,
     "owed_yuan": 0.0,
     "recovered_yuan": 0.0,
     "resolved": 0,
     "open_cases": 0,
+    "share": None,
+    "recovery_rate": None,
     "days_mean": None,
-    "days_median": None,
 }
-
-
-def totals(frame: pd.DataFrame) -> dict[str, object]:
-    if frame.empty:
-        return dict(EMPTY_TOTALS, recovery_rate=None, share=None)
-    return subjects.enrich_wages(frame).iloc[0].to_dict()
 
 
 def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
@@ -51,9 +44,6 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
         ),
         Card(t("m.owed", lang), value("owed_yuan"), **change("owed_yuan")),
         Card(t("m.resolve_days_mean", lang), value("days_mean"), note=t("card.resolved_note", lang, count=resolved)),
-        Card(
-            t("m.resolve_days_median", lang), value("days_median"), note=t("card.resolved_note", lang, count=resolved)
-        ),
         Card(t("m.open", lang), value("open_cases")),
     ]
 
@@ -62,8 +52,7 @@ PAGE = subject_ui.CasePage(
     subject="wages",
     breakdown=data.wage_breakdown,
     records=data.wage_records,
-    enrich=subjects.enrich_wages,
-    totals=totals,
+    empty=EMPTY_TOTALS,
     cards=cards,
     dimensions=subjects.WAGE_DIMENSIONS,
     fields=subjects.WAGE_FIELDS,

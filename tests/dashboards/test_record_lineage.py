@@ -171,9 +171,7 @@ def test_the_subject_pages_year_to_date_equals_the_marts(warehouse_home: Path, d
         assert not marts.empty
     else:
         mart = queries.city_year(data_date.year, warehouse_home).set_index("metric")["actual"].to_dict()
-    legal_aid = subjects.enrich_legal_aid(
-        queries.legal_aid_breakdown(None, start, data_date, districts, warehouse_home)
-    ).iloc[0]
+    legal_aid = queries.legal_aid_breakdown(None, start, data_date, districts, warehouse_home).iloc[0]
     wages = queries.wage_breakdown(None, start, data_date, districts, warehouse_home).iloc[0]
     assert legal_aid["cases"] == mart["legal_aid_cases"]
     assert legal_aid["recovered_yuan"] == pytest.approx(mart["legal_aid_recovered_yuan"])

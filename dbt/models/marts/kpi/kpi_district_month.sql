@@ -7,12 +7,16 @@ months as (
     select * from {{ ref('int_months_spanned') }}
 ),
 
-cases as (
-    select * from {{ ref('fct_legal_aid_cases') }}
+-- the days' parts, each defined once there (the subject pages read them
+-- too); counts stay bigint, as counted from the facts
+legal_aid_days as (
+    select * from {{ ref('kpi_legal_aid_day') }}
+    where dimension = 'all'
 ),
 
-wages as (
-    select * from {{ ref('fct_wage_recoveries') }}
+wage_days as (
+    select * from {{ ref('kpi_wage_day') }}
+    where dimension = 'all'
 ),
 
 certifications as (
@@ -33,30 +37,30 @@ spine as (
 legal_aid_by_month as (
     select
         district_code,
-        cast(date_trunc('month', received_date) as date) as month,
-        count(*) as legal_aid_cases,
-        sum(workers) as legal_aid_workers,
-        count(*) filter (where is_closed) as legal_aid_closed,
-        count(*) filter (where is_mediated) as legal_aid_mediated,
-        sum(amount_recovered_yuan) as legal_aid_recovered_yuan,
-        count(*) filter (where is_collective) as legal_aid_collective_cases,
-        sum(workers) filter (where is_new_employment_form)
-            as legal_aid_new_form_workers,
-        count(days_to_close) as legal_aid_closed_dated,
-        sum(days_to_close) as legal_aid_days_to_close,
-        sum(workdays_to_close) as legal_aid_workdays_to_close
-    from cases
+        cast(date_trunc('month', date_day) as date) as month,
+        cast(sum(legal_aid_cases) as bigint) as legal_aid_cases,
+        sum(legal_aid_workers) as legal_aid_workers,
+        cast(sum(legal_aid_closed) as bigint) as legal_aid_closed,
+        cast(sum(legal_aid_mediated) as bigint) as legal_aid_mediated,
+        sum(legal_aid_recovered_yuan) as legal_aid_recovered_yuan,
+        cast(sum(legal_aid_collective_cases) as bigint)
+            as legal_aid_collective_cases,
+        sum(legal_aid_new_form_workers) as legal_aid_new_form_workers,
+        cast(sum(legal_aid_closed_dated) as bigint) as legal_aid_closed_dated,
+        sum(legal_aid_days_to_close) as legal_aid_days_to_close,
+        sum(legal_aid_workdays_to_close) as legal_aid_workdays_to_close
+    from legal_aid_days
     group by district_code, month
 ),
 
 wages_by_month as (
     select
         district_code,
-        cast(date_trunc('month', opened_date) as date) as month,
-        count(*) as wage_cases,
-        sum(workers) as wage_workers,
-        sum(amount_recovered_yuan) as wages_recovered_yuan
-    from wages
+        cast(date_trunc('month', date_day) as date) as month,
+        cast(sum(wage_cases) as bigint) as wage_cases,
+        sum(wage_workers) as wage_workers,
+        sum(wages_recovered_yuan) as wages_recovered_yuan
+    from wage_days
     group by district_code, month
 ),
 
