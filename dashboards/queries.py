@@ -700,6 +700,7 @@ def _records(
     columns: str,
     where: str,
     order: str,
+    counted: tuple[str, str, str],
     district: str,
     subdistrict: str | None,
     all_streets: bool,
@@ -709,12 +710,28 @@ def _records(
 ) -> pd.DataFrame:
     """The records of one district (and one street, or all of them) in a
     fact table that also meet ``where``, ``order`` first, at most ``limit``
-    rows, each with where it came from (_RECORD_SOURCE); ``total`` on every
-    row counts them all. Only the fixed texts of
-    this module go into the SQL; the values are bound."""
+    rows, each with where it came from (_RECORD_SOURCE). ``total`` on every
+    row counts them all, from the day mart that ``counted`` names (its
+    table, its count column, its condition on the same period): a sum over
+    the street's or the district's days, so that a list never reads more
+    than its ``limit`` of records. Only the fixed texts of this module go
+    into the SQL; the values are bound."""
+    mart, count, mart_where = counted
     return _frame(
         f"""
-        select {columns}, {_RECORD_SOURCE}, count(*) over () as total
+        select
+            {columns},
+            {_RECORD_SOURCE},
+            (
+                select {_total(count)}
+                from marts.{mart}
+                where district_code = $district
+                    and case
+                        when $all_streets then dimension = 'all'
+                        else dimension = 'subdistrict' and breakdown_key is not distinct from $subdistrict
+                    end
+                    and {mart_where}
+            ) as total
         from marts.{table}
         where district_code = $district
             and ($all_streets or subdistrict is not distinct from $subdistrict)
@@ -747,6 +764,7 @@ def legal_aid_records(
             amount_claimed_yuan, amount_recovered_yuan, outcome, days_to_close""",
         "received_date between $start and $end",
         "received_date desc, case_id",
+        ("kpi_legal_aid_day", "legal_aid_cases", "date_day between $start and $end"),
         district,
         subdistrict,
         all_streets,
@@ -812,6 +830,7 @@ def wage_records(
             amount_owed_yuan, amount_recovered_yuan, status""",
         "opened_date between $start and $end",
         "opened_date desc, record_id",
+        ("kpi_wage_day", "wage_cases", "date_day between $start and $end"),
         district,
         subdistrict,
         all_streets,
@@ -919,6 +938,7 @@ def certification_records(
             certified_date, valid_until, revoked_date""",
         _IN_FORCE,
         "certified_date desc nulls last, enterprise_uscc",
+        ("kpi_certification_day", "certified_in_force", "date_day = $on"),
         district,
         subdistrict,
         all_streets,

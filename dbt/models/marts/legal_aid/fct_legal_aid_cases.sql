@@ -55,4 +55,7 @@ final as (
     left join loads on cases.load_id = loads.load_id
 )
 
+-- stored by district and date, so that a district's records are read
+-- from its own blocks, not from every block of the table
 select * from final
+order by district_code, received_date
