@@ -3,6 +3,7 @@ sidebar (language, year, data date) and the router over ``app_pages/``."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -161,4 +162,14 @@ if held:
 if user.may("ingest"):
     pages.append(st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"))
 navigation = st.navigation(pages)
-navigation.run()
+if navigation.url_path == "data":
+    # the data page starts builds and waits for them: it must not hold the
+    # warehouse it publishes (on PostgreSQL the publish would wait for it)
+    navigation.run()
+else:
+    # every query of the page reads one warehouse, over one connection; a
+    # warehouse that cannot be read is the page's to say (ui.warehouse_guard)
+    with contextlib.ExitStack() as block:
+        with contextlib.suppress(WarehouseUnavailable):
+            block.enter_context(queries.reading())
+        navigation.run()

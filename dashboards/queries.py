@@ -1,16 +1,18 @@
 """Read-only access to the published warehouse: the only module with SQL.
 
 The warehouse is on one of two engines (kernel.database). The default is
-embedded DuckDB: the file warehouse.duckdb in the home. Every function opens
-its own read-only DuckDB connection and closes it before returning. The
-warehouse file is replaced by ``os.replace()`` on each publish; a connection
-held open would keep reading the old file, so none is. Opening a read-only
-connection costs about a millisecond.
+embedded DuckDB: the file warehouse.duckdb in the home, opened read-only.
+The file is replaced by ``os.replace()`` on each publish; a connection held
+open keeps reading the old file, so none is kept beyond a ``reading()``
+block (or one query outside any block). A block holds one connection for
+all its queries: opening the file (its catalogue of some seventy tables)
+takes about 20 ms, most pages' queries one or two.
 
 DuckDB shares one database instance among all connections a process opens
 to the same path: while any of them is open, a "new" connection still reads
-the replaced file. The connections are therefore opened one at a time (a
-process-wide lock), so each query after a publish reads the new file.
+the file they read. A reader who finds the file replaced therefore waits
+until the connections to the old one are closed (connect), so what it
+reads is what its version names; readers of the same version share.
 
 With UNIONKPI_DATABASE_URL, the warehouse is PostgreSQL's `marts` schema
 (and the others a publish swaps in with it, such as `quality`). The reads
@@ -117,20 +119,33 @@ def _database_name(postgres: database.Postgres) -> str:
     return f"postgresql://{postgres.host}:{postgres.port}/{postgres.dbname}"
 
 
-# See the module docstring: one open connection at a time in this process.
-# Queries take milliseconds and results are cached, so readers hardly wait.
-_CONNECTION_LOCK = threading.Lock()
+# See the module docstring. DuckDB shares one instance among the open
+# connections of a process to one path, so a connection opened while
+# another is open reads what that one reads. Per path, the version of the
+# file the open connections read, and how many are open: a reader that
+# finds the file replaced waits until they are all closed, so its new
+# connection reads the new file. Readers of the same version share.
+_OPEN = threading.Condition()
+_OPEN_VERSIONS: dict[str, tuple[WarehouseVersion, int]] = {}
 
 
 @contextmanager
-def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published DuckDB warehouse, closed on exit."""
+def connect(home: str | Path | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, WarehouseVersion]]:
+    """A read-only connection to the published DuckDB warehouse, closed on
+    exit, and the version of the file it reads."""
     path = warehouse_path(home)
-    if not path.exists():
-        raise missing_warehouse_error(path)
-    with _CONNECTION_LOCK:
+    key = str(path)
+    with _OPEN:
+        while True:
+            version = _file_version(home)
+            if version is None:
+                raise missing_warehouse_error(path)
+            held = _OPEN_VERSIONS.get(key)
+            if held is None or held[0] == version:
+                break
+            _OPEN.wait()
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect(key, read_only=True)
         except duckdb.Error as exc:
             # The file vanished between the check and the open, or is not a
             # DuckDB database at all: both are "cannot read", not a crash.
@@ -141,10 +156,18 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
                 f"数据仓库无法读取：{exc}",
                 f"The warehouse cannot be read: {exc}",
             ) from exc
-        try:
-            yield con
-        finally:
-            con.close()
+        _OPEN_VERSIONS[key] = (version, (held[1] if held else 0) + 1)
+    try:
+        yield con, version
+    finally:
+        con.close()
+        with _OPEN:
+            opened, users = _OPEN_VERSIONS[key]
+            if users == 1:
+                del _OPEN_VERSIONS[key]
+                _OPEN.notify_all()
+            else:
+                _OPEN_VERSIONS[key] = (opened, users - 1)
 
 
 # --- PostgreSQL ---------------------------------------------------------------
@@ -152,10 +175,18 @@ def connect(home: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
 
 @dataclass(frozen=True)
 class _Reading:
-    """The open transaction of a reading() block on PostgreSQL."""
+    """The open connection of a reading() block: on PostgreSQL its
+    transaction, on DuckDB the warehouse file as it was when the block
+    began."""
 
-    connection: Any  # psycopg.Connection
+    connection: Any  # psycopg.Connection or duckdb.DuckDBPyConnection
     version: WarehouseVersion | None
+    home: str  # the warehouse it reads (_home_key)
+
+
+def _home_key(postgres: database.Postgres | None, home: str | Path | None) -> str:
+    """Which warehouse a block reads: the DuckDB file, or the database."""
+    return str(warehouse_path(home)) if postgres is None else postgres.conninfo
 
 
 _READING: ContextVar[_Reading | None] = ContextVar("warehouse_reading", default=None)
@@ -169,18 +200,29 @@ def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]
     On PostgreSQL: one read-only transaction, which first reads a published
     table, so a publish (which locks them all) waits for the block to end,
     and reads the `marts` schema's OID in that same statement. A block
-    inside another is part of it. On DuckDB: the file's version now; each
-    query opens the file anew (module docstring)."""
+    inside another is part of it. On DuckDB: one connection to the file as
+    it is when the block begins, which every query of the block uses
+    (opening the file costs more than most of the pages' queries); a
+    reader who finds the file replaced meanwhile waits for the block to end
+    (connect)."""
     postgres = database.postgres()
-    if postgres is None:
-        yield _file_version(home)
-        return
     outer = _READING.get()
-    if outer is not None:
+    if outer is not None and outer.home == _home_key(postgres, home):
         yield outer.version
         return
+    if postgres is None:
+        if _file_version(home) is None:
+            yield None
+            return
+        with connect(home) as (con, version):
+            token = _READING.set(_Reading(con, version, _home_key(None, home)))
+            try:
+                yield _READING.get().version  # type: ignore[union-attr]
+            finally:
+                _READING.reset(token)
+        return
     with _pooled(postgres) as con, con.transaction():
-        token = _READING.set(_Reading(con, _marts_version(con, postgres)))
+        token = _READING.set(_Reading(con, _marts_version(con, postgres), _home_key(postgres, home)))
         try:
             yield _READING.get().version  # type: ignore[union-attr]
         finally:
@@ -341,9 +383,11 @@ def _schema_error(exc: Exception) -> WarehouseUnavailable:
 
 
 def _duckdb_frame(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None) -> pd.DataFrame:
-    with connect(home) as con:
+    with reading(home) as version:
+        if version is None:
+            raise missing_warehouse_error(warehouse_path(home))
         try:
-            return con.execute(sql, params).df()
+            return _READING.get().connection.execute(sql, params).df()  # type: ignore[union-attr]
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             raise _schema_error(exc) from exc
 

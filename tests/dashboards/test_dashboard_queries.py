@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -187,3 +188,46 @@ def test_a_new_publish_is_seen_without_restarting(warehouse_db: Path, tmp_path: 
     finally:
         reader.close()
     assert queries.meta(home).data_date == date(2000, 1, 31)
+
+
+def test_a_page_block_reads_one_file_and_a_reader_after_a_publish_waits_for_it(
+    warehouse_db: Path, tmp_path: Path
+) -> None:
+    """A reading() block holds one connection for all its queries. A publish
+    during it leaves the block reading the file it began with; a reader in
+    another thread who finds the file replaced waits until the block ends,
+    and then reads the new file (never the old one under the new version)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    published = home / "warehouse.duckdb"
+    shutil.copy(warehouse_db, published)
+    old_date = queries.meta(home).data_date
+    staged = home / "warehouse.new.duckdb"
+    shutil.copy(warehouse_db, staged)
+    with duckdb.connect(str(staged)) as writer:
+        writer.execute("update marts.warehouse_meta set data_date = date '2000-01-31'")
+    seen: dict[str, object] = {}
+    started, finished = threading.Event(), threading.Event()
+
+    def other_reader() -> None:
+        started.set()
+        seen["version"] = queries.warehouse_version(home)
+        seen["date"] = queries.meta(home).data_date
+        seen["block_had_ended"] = block_ended.is_set()
+        finished.set()
+
+    block_ended = threading.Event()
+    with queries.reading(home) as version:
+        os.replace(staged, published)
+        assert queries.meta(home).data_date == old_date  # the block's own file
+        reader = threading.Thread(target=other_reader)
+        reader.start()
+        started.wait(10)
+        assert not finished.wait(0.5)  # waits for the block
+        assert queries.meta(home).data_date == old_date
+        assert queries.warehouse_version(home) == version  # one version per block
+        block_ended.set()
+    reader.join(30)
+    assert finished.is_set() and seen["block_had_ended"]
+    assert seen["date"] == date(2000, 1, 31)
+    assert seen["version"] != version
