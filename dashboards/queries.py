@@ -621,6 +621,8 @@ _DISTRICT_FILTER = (
 LEGAL_AID_DIMENSIONS = ("district", "subdistrict", "dispute_type", "industry", "channel", "outcome", "service_type")
 WAGE_DIMENSIONS = ("district", "subdistrict", "source", "industry", "status")
 CERTIFICATION_DIMENSIONS = ("district", "subdistrict", "industry")
+# The status columns of marts.kpi_certification_campaign.
+_CAMPAIGN_STATUSES = ("certified", "assessing", "applied", "failed", "revoked")
 
 
 def _breakdown(dimension: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
@@ -891,23 +893,27 @@ def certification_status(
     districts: list[str] | tuple[str, ...] = (),
     home: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Enterprises in the ``year`` campaign by ``dimension`` (one of
-    CERTIFICATION_DIMENSIONS; None: one key) and status, from
+    """The ``year`` campaign by ``dimension`` (one of
+    CERTIFICATION_DIMENSIONS; None: one row), from
     marts.kpi_certification_campaign.
 
-    Columns: key, status, enterprises, employees.
+    Columns: key, a count per status (certified, assessing, applied, failed,
+    revoked), total, pass_rate (certified ÷ decided, the mart's parts) and
+    employees; in key order.
     """
     key, mart_dimension = _breakdown(dimension, CERTIFICATION_DIMENSIONS)
+    statuses = ", ".join(f"{_total(status)} as {status}" for status in _CAMPAIGN_STATUSES)
     sql = f"""
         select
             {key} as key,
-            status,
-            {_total("enterprises")} as enterprises,
+            {statuses},
+            {_total("enterprises")} as total,
+            {_divided("certified", "decided")} as pass_rate,
             {_total("employees")} as employees
         from marts.kpi_certification_campaign
         where dimension = $dimension and campaign_year = $year and {_DISTRICT_FILTER}
-        group by 1, 2
-        order by key, status
+        group by 1
+        order by key
     """
     return _frame(sql, {"year": year, "districts": list(districts), "dimension": mart_dimension}, home)
 

@@ -323,18 +323,9 @@ def chart_frame(
 
 
 def status_matrix(frame: pd.DataFrame, districts: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """``queries.certification_status`` by district: one row per district
-    (code order), one column per status (STATUS_KEYS), ``total``,
-    ``pass_rate`` (达标 ÷ (达标 + 未达标)) and ``employees``."""
-    counts = frame.pivot_table(index="key", columns="status", values="enterprises", aggfunc="sum", fill_value=0)
-    wide = pd.DataFrame(index=counts.index)
-    for status, key in STATUS_KEYS.items():
-        wide[key] = counts[status].astype("int64") if status in counts.columns else 0
-    wide["total"] = wide[list(STATUS_KEYS.values())].sum(axis=1)
-    decided = wide["certified"] + wide["failed"]
-    wide["pass_rate"] = (wide["certified"] / decided.where(decided != 0)).astype("float64")
-    wide["employees"] = frame.groupby("key")["employees"].sum().reindex(wide.index).fillna(0).astype("int64")
-    wide = wide.reset_index().rename(columns={"key": "district_code"}).sort_values("district_code")
+    """``queries.certification_status`` by district, in code order, with
+    each district's ``label`` and ``short_label``."""
+    wide = frame.rename(columns={"key": "district_code"}).sort_values("district_code")
     names = district_names(districts, lang, short=False)
     short = district_names(districts, lang, short=True)
     wide.insert(1, "label", [names.get(str(code), str(code)) for code in wide["district_code"]])

@@ -88,22 +88,13 @@ def status_section(context: Context, year: int) -> None:
         )
 
 
-def campaign_counts(status: pd.DataFrame) -> dict[str, int]:
-    """Enterprises in the year's campaign, by status."""
-    if status.empty:
-        return {}
-    return {key: int(value) for key, value in status.groupby("status")["enterprises"].sum().items()}
-
-
 def figure_cards(context: Context, on: date) -> None:
     """The campaign, how many passed, the enterprises certified in the
     period and those in force on the day ``on``."""
     lang, filters = context.lang, context.filters
     year = filters.period.year
-    counts = campaign_counts(data.certification_status(None, year, filters.districts))
-    certified = counts.get("达标", 0)
-    failed = counts.get("未达标", 0)
-    pass_rate = certified / (certified + failed) if certified + failed else None
+    campaign = data.certification_status(None, year, filters.districts)
+    whole = campaign.iloc[0] if not campaign.empty else pd.Series({"total": 0, "certified": 0, "pass_rate": None})
     in_force = data.certifications_in_force(None, on, filters.districts)
     in_force_count = int(in_force["enterprises"].sum()) if not in_force.empty else 0
     in_force_employees = int(in_force["employees"].sum()) if not in_force.empty else 0
@@ -116,14 +107,14 @@ def figure_cards(context: Context, on: date) -> None:
         [
             Card(
                 t("m.campaign", lang),
-                count(sum(counts.values())),
+                count(int(whole["total"])),
                 note=t("col.campaign_year", lang) + f" {year}",
                 help_text=t("help.certifications", lang, year=year),
             ),
             Card(
                 t("m.certified", lang),
-                count(certified),
-                note=t("card.pass_note", lang, rate=i18n.format_rate(pass_rate, lang)),
+                count(int(whole["certified"])),
+                note=t("card.pass_note", lang, rate=i18n.format_rate(whole["pass_rate"], lang)),
             ),
             Card(t("m.certified_in_period", lang), count(new_in_period), note=context.period),
             Card(

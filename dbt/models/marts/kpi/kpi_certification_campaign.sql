@@ -1,5 +1,6 @@
-{#- One row per campaign year, district, breakdown value and status: the
-    enterprises in that year's campaign and their employees, so a
+{#- One row per campaign year, district and breakdown value: the
+    enterprises in that year's campaign by status, their employees, and
+    those decided (certified or failed), the pass rate's denominator. A
     campaign's status table reads a few hundred rows whatever the number of
     enterprises. `dimension` and `breakdown_key` as in kpi_legal_aid_day
     ('all': the district's whole campaign). -#}
@@ -15,24 +16,22 @@ with certifications as (
             campaign_year,
             district_code,
             '{{ dimension }}' as dimension,
-            {% if dimension == 'all' -%}
-                cast(null as varchar)
-            {%- else -%}
-                {{ dimension }}
-            {%- endif %} as breakdown_key,
-            status,
+            {{ breakdown_key(dimension) }} as breakdown_key,
+            count(*) filter (where status = '达标') as certified,
+            count(*) filter (where status = '测评中') as assessing,
+            count(*) filter (where status = '申报') as applied,
+            count(*) filter (where status = '未达标') as failed,
+            count(*) filter (where status = '撤销') as revoked,
+            count(*) filter (where status in ('达标', '未达标')) as decided,
             count(*) as enterprises,
             coalesce(sum(employees), 0) as employees
         from certifications
-        group by campaign_year, district_code, status, breakdown_key
+        group by campaign_year, district_code, breakdown_key
     ),
 
 {% endfor %}
 final as (
-    {% for dimension in ['all'] + dimensions %}
-        select * from by_{{ dimension }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ union_of_breakdowns('by_', ['all'] + dimensions) }}
 )
 
 select * from final

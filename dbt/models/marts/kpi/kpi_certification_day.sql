@@ -20,42 +20,35 @@ with certifications as (
 ),
 
 days as (
-    select dim_date.date_day as date_day
+    select dim_date.date_day
     from {{ ref('dim_date') }} as dim_date
     cross join {{ ref('int_reporting_window') }} as window_
     where dim_date.date_day <= window_.data_date
 ),
 
 {% for dimension in ['all'] + dimensions %}
-{%- set key -%}
-    {%- if dimension == 'all' -%}
-        cast(null as varchar)
-    {%- else -%}
-        {{ dimension }}
-    {%- endif -%}
-{%- endset %}
-changes_{{ dimension }} as (
-    select
-        in_force_from as date_day,
-        district_code,
-        '{{ dimension }}' as dimension,
-        {{ key }} as breakdown_key,
-        case when in_force_ends then 1 else 0 end as enterprises,
-        case when in_force_ends then employees else 0 end as employees,
-        1 as newly
-    from certifications
-    union all
-    select
-        {{ date_shifted('in_force_until', 1, 'day') }} as date_day,
-        district_code,
-        '{{ dimension }}' as dimension,
-        {{ key }} as breakdown_key,
-        -1 as enterprises,
-        -employees as employees,
-        0 as newly
-    from certifications
-    where in_force_ends
-),
+    changes_{{ dimension }} as (
+        select
+            in_force_from as date_day,
+            district_code,
+            '{{ dimension }}' as dimension,
+            {{ breakdown_key(dimension) }} as breakdown_key,
+            case when in_force_ends then 1 else 0 end as enterprises,
+            case when in_force_ends then employees else 0 end as employees,
+            1 as newly
+        from certifications
+        union all
+        select
+            {{ date_shifted('in_force_until', 1, 'day') }} as date_day,
+            district_code,
+            '{{ dimension }}' as dimension,
+            {{ breakdown_key(dimension) }} as breakdown_key,
+            -1 as enterprises,
+            -employees as employees,
+            0 as newly
+        from certifications
+        where in_force_ends
+    ),
 
 {% endfor %}
 changes as (
@@ -68,16 +61,17 @@ changes as (
         coalesce(sum(employees), 0) as employees,
         sum(newly) as newly
     from (
-        {% for dimension in ['all'] + dimensions %}
-            select * from changes_{{ dimension }}
-            {% if not loop.last %}union all{% endif %}
-        {% endfor %}
+        {{ union_of_breakdowns('changes_', ['all'] + dimensions) }}
     ) as all_changes
     group by date_day, district_code, dimension, breakdown_key
 ),
 
 groups as (
-    select distinct district_code, dimension, breakdown_key from changes
+    select distinct
+        district_code,
+        dimension,
+        breakdown_key
+    from changes
 ),
 
 daily as (
@@ -118,7 +112,7 @@ final as (
         cast(certified_workforce as bigint) as certified_workforce,
         cast(newly_certified as integer) as newly_certified
     from daily
-    where certified_in_force <> 0 or newly_certified <> 0
+    where certified_in_force != 0 or newly_certified != 0
 )
 
 select * from final

@@ -21,11 +21,7 @@ with cases as (
             received_date as date_day,
             district_code,
             '{{ dimension }}' as dimension,
-            {% if dimension == 'all' -%}
-                cast(null as varchar)
-            {%- else -%}
-                {{ dimension }}
-            {%- endif %} as breakdown_key,
+            {{ breakdown_key(dimension) }} as breakdown_key,
             count(*) as legal_aid_cases,
             coalesce(sum(workers), 0) as legal_aid_workers,
             count(*) filter (where is_closed) as legal_aid_closed,
@@ -50,10 +46,7 @@ with cases as (
 
 {% endfor %}
 final as (
-    {% for dimension in ['all'] + dimensions %}
-        select * from by_{{ dimension }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ union_of_breakdowns('by_', ['all'] + dimensions) }}
 )
 
 select * from final

@@ -15,11 +15,7 @@ with wages as (
             opened_date as date_day,
             district_code,
             '{{ dimension }}' as dimension,
-            {% if dimension == 'all' -%}
-                cast(null as varchar)
-            {%- else -%}
-                {{ dimension }}
-            {%- endif %} as breakdown_key,
+            {{ breakdown_key(dimension) }} as breakdown_key,
             count(*) as wage_cases,
             coalesce(sum(workers), 0) as wage_workers,
             cast(coalesce(sum(amount_owed_yuan), 0) as decimal(18, 2))
@@ -36,10 +32,7 @@ with wages as (
 
 {% endfor %}
 final as (
-    {% for dimension in ['all'] + dimensions %}
-        select * from by_{{ dimension }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ union_of_breakdowns('by_', ['all'] + dimensions) }}
 )
 
 select * from final
