@@ -80,18 +80,10 @@ daily as (
         groups.district_code,
         groups.dimension,
         groups.breakdown_key,
-        sum(coalesce(changes.enterprises, 0)) over (
-            partition by
-                groups.district_code, groups.dimension, groups.breakdown_key
-            order by days.date_day
-            rows between unbounded preceding and current row
-        ) as certified_in_force,
-        sum(coalesce(changes.employees, 0)) over (
-            partition by
-                groups.district_code, groups.dimension, groups.breakdown_key
-            order by days.date_day
-            rows between unbounded preceding and current row
-        ) as certified_workforce,
+        sum(coalesce(changes.enterprises, 0)) over so_far
+            as certified_in_force,
+        sum(coalesce(changes.employees, 0)) over so_far
+            as certified_workforce,
         coalesce(changes.newly, 0) as newly_certified
     from days
     cross join groups
@@ -100,6 +92,12 @@ daily as (
         and groups.district_code = changes.district_code
         and groups.dimension = changes.dimension
         and groups.breakdown_key is not distinct from changes.breakdown_key
+    window so_far as (
+        partition by
+            groups.district_code, groups.dimension, groups.breakdown_key
+        order by days.date_day
+        rows between unbounded preceding and current row
+    )
 ),
 
 final as (
