@@ -770,7 +770,7 @@ def _records(
             {_RECORD_SOURCE},
             (
                 select {_total(count)}
-                from marts.{mart}
+                from {mart}
                 where district_code = $district
                     and case
                         when $all_streets then dimension = 'all'
@@ -778,7 +778,7 @@ def _records(
                     end
                     and {mart_where}
             ) as total
-        from marts.{table}
+        from {table}
         where district_code = $district
             and ($all_streets or subdistrict is not distinct from $subdistrict)
             and {where}
@@ -803,14 +803,14 @@ def legal_aid_records(
     """The cases of one district (and one street, or all of them) received in
     [start, end], newest first."""
     return _records(
-        "fct_legal_aid_cases",
+        "marts.fct_legal_aid_cases",
         """case_id, subdistrict, received_date, closed_date, dispute_type,
             service_type, channel, workers, is_collective,
             is_new_employment_form, industry,
             amount_claimed_yuan, amount_recovered_yuan, outcome, days_to_close""",
         "received_date between $start and $end",
         "received_date desc, case_id",
-        ("kpi_legal_aid_day", "legal_aid_cases", "date_day between $start and $end"),
+        ("marts.kpi_legal_aid_day", "legal_aid_cases", "date_day between $start and $end"),
         district,
         subdistrict,
         all_streets,
@@ -870,13 +870,13 @@ def wage_records(
     """The wage cases of one district (and street) opened in [start, end],
     newest first."""
     return _records(
-        "fct_wage_recoveries",
+        "marts.fct_wage_recoveries",
         """record_id, subdistrict, opened_date, resolved_date, source,
             employer_name, employer_uscc, industry, workers,
             amount_owed_yuan, amount_recovered_yuan, status""",
         "opened_date between $start and $end",
         "opened_date desc, record_id",
-        ("kpi_wage_day", "wage_cases", "date_day between $start and $end"),
+        ("marts.kpi_wage_day", "wage_cases", "date_day between $start and $end"),
         district,
         subdistrict,
         all_streets,
@@ -982,13 +982,13 @@ def certification_records(
     """The certified enterprises of one district (and street) in force on
     ``on``."""
     return _records(
-        "fct_certifications",
+        "marts.fct_certifications",
         """enterprise_name, enterprise_uscc, subdistrict, industry, employees,
             campaign_year, cast(score as double precision) as score, status,
             certified_date, valid_until, revoked_date""",
         _IN_FORCE,
         "certified_date desc nulls last, enterprise_uscc",
-        ("kpi_certification_day", "certified_in_force", "date_day = $on"),
+        ("marts.kpi_certification_day", "certified_in_force", "date_day = $on"),
         district,
         subdistrict,
         all_streets,
