@@ -347,7 +347,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "m.workers": ("涉及职工", "Workers"),
     "m.closed": ("已结案", "Closed"),
     "m.mediated": ("调解成功", "Mediated"),
-    "m.mediation_rate": ("调解成功率", "Mediation rate"),
     "m.recovered": ("挽回经济损失", "Recovered for workers"),
     "m.claimed": ("诉求金额", "Amount claimed"),
     "m.collective": ("群体性案件", "Collective cases"),
@@ -355,8 +354,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "m.new_form": ("新就业形态案件", "New-employment-form cases"),
     # cases, not workers: the KPI new_employment_form_share (the seeds) divides workers
     "m.new_form_share": ("新就业形态案件占比", "Share of new-employment-form cases"),
-    "m.days_mean": ("平均办结天数", "Mean days to close"),
-    "m.workdays_mean": ("平均办结工作日", "Mean working days to close"),
     "m.share": ("占比", "Share"),
     "m.owed": ("欠薪金额", "Wages owed"),
     "m.wages_recovered": ("追回金额", "Wages recovered"),

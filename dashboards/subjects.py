@@ -27,15 +27,18 @@ from kernel.home import NO_DISTRICT, REFERENCE
 @dataclass(frozen=True)
 class Field:
     """A table column: frame ``key``, label key in i18n, kind, and for counts
-    the label key of its unit (件, 人, 家, 天)."""
+    the label key of its unit (件, 人, 家, 天). A column that is a KPI names
+    its ``metric`` instead of a label key: its name is the seeds' (the
+    warehouse's kpi_definitions), as on the overview."""
 
     key: str
     label_key: str
     kind: ColumnKind = "text"
     unit_key: str | None = None
+    metric: str | None = None
 
     def label(self, lang: Lang) -> str:
-        return t(self.label_key, lang)
+        return i18n.metric_name(self.metric, lang) if self.metric else t(self.label_key, lang)
 
 
 # ---------------------------------------------------------------------------
@@ -65,15 +68,15 @@ LEGAL_AID_FIELDS: tuple[Field, ...] = (
     Field("workers", "m.workers", "count", "unit.workers"),
     Field("closed", "m.closed", "count", "unit.cases"),
     Field("mediated", "m.mediated", "count", "unit.cases"),
-    Field("mediation_rate", "m.mediation_rate", "rate"),
+    Field("mediation_rate", "", "rate", metric="mediation_rate"),
     Field("recovered_yuan", "m.recovered", "money"),
     Field("claimed_yuan", "m.claimed", "money"),
     Field("collective_cases", "m.collective", "count", "unit.cases"),
     Field("collective_workers", "m.collective_workers", "count", "unit.workers"),
     Field("new_form_cases", "m.new_form", "count", "unit.cases"),
     Field("new_form_share", "m.new_form_share", "rate"),
-    Field("days_mean", "m.days_mean", "number", "unit.days"),
-    Field("workdays_mean", "m.workdays_mean", "number", "unit.workdays"),
+    Field("days_mean", "", "number", "unit.days", metric="avg_days_to_close"),
+    Field("workdays_mean", "", "number", "unit.workdays", metric="avg_workdays_to_close"),
 )
 LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
     "cases",

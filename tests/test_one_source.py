@@ -127,3 +127,33 @@ def test_each_stored_value_has_one_english_label():
     for row in _rows(SEEDS / "industries.csv"):
         labels[row["industry_name_zh"]].add(row["industry_name_en"])
     assert {value: en for value, en in labels.items() if len(en) > 1} == {}
+
+
+def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
+    """A subject page's column that is a KPI (mediation rate, days to close)
+    takes its name from the metrics seed, never from a label of its own."""
+    from dashboards import i18n, subjects
+    from dashboards.i18n import Dimensions, Metric
+
+    seeded = {row["metric"]: row for row in _rows(SEEDS / "metrics.csv")}
+    fields = [
+        item
+        for group in (subjects.LEGAL_AID_FIELDS, subjects.WAGE_FIELDS, subjects.IN_FORCE_FIELDS)
+        for item in group
+        if item.metric
+    ]
+    assert {item.metric for item in fields} >= {"mediation_rate", "avg_days_to_close", "avg_workdays_to_close"}
+    dimensions = Dimensions(
+        metrics={
+            name: Metric(row["name_zh"], row["name_en"], row["unit_zh"], row["unit_en"], row["kind"])
+            for name, row in seeded.items()
+        },
+        category_en={},
+    )
+    token = i18n.DIMENSIONS.set(dimensions)
+    try:
+        for item in fields:
+            assert item.label("zh") == seeded[item.metric]["name_zh"]
+            assert item.label("en") == seeded[item.metric]["name_en"]
+    finally:
+        i18n.DIMENSIONS.reset(token)

@@ -30,6 +30,9 @@ EMPTY_TOTALS: dict[str, object] = {
 def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
     fields = subjects.LEGAL_AID_FIELDS
 
+    def label(key: str) -> str:
+        return subjects.field(fields, key).label(lang)
+
     def value(key: str) -> str:
         return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
 
@@ -42,7 +45,7 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
         Card(t("m.workers", lang), value("workers"), **change("workers")),
         Card(t("m.recovered", lang), value("recovered_yuan"), **change("recovered_yuan", good=True)),
         Card(
-            t("m.mediation_rate", lang),
+            label("mediation_rate"),
             value("mediation_rate"),
             note=t("card.rate_note", lang, count=closed),
             **change("mediation_rate", rate=True, good=True),
@@ -61,8 +64,8 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
             value("new_form_share"),
             note=t("card.share_note", lang, count=i18n.format_number(now.get("new_form_cases"), "unit.cases", lang)),
         ),
-        Card(t("m.days_mean", lang), value("days_mean"), note=t("card.days_note", lang, count=closed)),
-        Card(t("m.workdays_mean", lang), value("workdays_mean"), note=t("card.days_note", lang, count=closed)),
+        Card(label("days_mean"), value("days_mean"), note=t("card.days_note", lang, count=closed)),
+        Card(label("workdays_mean"), value("workdays_mean"), note=t("card.days_note", lang, count=closed)),
     ]
 
 

@@ -151,7 +151,7 @@ def test_the_combined_jan_feb_and_a_custom_range(monkeypatch, warehouse_home: Pa
 def test_legal_aid_in_english(monkeypatch, warehouse_home: Path) -> None:
     app = _open(monkeypatch, warehouse_home, "legal_aid", lang="en")
     assert app.title[0].value == "Legal aid"
-    assert [m.label for m in app.metric][:4] == ["Cases", "Workers", "Recovered for workers", "Mediation rate"]
+    assert [m.label for m in app.metric][:4] == ["Cases", "Workers", "Recovered for workers", "Mediation success rate"]
     app.selectbox(key="by").set_value("outcome").run()
     assert not app.exception
     assert "Mediated" in app.dataframe[0].value["label"].tolist()
