@@ -173,15 +173,18 @@ def connect(home: str | Path | None = None) -> Iterator[tuple[duckdb.DuckDBPyCon
 # --- PostgreSQL ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reading:
     """The open connection of a reading() block: on PostgreSQL its
     transaction, on DuckDB the warehouse file as it was when the block
-    began."""
+    began. ``open`` turns False when the block ends: work deferred past
+    it (a download's file, made when it is clicked) may still see this
+    context, and must then read on its own."""
 
     connection: Any  # psycopg.Connection or duckdb.DuckDBPyConnection
     version: WarehouseVersion | None
     home: str  # the warehouse it reads (_home_key)
+    open: bool = True
 
 
 def _home_key(postgres: database.Postgres | None, home: str | Path | None) -> str:
@@ -207,7 +210,7 @@ def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]
     (connect)."""
     postgres = database.postgres()
     outer = _READING.get()
-    if outer is not None and outer.home == _home_key(postgres, home):
+    if outer is not None and outer.open and outer.home == _home_key(postgres, home):
         yield outer.version
         return
     if postgres is None:
@@ -215,17 +218,21 @@ def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]
             yield None
             return
         with connect(home) as (con, version):
-            token = _READING.set(_Reading(con, version, _home_key(None, home)))
+            block = _Reading(con, version, _home_key(None, home))
+            token = _READING.set(block)
             try:
-                yield _READING.get().version  # type: ignore[union-attr]
+                yield version
             finally:
+                block.open = False
                 _READING.reset(token)
         return
     with _pooled(postgres) as con, con.transaction():
-        token = _READING.set(_Reading(con, _marts_version(con, postgres), _home_key(postgres, home)))
+        block = _Reading(con, _marts_version(con, postgres), _home_key(postgres, home))
+        token = _READING.set(block)
         try:
-            yield _READING.get().version  # type: ignore[union-attr]
+            yield block.version
         finally:
+            block.open = False
             _READING.reset(token)
 
 

@@ -3,6 +3,7 @@ sums computed here independently with DuckDB."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import threading
@@ -231,3 +232,13 @@ def test_a_page_block_reads_one_file_and_a_reader_after_a_publish_waits_for_it(
     assert finished.is_set() and seen["block_had_ended"]
     assert seen["date"] == date(2000, 1, 31)
     assert seen["version"] != version
+
+
+def test_work_deferred_past_a_block_reads_on_its_own(warehouse_home: Path) -> None:
+    """A download's file is made when it is clicked, after the page's
+    reading() block has ended, in a copy of the page's context: it must not
+    use the block's closed connection."""
+    with queries.reading(warehouse_home):
+        deferred = contextvars.copy_context()
+        expected = queries.meta(warehouse_home).data_date
+    assert deferred.run(lambda: queries.meta(warehouse_home).data_date) == expected
