@@ -65,7 +65,9 @@ def sign_in_page(page, credentials: tuple[str, str] = STEWARD, timeout_ms: int =
     """After a page load in a real browser: fill the sign-in form if it is
     shown (a new browser context starts signed out), and wait until the
     session is in the browser's cookie and the page has come back."""
-    form = page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in"))
+    form = page.get_by_role("button", name="登录", exact=True).or_(
+        page.get_by_role("button", name="Sign in", exact=True)
+    )
     content = page.locator('[data-testid="stSidebarNav"]')
     form.or_(content).first.wait_for(timeout=timeout_ms)
     if content.count():

@@ -61,9 +61,9 @@ def _session_cookie(context) -> dict:
 
 
 def _shows_sign_in(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
-    page.get_by_role("button", name="登录").or_(page.get_by_role("button", name="Sign in")).first.wait_for(
-        timeout=timeout_ms
-    )
+    page.get_by_role("button", name="登录", exact=True).or_(
+        page.get_by_role("button", name="Sign in", exact=True)
+    ).first.wait_for(timeout=timeout_ms)
     sync_api.expect(page.locator(SIGNED_IN)).to_have_count(0, timeout=timeout_ms)
 
 

@@ -71,11 +71,11 @@ async def browse(url: str, credentials: tuple[str, str], done: threading.Event, 
             try:
                 await page.context.clear_cookies()  # signed out: each round signs in again
                 await page.goto(url)
-                await page.get_by_role("button", name="登录").wait_for(timeout=PAGE_TIMEOUT_MS)
+                await page.get_by_role("button", name="登录", exact=True).wait_for(timeout=PAGE_TIMEOUT_MS)
                 await page.locator('input[type="text"]').first.fill(credentials[0])
                 await page.locator('input[type="password"]').first.fill(credentials[1])
                 async with page.expect_response(lambda response: response.url.endswith("/session/start")):
-                    await page.get_by_role("button", name="登录").click()
+                    await page.get_by_role("button", name="登录", exact=True).click()
                 await page.wait_for_load_state()
                 await page.get_by_role("heading", name="工会工作指标总览").wait_for(timeout=PAGE_TIMEOUT_MS)
                 card = (
