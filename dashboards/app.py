@@ -160,9 +160,9 @@ if held:
     st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
 
 if user.may("ingest"):
-    pages.append(st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:", url_path="data"))
+    pages.append(data_page)
 navigation = st.navigation(pages)
-if navigation.url_path == "data":
+if navigation.url_path == data_page.url_path:
     # the data page starts builds and waits for them: it must not hold the
     # warehouse it publishes (on PostgreSQL the publish would wait for it)
     navigation.run()

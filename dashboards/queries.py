@@ -36,7 +36,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -208,20 +208,33 @@ def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]
     (opening the file costs more than most of the pages' queries); a
     reader who finds the file replaced meanwhile waits for the block to end
     (connect)."""
+    with _block(home) as block:
+        yield None if block is None else block.version
+
+
+@contextmanager
+def _block(home: str | Path | None) -> Iterator[_Reading | None]:
+    """reading(), giving the block itself (None: no warehouse published)."""
     postgres = database.postgres()
     outer = _READING.get()
     if outer is not None and outer.open and outer.home == _home_key(postgres, home):
-        yield outer.version
+        yield outer
         return
     if postgres is None:
-        if _file_version(home) is None:
-            yield None
-            return
-        with connect(home) as (con, version):
+        with ExitStack() as opened:
+            try:
+                con, version = opened.enter_context(connect(home))
+            except WarehouseUnavailable as exc:
+                if exc.code != "no_warehouse":
+                    raise
+                con = None
+            if con is None:
+                yield None
+                return
             block = _Reading(con, version, _home_key(None, home))
             token = _READING.set(block)
             try:
-                yield version
+                yield block
             finally:
                 block.open = False
                 _READING.reset(token)
@@ -230,7 +243,7 @@ def reading(home: str | Path | None = None) -> Iterator[WarehouseVersion | None]
         block = _Reading(con, _marts_version(con, postgres), _home_key(postgres, home))
         token = _READING.set(block)
         try:
-            yield block.version
+            yield block
         finally:
             block.open = False
             _READING.reset(token)
@@ -390,11 +403,11 @@ def _schema_error(exc: Exception) -> WarehouseUnavailable:
 
 
 def _duckdb_frame(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None) -> pd.DataFrame:
-    with reading(home) as version:
-        if version is None:
+    with _block(home) as block:
+        if block is None:
             raise missing_warehouse_error(warehouse_path(home))
         try:
-            return _READING.get().connection.execute(sql, params).df()  # type: ignore[union-attr]
+            return block.connection.execute(sql, params).df()
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             raise _schema_error(exc) from exc
 
@@ -403,10 +416,10 @@ def _read(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None)
     """The rows of one query of the published warehouse, on either engine."""
     if database.postgres() is None:
         return _duckdb_frame(sql, params, home)
-    with reading(home) as version:
-        if version is None:
+    with _block(home) as block:
+        if block is None or block.version is None:
             raise missing_warehouse(home)
-        return _postgres_frame(_READING.get().connection, sql, params)  # type: ignore[union-attr]
+        return _postgres_frame(block.connection, sql, params)
 
 
 # The one district the current user may see rows of (None: all districts).
@@ -652,22 +665,38 @@ def _scope(start: date, end: date, districts: list[str] | tuple[str, ...], dimen
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
+# Each KPI ratio's two parts (kpi_definitions' numerator and denominator),
+# by the version of the warehouse they were read from: every breakdown
+# divides by them, and they change only with a publish.
+_RATIO_PARTS: dict[WarehouseVersion, dict[str, tuple[str, str]]] = {}
+_RATIO_VERSIONS_KEPT = 8
+
+
 def _ratios(columns: tuple[str, ...], home: str | Path | None) -> dict[str, str]:
     """Each KPI ratio whose two parts are among ``columns``, as SQL dividing
     their sums: the parts are the warehouse's own (kpi_definitions'
     numerator and denominator, from macros/kpi_metrics.sql), so a page
     divides exactly what the KPI marts divide."""
-    parts = _frame(
-        "select metric, numerator, denominator from marts.kpi_definitions where numerator is not null",
-        home=home,
-    )
+    with reading(home) as version:
+        parts = _RATIO_PARTS.get(version) if version is not None else None
+        if parts is None:
+            frame = _frame(
+                "select metric, numerator, denominator from marts.kpi_definitions where numerator is not null",
+                home=home,
+            )
+            parts = {
+                row.metric: (row.numerator, row.denominator)
+                for row in frame.itertuples(index=False)
+                if _IDENTIFIER.fullmatch(row.numerator) and _IDENTIFIER.fullmatch(row.denominator)
+            }
+            if version is not None:
+                if len(_RATIO_PARTS) >= _RATIO_VERSIONS_KEPT:
+                    _RATIO_PARTS.clear()
+                _RATIO_PARTS[version] = parts
     return {
-        row.metric: _divided(row.numerator, row.denominator)
-        for row in parts.itertuples(index=False)
-        if row.numerator in columns
-        and row.denominator in columns
-        and _IDENTIFIER.fullmatch(row.numerator)
-        and _IDENTIFIER.fullmatch(row.denominator)
+        metric: _divided(numerator, denominator)
+        for metric, (numerator, denominator) in parts.items()
+        if numerator in columns and denominator in columns
     }
 
 

@@ -242,3 +242,37 @@ def test_work_deferred_past_a_block_reads_on_its_own(warehouse_home: Path) -> No
         deferred = contextvars.copy_context()
         expected = queries.meta(warehouse_home).data_date
     assert deferred.run(lambda: queries.meta(warehouse_home).data_date) == expected
+
+
+def test_the_ratios_parts_are_read_once_per_published_warehouse(
+    warehouse_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every breakdown divides the KPI ratios' parts (kpi_definitions): they
+    are read once per warehouse version, and again after a publish, whose
+    parts are then the ones divided."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(warehouse_db, home / "warehouse.duckdb")
+    reads: list[str] = []
+    read = queries._read
+
+    def counted(sql: str, params, where):
+        reads.append(sql)
+        return read(sql, params, where)
+
+    monkeypatch.setattr(queries, "_read", counted)
+    period = (date(2000, 1, 1), date(2100, 1, 1))
+    first = queries.legal_aid_breakdown(None, *period, home=home)
+    again = queries.legal_aid_breakdown("channel", *period, home=home)
+    assert sum("kpi_definitions" in sql for sql in reads) == 1
+    assert 0 < first["mediation_rate"].iloc[0] < 1
+    assert again["mediation_rate"].between(0, 1).all()
+
+    staged = home / "warehouse.new.duckdb"
+    shutil.copy(warehouse_db, staged)
+    with duckdb.connect(str(staged)) as writer:
+        writer.execute("update marts.kpi_definitions set numerator = denominator where metric = 'mediation_rate'")
+    os.replace(staged, home / "warehouse.duckdb")
+    after = queries.legal_aid_breakdown(None, *period, home=home)
+    assert sum("kpi_definitions" in sql for sql in reads) == 2
+    assert after["mediation_rate"].iloc[0] == 1.0
