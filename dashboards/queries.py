@@ -728,6 +728,9 @@ _LEGAL_AID_PARTS = (
 )
 
 
+_WAGE_PARTS = ("wages_recovered_yuan", "wages_owed_yuan", "wage_days_to_resolve", "wage_resolved_dated")
+
+
 def legal_aid_breakdown(
     dimension: str | None,
     start: date,
@@ -741,9 +744,10 @@ def legal_aid_breakdown(
 
     Columns: key, cases, share (of all the rows' cases), workers, closed,
     mediated, mediation_rate, recovered_yuan, claimed_yuan,
-    collective_cases, collective_workers, new_form_cases, new_form_share
-    (of cases), days_mean and workdays_mean (to close: the KPIs
-    avg_days_to_close and avg_workdays_to_close); most cases first.
+    collective_cases, collective_workers, new_form_cases, new_form_workers,
+    and the KPIs' ratios: mediation_rate, new_form_share (the KPI
+    new_employment_form_share, of workers), days_mean and workdays_mean
+    (avg_days_to_close and avg_workdays_to_close); most cases first.
     """
     key, mart_dimension = _breakdown(dimension, LEGAL_AID_DIMENSIONS)
     ratios = _ratios(_LEGAL_AID_PARTS, home)
@@ -761,7 +765,8 @@ def legal_aid_breakdown(
             {_total("legal_aid_collective_cases")} as collective_cases,
             {_total("legal_aid_collective_workers")} as collective_workers,
             {_total("legal_aid_new_form_cases")} as new_form_cases,
-            {_divided("legal_aid_new_form_cases", "legal_aid_cases")} as new_form_share,
+            {_total("legal_aid_new_form_workers")} as new_form_workers,
+            {ratios["new_employment_form_share"]} as new_form_share,
             {ratios["avg_days_to_close"]} as days_mean,
             {ratios["avg_workdays_to_close"]} as workdays_mean
         from marts.kpi_legal_aid_day
@@ -868,11 +873,12 @@ def wage_breakdown(
     (one of WAGE_DIMENSIONS; None: one row), from marts.kpi_wage_day.
 
     Columns: key, cases, share, workers, owed_yuan, recovered_yuan,
-    recovery_rate (recovered ÷ owed), resolved, open_cases, days_mean
-    (opening to resolution, over the cases with a resolution date); most
+    resolved, open_cases, and the KPIs' ratios: recovery_rate
+    (wage_recovery_rate) and days_mean (wage_avg_days_to_resolve); most
     cases first.
     """
     key, mart_dimension = _breakdown(dimension, WAGE_DIMENSIONS)
+    ratios = _ratios(_WAGE_PARTS, home)
     sql = f"""
         select
             {key} as key,
@@ -881,10 +887,10 @@ def wage_breakdown(
             {_total("wage_workers")} as workers,
             cast(sum(wages_owed_yuan) as double precision) as owed_yuan,
             cast(sum(wages_recovered_yuan) as double precision) as recovered_yuan,
-            {_divided("wages_recovered_yuan", "wages_owed_yuan")} as recovery_rate,
+            {ratios["wage_recovery_rate"]} as recovery_rate,
             {_total("wage_resolved")} as resolved,
             {_total("wage_open")} as open_cases,
-            {_divided("wage_days_to_resolve", "wage_resolved_dated")} as days_mean
+            {ratios["wage_avg_days_to_resolve"]} as days_mean
         from marts.kpi_wage_day
         where dimension = $dimension and date_day between $start and $end and {_DISTRICT_FILTER}
         group by 1

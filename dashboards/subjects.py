@@ -74,7 +74,7 @@ LEGAL_AID_FIELDS: tuple[Field, ...] = (
     Field("collective_cases", "m.collective", "count", "unit.cases"),
     Field("collective_workers", "m.collective_workers", "count", "unit.workers"),
     Field("new_form_cases", "m.new_form", "count", "unit.cases"),
-    Field("new_form_share", "m.new_form_share", "rate"),
+    Field("new_form_share", "", "rate", metric="new_employment_form_share"),
     Field("days_mean", "", "number", "unit.days", metric="avg_days_to_close"),
     Field("workdays_mean", "", "number", "unit.workdays", metric="avg_workdays_to_close"),
 )
@@ -94,10 +94,10 @@ WAGE_FIELDS: tuple[Field, ...] = (
     Field("workers", "m.workers", "count", "unit.workers"),
     Field("owed_yuan", "m.owed", "money"),
     Field("recovered_yuan", "m.wages_recovered", "money"),
-    Field("recovery_rate", "m.recovery_rate", "rate"),
+    Field("recovery_rate", "", "rate", metric="wage_recovery_rate"),
     Field("resolved", "m.resolved", "count", "unit.cases"),
     Field("open_cases", "m.open", "count", "unit.cases"),
-    Field("days_mean", "m.resolve_days_mean", "number", "unit.days"),
+    Field("days_mean", "", "number", "unit.days", metric="wage_avg_days_to_resolve"),
 )
 WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
 

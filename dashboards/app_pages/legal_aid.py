@@ -19,6 +19,7 @@ EMPTY_TOTALS: dict[str, object] = {
     "collective_cases": 0,
     "collective_workers": 0,
     "new_form_cases": 0,
+    "new_form_workers": 0,
     "share": None,
     "mediation_rate": None,
     "new_form_share": None,
@@ -60,9 +61,11 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
             ),
         ),
         Card(
-            t("m.new_form_share", lang),
+            label("new_form_share"),
             value("new_form_share"),
-            note=t("card.share_note", lang, count=i18n.format_number(now.get("new_form_cases"), "unit.cases", lang)),
+            note=t(
+                "card.share_note", lang, count=i18n.format_number(now.get("new_form_workers"), "unit.workers", lang)
+            ),
         ),
         Card(label("days_mean"), value("days_mean"), note=t("card.days_note", lang, count=closed)),
         Card(label("workdays_mean"), value("workdays_mean"), note=t("card.days_note", lang, count=closed)),

@@ -25,6 +25,9 @@ EMPTY_TOTALS: dict[str, object] = {
 def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
     fields = subjects.WAGE_FIELDS
 
+    def label(key: str) -> str:
+        return subjects.field(fields, key).label(lang)
+
     def value(key: str) -> str:
         return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
 
@@ -37,13 +40,13 @@ def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) ->
         Card(t("m.workers", lang), value("workers"), **change("workers")),
         Card(t("m.wages_recovered", lang), value("recovered_yuan"), **change("recovered_yuan", good=True)),
         Card(
-            t("m.recovery_rate", lang),
+            label("recovery_rate"),
             value("recovery_rate"),
             note=t("card.recovery_note", lang, owed=value("owed_yuan")),
             **change("recovery_rate", rate=True, good=True),
         ),
         Card(t("m.owed", lang), value("owed_yuan"), **change("owed_yuan")),
-        Card(t("m.resolve_days_mean", lang), value("days_mean"), note=t("card.resolved_note", lang, count=resolved)),
+        Card(label("days_mean"), value("days_mean"), note=t("card.resolved_note", lang, count=resolved)),
         Card(t("m.open", lang), value("open_cases")),
     ]
 

@@ -21,6 +21,14 @@
         'wage_cases': {'kind': 'count'},
         'wage_workers': {'kind': 'count'},
         'wages_recovered_yuan': {'kind': 'money'},
+        'wage_recovery_rate': {
+            'kind': 'rate',
+            'parts': ['wages_recovered_yuan', 'wages_owed_yuan'],
+        },
+        'wage_avg_days_to_resolve': {
+            'kind': 'average',
+            'parts': ['wage_days_to_resolve', 'wage_resolved_dated'],
+        },
         'certified_enterprises': {
             'kind': 'count', 'by_campaign_year': true,
         },

@@ -169,7 +169,7 @@ def test_wages_page(monkeypatch, warehouse_home: Path, sql, data_date: date) -> 
     )
     assert _metric(app, "案件数") == i18n.format_number(cases, "unit.cases", "zh")
     assert _metric(app, "追回金额") == i18n.format_money(recovered, "zh")
-    assert _metric(app, "追回率") == i18n.format_rate(float(recovered) / float(owed))
+    assert _metric(app, "欠薪追回率") == i18n.format_rate(float(recovered) / float(owed))
     app.multiselect(key="districts").set_value([MINHANG]).run()
     (minhang,) = sql(
         "select sum(amount_recovered_yuan) from marts.fct_wage_recoveries"

@@ -41,7 +41,7 @@ def test_legal_aid_totals(warehouse_home: Path, con, districts: tuple[str, ...],
         f"""
         select count(*), sum(workers), count(*) filter (where outcome <> '办理中'),
             count(*) filter (where outcome = '调解成功'), sum(amount_recovered_yuan),
-            count(*) filter (where workers >= 10), count(*) filter (where is_new_employment_form),
+            count(*) filter (where workers >= 10), sum(workers) filter (where is_new_employment_form),
             avg(closed_date - received_date), avg(workdays_to_close)
         from marts.fct_legal_aid_cases where {where}
         """,
@@ -55,7 +55,8 @@ def test_legal_aid_totals(warehouse_home: Path, con, districts: tuple[str, ...],
     assert row["mediation_rate"] == pytest.approx(mediated / closed)
     assert row["recovered_yuan"] == pytest.approx(float(recovered))
     assert row["collective_cases"] == collective
-    assert row["new_form_share"] == pytest.approx(new_form / cases)
+    assert row["new_form_workers"] == new_form
+    assert row["new_form_share"] == pytest.approx(new_form / workers)
     assert row["days_mean"] == pytest.approx(float(days_mean))
     assert row["workdays_mean"] == pytest.approx(float(workdays_mean))
     assert row["share"] == 1.0

@@ -59,7 +59,10 @@ wages_by_month as (
         cast(date_trunc('month', date_day) as date) as month,
         cast(sum(wage_cases) as bigint) as wage_cases,
         sum(wage_workers) as wage_workers,
-        sum(wages_recovered_yuan) as wages_recovered_yuan
+        sum(wages_recovered_yuan) as wages_recovered_yuan,
+        sum(wages_owed_yuan) as wages_owed_yuan,
+        cast(sum(wage_resolved_dated) as bigint) as wage_resolved_dated,
+        sum(wage_days_to_resolve) as wage_days_to_resolve
     from wage_days
     group by district_code, month
 ),
@@ -92,6 +95,12 @@ final as (
         cast(coalesce(
             wages_by_month.wages_recovered_yuan, 0
         ) as decimal(18, 2)) as wages_recovered_yuan,
+        cast(coalesce(
+            wages_by_month.wages_owed_yuan, 0
+        ) as decimal(18, 2)) as wages_owed_yuan,
+        coalesce(wages_by_month.wage_resolved_dated, 0) as wage_resolved_dated,
+        coalesce(wages_by_month.wage_days_to_resolve, 0)
+            as wage_days_to_resolve,
         coalesce(certified_by_month.certified_enterprises, 0)
             as certified_enterprises,
         coalesce(legal_aid_by_month.legal_aid_collective_cases, 0)
