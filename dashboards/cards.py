@@ -54,7 +54,7 @@ def build_card(
     projected = i18n.as_float(row.get("projected_year_end"))
 
     change = metrics.year_on_year(actual, last_year, metric)
-    rise_is_good = metrics.RISE_IS_GOOD.get(metric)
+    rise_is_good = i18n.rise_is_good(metric)
     if change is None or rise_is_good is None:
         colour: DeltaColour = "off"
     else:

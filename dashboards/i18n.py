@@ -30,6 +30,9 @@ class Metric:
     unit_zh: str
     unit_en: str
     kind: Kind
+    # whether a rise is good news: True (higher is better), False (lower
+    # is), None (neither: more cases may be more help or more disputes)
+    rise_is_good: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -609,6 +612,13 @@ def metric_kind(metric: str) -> Kind:
     (the seed's ``kind``)."""
     known = _dimensions().metrics.get(metric)
     return known.kind if known else "count"
+
+
+def rise_is_good(metric: str) -> bool | None:
+    """Whether a rise of the metric is good news (the seed's ``better``):
+    None when it is neither, and for a metric the warehouse does not name."""
+    known = _dimensions().metrics.get(metric)
+    return known.rise_is_good if known else None
 
 
 def metric_name(metric: str, lang: Lang) -> str:

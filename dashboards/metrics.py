@@ -20,18 +20,6 @@ OVERVIEW_METRICS: tuple[str, ...] = (
     "certified_enterprises",
 )
 
-# Whether a rise is good news. A rise in case counts is not plainly good or
-# bad (more help given, or more disputes), so those changes are shown grey
-# rather than green or red.
-RISE_IS_GOOD: dict[str, bool | None] = {
-    "legal_aid_cases": None,
-    "wage_cases": None,
-    "legal_aid_recovered_yuan": True,
-    "wages_recovered_yuan": True,
-    "mediation_rate": True,
-    "certified_enterprises": True,
-}
-
 # How far below the benchmark (in fraction points) still counts as amber.
 AMBER_BAND = 0.10
 

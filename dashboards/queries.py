@@ -508,12 +508,17 @@ def definitions(home: str | Path | None = None) -> pd.DataFrame:
     )
 
 
+# The metrics seed's ``better``, as whether a rise is good news.
+_RISE_IS_GOOD = {"higher": True, "lower": False}
+
+
 def dimensions(home: str | Path | None = None) -> Dimensions:
     """The names, units and kinds of the metrics and the English labels of
     category values, as the warehouse's seeds give them."""
     with reading(home):  # both from one warehouse
         metrics = _frame(
-            "select metric, name_zh, name_en, unit_zh, unit_en, kind from marts.kpi_definitions order by sort_order",
+            "select metric, name_zh, name_en, unit_zh, unit_en, kind, better"
+            " from marts.kpi_definitions order by sort_order",
             home=home,
         )
         labels = _frame(
@@ -526,7 +531,9 @@ def dimensions(home: str | Path | None = None) -> Dimensions:
         )
     return Dimensions(
         metrics={
-            row.metric: Metric(row.name_zh, row.name_en, row.unit_zh, row.unit_en, row.kind)
+            row.metric: Metric(
+                row.name_zh, row.name_en, row.unit_zh, row.unit_en, row.kind, _RISE_IS_GOOD.get(row.better)
+            )
             for row in metrics.itertuples(index=False)
         },
         category_en=dict(zip(labels["value_zh"], labels["value_en"], strict=True)),

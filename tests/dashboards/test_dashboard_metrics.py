@@ -167,3 +167,20 @@ def test_chart_frames_scale_to_the_display_unit() -> None:
     assert bars.loc[0, "value"] == pytest.approx(1115.191)
     assert bars.loc[0, "value_text"] == "1115.19万元"
     assert tables.bar_frame(frame, "wages_recovered_yuan", "en").loc[0, "label"] == "Yangpu"
+
+
+@pytest.mark.parametrize(
+    ("metric", "colour"),
+    [("avg_days_to_close", "inverse"), ("wage_recovery_rate", "normal"), ("legal_aid_cases", "off")],
+)
+def test_a_change_is_coloured_by_the_seeds_better(metric: str, colour: str) -> None:
+    """More days to close is bad news (red), a higher recovery rate good
+    (green), more cases neither (grey): the metrics seed's ``better``."""
+    card = cards.build_card(
+        metric,
+        {"actual": 0.6, "actual_same_period_last_year": 0.5, "target": None},
+        name=metric,
+        help_text=None,
+        lang="zh",
+    )
+    assert card.delta_colour == colour

@@ -54,7 +54,8 @@ districts as (
 metrics as (
     select
         metric,
-        kind
+        kind,
+        better
     from {{ ref('metrics') }}
 ),
 
@@ -281,7 +282,8 @@ grid as (
         through.through_date,
         through.is_latest,
         metrics.metric,
-        metrics.kind in ('rate', 'average') as is_ratio
+        metrics.kind in ('rate', 'average') as is_ratio,
+        coalesce(metrics.better = 'lower', false) as lower_is_better
     from areas
     cross join through
     cross join metrics
@@ -370,6 +372,7 @@ with_completion as (
         compared.month_value,
         compared.actual,
         compared.actual_same_period_last_year,
+        compared.lower_is_better,
         case
             when compared.is_city then city_targets.target
             else compared.target
@@ -389,7 +392,9 @@ ranked as (
         cast(actual as double precision)
         / nullif(cast(target as double precision), 0) as completion_rate,
         -- districts rank on completion when every district has a target,
-        -- otherwise on the actual figure; the city has no rank
+        -- otherwise on the actual figure, best first (the seed's better:
+        -- the highest, or the lowest where lower is better); the city has
+        -- no rank
         count(nullif(target, 0))
             over (
                 partition by is_city, year, through_month, metric
@@ -427,7 +432,11 @@ final as (
                                 ranked.ranks_on_completion
                                 then ranked.completion_rate
                         end desc nulls last,
-                        ranked.actual desc nulls last
+                        -- the best first: the least days to close
+                        case
+                            when ranked.lower_is_better then -ranked.actual
+                            else ranked.actual
+                        end desc nulls last
                 ) as integer)
         end as rank
     from ranked
