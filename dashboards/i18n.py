@@ -33,6 +33,11 @@ class Metric:
     # whether a rise is good news: True (higher is better), False (lower
     # is), None (neither: more cases may be more help or more disputes)
     rise_is_good: bool | None = None
+    # the name on a subject's own page ("案件数" on the legal-aid page)
+    short_zh: str = ""
+    short_en: str = ""
+    definition_zh: str = ""
+    definition_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -331,7 +336,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.with_unit": ("{name}（{unit}）", "{name} ({unit})"),
     "unit.cases": ("件", "cases"),
     "unit.workers": ("人", "workers"),
-    "unit.enterprises": ("家", "firms"),
+    "unit.enterprises": ("家", "enterprises"),
     "unit.days": ("天", "days"),
     "unit.workdays": ("个工作日", "working days"),
     "unit.yuan": ("元", "yuan"),
@@ -346,33 +351,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "dim.source": ("来源", "Source"),
     "dim.status": ("状态", "Status"),
     # Measures (table columns, chart measures, cards).
-    "m.cases": ("案件数", "Cases"),
-    "m.workers": ("涉及职工", "Workers"),
-    "m.closed": ("已结案", "Closed"),
-    "m.mediated": ("调解成功", "Mediated"),
-    "m.recovered": ("挽回经济损失", "Recovered for workers"),
     "m.claimed": ("诉求金额", "Amount claimed"),
-    "m.collective": ("群体性案件", "Collective cases"),
     "m.collective_workers": ("群体性案件涉及职工", "Workers in collective cases"),
     "m.new_form": ("新就业形态案件", "New-employment-form cases"),
     # cases, not workers: the KPI new_employment_form_share (the seeds) divides workers
     "m.share": ("占比", "Share"),
     "m.owed": ("欠薪金额", "Wages owed"),
-    "m.wages_recovered": ("追回金额", "Wages recovered"),
     "m.resolved": ("已办结", "Resolved"),
     "m.open": ("办理中", "Open"),
     "m.employees": ("职工人数", "Employees"),
     "m.campaign": ("年度创建企业", "In the campaign"),
-    "m.certified": ("达标企业", "Certified"),
     "m.pass_rate": ("达标率", "Pass rate"),
     "m.certified_in_period": ("期间内新认定", "Certified in the period"),
-    "m.in_force": ("有效达标企业", "Certified, in force"),
-    "m.in_force_employees": ("有效达标企业职工", "Their employees"),
     # Card notes.
     "card.yoy_short": ("同比", "YoY"),
     "subject.on_date": ("截至 {date}", "on {date}"),
     "card.collective_note": ("涉及职工 {workers}", "{workers} involved"),
-    "card.share_note": ("{count}", "{count}"),
+    "card.share_note": ("其中 {count}", "{count} of them"),
     "card.days_note": ("已结案 {count}", "{count} closed"),
     "card.resolved_note": ("已办结 {count}", "{count} resolved"),
     "card.rate_note": ("已结案 {count}", "{count} closed"),
@@ -380,26 +375,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "card.pass_note": ("达标率 {rate}", "pass rate {rate}"),
     "card.in_force_note": ("截至 {date}", "on {date}"),
     "help.legal_aid": (
-        "按受理日期统计期间内受理的案件（含其后结案、调解成功的）。群体性案件：涉及职工10人及以上。"
-        "调解成功率 = 调解成功 ÷ 已结案。办结天数：已结案件从受理到结案的自然日。",
-        "Cases received in the period (including those closed or mediated later). Collective: 10 or more workers. "
-        "Mediation rate = mediated ÷ closed. Days to close: calendar days from receipt to closing, closed cases only.",
+        "按受理日期统计期间内受理的案件（含其后结案、调解成功的）。其余卡片的说明是各自指标的口径，全部口径见“指标口径”页。",
+        "Cases received in the period (including those closed or mediated later). The other cards' help gives "
+        "each figure's definition; the Definitions page has them all.",
     ),
     "help.wages": (
-        "按受理日期统计期间内受理的欠薪案件。追回率 = 追回金额 ÷ 欠薪金额。办结天数：已办结案件从受理到办结的自然日。",
-        "Wage-arrears cases opened in the period. Recovery rate = recovered ÷ owed. "
-        "Days to resolve: calendar days from opening to resolution, resolved cases only.",
+        "按受理日期统计期间内受理的欠薪案件。其余卡片的说明是各自指标的口径，全部口径见“指标口径”页。",
+        "Wage-arrears cases opened in the period. The other cards' help gives each figure's definition; "
+        "the Definitions page has them all.",
     ),
     "help.certifications": (
-        "创建状态按{year}年度创建统计；期间内新认定按认定日期；有效达标企业：在所选日期已认定、未过有效期且未被撤销。",
+        "创建状态按{year}年度创建统计；期间内新认定按认定日期；其余卡片的说明是各自指标的口径。",
         "Campaign status counts the {year} campaign; certified in the period counts by date certified; "
-        "in force: certified by the chosen date, still valid and not revoked by then.",
+        "the other cards' help gives each figure's definition.",
     ),
-    "cstatus.certified": ("达标", "Certified"),
-    "cstatus.assessing": ("测评中", "Under assessment"),
-    "cstatus.applied": ("申报", "Applied"),
-    "cstatus.failed": ("未达标", "Not certified"),
-    "cstatus.revoked": ("撤销", "Revoked"),
     "cert.on_date": ("有效日期", "In force on"),
     "cert.status_title": ("{year}年度创建状态 · 按区", "{year} campaign status by district"),
     "cert.drill_note": (
@@ -410,10 +399,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.case_id": ("案件编号", "Case no."),
     "col.record_id": ("记录编号", "Record no."),
     "col.received_date": ("受理日期", "Received"),
-    "col.closed_date": ("结案日期", "Closed"),
+    "col.closed_date": ("结案日期", "Date closed"),
     "col.opened_date": ("受理日期", "Opened"),
     "col.resolved_date": ("办结日期", "Resolved"),
-    "col.workers": ("涉及职工人数", "Workers"),
     "col.is_collective": ("群体性", "Collective"),
     "col.is_new_form": ("新就业形态", "New employment form"),
     "col.days_to_close": ("办结天数", "Days to close"),
@@ -629,6 +617,25 @@ def metric_name(metric: str, lang: Lang) -> str:
     return known.name_en if lang == "en" else known.name_zh
 
 
+def metric_short_name(metric: str, lang: Lang) -> str:
+    """The metric's name on its subject's own page (the seed's short name;
+    its full name when the seed gives none, its code when the warehouse
+    has none)."""
+    known = _dimensions().metrics.get(metric)
+    if known is None:
+        return metric
+    return (known.short_en or known.name_en) if lang == "en" else (known.short_zh or known.name_zh)
+
+
+def metric_definition(metric: str, lang: Lang) -> str | None:
+    """The metric's definition (口径) as the seed states it; None when the
+    warehouse gives none."""
+    known = _dimensions().metrics.get(metric)
+    if known is None:
+        return None
+    return (known.definition_en if lang == "en" else known.definition_zh) or None
+
+
 def metric_unit(metric: str, lang: Lang) -> str:
     """The unit word of a metric (件, 人, 家 / cases, workers, enterprises)."""
     known = _dimensions().metrics.get(metric)
@@ -716,6 +723,11 @@ def format_change(change: object, metric: str, lang: Lang) -> str:
     """A year-on-year change: +12.3% for counts and money, and percentage
     points for a rate (+2.1个百分点 / +2.1 pp), since a relative change of a
     rate misleads."""
+    return format_delta(change, rate=metric_kind(metric) == "rate", lang=lang)
+
+
+def format_delta(change: object, *, rate: bool, lang: Lang) -> str:
+    """format_change() for a figure that is a rate or not."""
     fraction = as_float(change)
     if fraction is None:
         return DASH
@@ -723,7 +735,7 @@ def format_change(change: object, metric: str, lang: Lang) -> str:
     body = f"{abs(number):.1f}"
     # An ASCII minus: st.metric reads it to point the arrow down.
     sign = "±" if body == "0.0" else ("+" if number > 0 else "-")
-    if metric_kind(metric) == "rate":
+    if rate:
         return f"{sign}{body}个百分点" if lang == "zh" else f"{sign}{body} pp"
     return f"{sign}{body}%"
 

@@ -54,10 +54,15 @@ def year_on_year(actual: object, last_year: object, metric: str) -> float | None
     fraction points (0.021 = 2.1 percentage points). None when last year's
     figure is missing, or zero for a relative change.
     """
-    now, before = as_float(actual), as_float(last_year)
+    return change(actual, last_year, rate=metric_kind(metric) == "rate")
+
+
+def change(actual: object, before: object, *, rate: bool) -> float | None:
+    """year_on_year() for a figure that is a rate or not."""
+    now, before = as_float(actual), as_float(before)
     if now is None or before is None:
         return None
-    if metric_kind(metric) == "rate":
+    if rate:
         return now - before
     if before == 0:
         return None

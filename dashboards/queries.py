@@ -517,8 +517,8 @@ def dimensions(home: str | Path | None = None) -> Dimensions:
     category values, as the warehouse's seeds give them."""
     with reading(home):  # both from one warehouse
         metrics = _frame(
-            "select metric, name_zh, name_en, unit_zh, unit_en, kind, better"
-            " from marts.kpi_definitions order by sort_order",
+            "select metric, name_zh, name_en, unit_zh, unit_en, kind, better, short_name_zh, short_name_en,"
+            " definition_zh, definition_en from marts.kpi_definitions order by sort_order",
             home=home,
         )
         labels = _frame(
@@ -532,7 +532,16 @@ def dimensions(home: str | Path | None = None) -> Dimensions:
     return Dimensions(
         metrics={
             row.metric: Metric(
-                row.name_zh, row.name_en, row.unit_zh, row.unit_en, row.kind, _RISE_IS_GOOD.get(row.better)
+                row.name_zh,
+                row.name_en,
+                row.unit_zh,
+                row.unit_en,
+                row.kind,
+                _RISE_IS_GOOD.get(row.better),
+                row.short_name_zh,
+                row.short_name_en,
+                row.definition_zh,
+                row.definition_en,
             )
             for row in metrics.itertuples(index=False)
         },

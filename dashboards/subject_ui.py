@@ -111,13 +111,48 @@ class Change(TypedDict):
 
 
 def yoy(now: object, before: object, *, rate: bool, rise_is_good: bool | None, lang: Lang) -> Change:
-    """The 同比 text and colour for a card."""
-    name = "x_rate" if rate else "x"
-    change = metrics.year_on_year(now, before, name)
+    """The 同比 text and colour for a card: a rate's change in percentage
+    points, any other figure's relative to last year's."""
+    change = metrics.change(now, before, rate=rate)
     if change is None:
         return {"delta": None, "delta_colour": "off"}
     colour: DeltaColour = "off" if rise_is_good is None else ("normal" if rise_is_good else "inverse")
-    return {"delta": i18n.format_change(change, name, lang), "delta_colour": colour}
+    return {"delta": i18n.format_delta(change, rate=rate, lang=lang), "delta_colour": colour}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A selection's figures (a breakdown's one row) and the same period's
+    a year before, for a page's cards: each named, formatted and compared
+    as its Field says (a KPI's name and which way is good news are the
+    seed's)."""
+
+    fields: Sequence[Field]
+    now: dict[str, object]
+    before: dict[str, object]
+    lang: Lang
+
+    def value(self, key: str) -> str:
+        return subjects.format_measure(self.now.get(key), subjects.field(self.fields, key), self.lang)
+
+    def card(self, key: str, *, compared: bool = False, note: str | None = None, help_text: str | None = None) -> Card:
+        """The card of one field, with its 同比 when ``compared``; a KPI's
+        help is its definition unless the page gives one."""
+        item = subjects.field(self.fields, key)
+        change: Change = (
+            yoy(
+                self.now.get(key),
+                self.before.get(key),
+                rate=item.kind == "rate",
+                rise_is_good=item.rise_is_good,
+                lang=self.lang,
+            )
+            if compared
+            else {"delta": None, "delta_colour": "off"}
+        )
+        if help_text is None and item.metric:
+            help_text = i18n.metric_definition(item.metric, self.lang)
+        return Card(item.label(self.lang), self.value(key), note=note, help_text=help_text, **change)
 
 
 def dimension_label(dimension: str, lang: Lang) -> str:
@@ -395,7 +430,7 @@ class CasePage:
     breakdown: Callable[..., pd.DataFrame]  # (dimension, start, end, districts)
     records: Callable[..., pd.DataFrame]  # (district, street, all_streets, start, end)
     empty: dict[str, object]  # the summary's values when nothing matched
-    cards: Callable[[dict[str, object], dict[str, object], Lang], list[Card]]
+    cards: Callable[[Figures], list[Card]]
     dimensions: Sequence[str]
     fields: Sequence[Field]
     chart_measures: Sequence[str]
@@ -430,7 +465,7 @@ def case_page(page: CasePage) -> None:
 
     now = summary(period.start, period.end)
     before = summary(last_year.start, last_year.end)
-    card_rows(page.cards(now, before, lang), lang)
+    card_rows(page.cards(Figures(page.fields, now, before, lang)), lang)
 
     st.space("small")
     breakdown_section(

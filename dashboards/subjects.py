@@ -28,17 +28,27 @@ from kernel.home import NO_DISTRICT, REFERENCE
 class Field:
     """A table column: frame ``key``, label key in i18n, kind, and for counts
     the label key of its unit (件, 人, 家, 天). A column that is a KPI names
-    its ``metric`` instead of a label key: its name is the seeds' (the
-    warehouse's kpi_definitions), as on the overview."""
+    its ``metric`` instead of a label key: its name is the seed's short
+    name (the warehouse's kpi_definitions), and whether its rise is good
+    news the seed's ``better``."""
 
     key: str
     label_key: str
     kind: ColumnKind = "text"
     unit_key: str | None = None
     metric: str | None = None
+    category: str | None = None  # a count of one stored category value, named by the seeds
 
     def label(self, lang: Lang) -> str:
-        return i18n.metric_name(self.metric, lang) if self.metric else t(self.label_key, lang)
+        if self.metric:
+            return i18n.metric_short_name(self.metric, lang)
+        if self.category:
+            return i18n.category_label(self.category, lang)
+        return t(self.label_key, lang)
+
+    @property
+    def rise_is_good(self) -> bool | None:
+        return i18n.rise_is_good(self.metric) if self.metric else None
 
 
 # ---------------------------------------------------------------------------
@@ -63,15 +73,15 @@ COLOUR_MAPS: dict[tuple[str, str], str] = {
 }
 
 LEGAL_AID_FIELDS: tuple[Field, ...] = (
-    Field("cases", "m.cases", "count", "unit.cases"),
+    Field("cases", "", "count", "unit.cases", metric="legal_aid_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "m.workers", "count", "unit.workers"),
-    Field("closed", "m.closed", "count", "unit.cases"),
-    Field("mediated", "m.mediated", "count", "unit.cases"),
+    Field("workers", "", "count", "unit.workers", metric="legal_aid_workers"),
+    Field("closed", "", "count", "unit.cases", metric="legal_aid_closed"),
+    Field("mediated", "", "count", "unit.cases", metric="legal_aid_mediated"),
     Field("mediation_rate", "", "rate", metric="mediation_rate"),
-    Field("recovered_yuan", "m.recovered", "money"),
+    Field("recovered_yuan", "", "money", metric="legal_aid_recovered_yuan"),
     Field("claimed_yuan", "m.claimed", "money"),
-    Field("collective_cases", "m.collective", "count", "unit.cases"),
+    Field("collective_cases", "", "count", "unit.cases", metric="legal_aid_collective_cases"),
     Field("collective_workers", "m.collective_workers", "count", "unit.workers"),
     Field("new_form_cases", "m.new_form", "count", "unit.cases"),
     Field("new_form_share", "", "rate", metric="new_employment_form_share"),
@@ -89,11 +99,11 @@ LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
 )
 
 WAGE_FIELDS: tuple[Field, ...] = (
-    Field("cases", "m.cases", "count", "unit.cases"),
+    Field("cases", "", "count", "unit.cases", metric="wage_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "m.workers", "count", "unit.workers"),
+    Field("workers", "", "count", "unit.workers", metric="wage_workers"),
     Field("owed_yuan", "m.owed", "money"),
-    Field("recovered_yuan", "m.wages_recovered", "money"),
+    Field("recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("recovery_rate", "", "rate", metric="wage_recovery_rate"),
     Field("resolved", "m.resolved", "count", "unit.cases"),
     Field("open_cases", "m.open", "count", "unit.cases"),
@@ -102,9 +112,9 @@ WAGE_FIELDS: tuple[Field, ...] = (
 WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
 
 IN_FORCE_FIELDS: tuple[Field, ...] = (
-    Field("enterprises", "m.in_force", "count", "unit.enterprises"),
+    Field("enterprises", "", "count", "unit.enterprises", metric="certified_in_force"),
     Field("share", "m.share", "rate"),
-    Field("employees", "m.in_force_employees", "count", "unit.workers"),
+    Field("employees", "", "count", "unit.workers", metric="certified_workforce"),
 )
 # Status columns of the status table, keyed in ASCII for the frame.
 STATUS_KEYS: dict[str, str] = {
@@ -115,7 +125,7 @@ STATUS_KEYS: dict[str, str] = {
     "撤销": "revoked",
 }
 STATUS_FIELDS: tuple[Field, ...] = (
-    *(Field(key, f"cstatus.{key}", "count", "unit.enterprises") for key in STATUS_KEYS.values()),
+    *(Field(key, "", "count", "unit.enterprises", category=status) for status, key in STATUS_KEYS.items()),
     Field("total", "m.campaign", "count", "unit.enterprises"),
     Field("pass_rate", "m.pass_rate", "rate"),
     Field("employees", "m.employees", "count", "unit.workers"),
@@ -137,12 +147,12 @@ LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
     Field("dispute_type", "dim.dispute_type"),
     Field("service_type", "dim.service_type"),
     Field("channel", "dim.channel"),
-    Field("workers", "col.workers", "count", "unit.workers"),
+    Field("workers", "", "count", "unit.workers", metric="legal_aid_workers"),
     Field("is_collective", "col.is_collective"),
     Field("is_new_employment_form", "col.is_new_form"),
     Field("industry", "dim.industry"),
     Field("amount_claimed_yuan", "m.claimed", "money"),
-    Field("amount_recovered_yuan", "m.recovered", "money"),
+    Field("amount_recovered_yuan", "", "money", metric="legal_aid_recovered_yuan"),
     Field("outcome", "dim.outcome"),
     Field("days_to_close", "col.days_to_close", "count", "unit.days"),
     *SOURCE_FIELDS,
@@ -156,9 +166,9 @@ WAGE_RECORD_FIELDS: tuple[Field, ...] = (
     Field("employer_name", "col.employer_name"),
     Field("employer_uscc", "col.uscc", "code"),
     Field("industry", "dim.industry"),
-    Field("workers", "col.workers", "count", "unit.workers"),
+    Field("workers", "", "count", "unit.workers", metric="wage_workers"),
     Field("amount_owed_yuan", "m.owed", "money"),
-    Field("amount_recovered_yuan", "m.wages_recovered", "money"),
+    Field("amount_recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("status", "dim.status"),
     *SOURCE_FIELDS,
 )

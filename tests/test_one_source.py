@@ -130,22 +130,46 @@ def test_each_stored_value_has_one_english_label():
 
 
 def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
-    """A subject page's column that is a KPI (mediation rate, days to close)
-    takes its name from the metrics seed, never from a label of its own."""
+    """A subject page's column that is a KPI (cases, money recovered,
+    mediation rate, days to close, ...) takes its name from the metrics
+    seed (its short name), never from a label of its own, and its unit
+    word is the seed's."""
     from dashboards import i18n, subjects
     from dashboards.i18n import Dimensions, Metric
 
     seeded = {row["metric"]: row for row in _rows(SEEDS / "metrics.csv")}
     fields = [
         item
-        for group in (subjects.LEGAL_AID_FIELDS, subjects.WAGE_FIELDS, subjects.IN_FORCE_FIELDS)
+        for group in (
+            subjects.LEGAL_AID_FIELDS,
+            subjects.WAGE_FIELDS,
+            subjects.IN_FORCE_FIELDS,
+            subjects.LEGAL_AID_RECORD_FIELDS,
+            subjects.WAGE_RECORD_FIELDS,
+        )
         for item in group
         if item.metric
     ]
-    assert {item.metric for item in fields} >= {"mediation_rate", "avg_days_to_close", "avg_workdays_to_close"}
+    assert {item.metric for item in fields} >= {
+        "legal_aid_cases",
+        "legal_aid_recovered_yuan",
+        "mediation_rate",
+        "avg_days_to_close",
+        "wage_recovery_rate",
+        "wage_avg_days_to_resolve",
+        "certified_in_force",
+    }
     dimensions = Dimensions(
         metrics={
-            name: Metric(row["name_zh"], row["name_en"], row["unit_zh"], row["unit_en"], row["kind"])
+            name: Metric(
+                row["name_zh"],
+                row["name_en"],
+                row["unit_zh"],
+                row["unit_en"],
+                row["kind"],
+                short_zh=row["short_name_zh"],
+                short_en=row["short_name_en"],
+            )
             for name, row in seeded.items()
         },
         category_en={},
@@ -153,7 +177,26 @@ def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
     token = i18n.DIMENSIONS.set(dimensions)
     try:
         for item in fields:
-            assert item.label("zh") == seeded[item.metric]["name_zh"]
-            assert item.label("en") == seeded[item.metric]["name_en"]
+            assert item.label("zh") == seeded[item.metric]["short_name_zh"]
+            assert item.label("en") == seeded[item.metric]["short_name_en"]
+            if item.kind == "count":
+                assert item.unit_key is not None
+                assert i18n.t(item.unit_key, "zh") == seeded[item.metric]["unit_zh"], item.key
+                assert i18n.t(item.unit_key, "en") == seeded[item.metric]["unit_en"], item.key
     finally:
         i18n.DIMENSIONS.reset(token)
+
+
+def test_no_dashboard_label_repeats_a_metric_name() -> None:
+    """A metric's names are the seed's: no label of the dashboards' own
+    spells one again (they drifted apart before: "Recovery rate" on the
+    wages page, "平均办结天数" for two definitions)."""
+    from dashboards import i18n
+
+    names = {
+        row[column]
+        for row in _rows(SEEDS / "metrics.csv")
+        for column in ("name_zh", "name_en", "short_name_zh", "short_name_en")
+    }
+    repeated = {key: text for key, texts in i18n.LABELS.items() for text in texts if text in names}
+    assert repeated == {}

@@ -112,14 +112,16 @@ def figure_cards(context: Context, on: date) -> None:
                 help_text=t("help.certifications", lang, year=year),
             ),
             Card(
-                t("m.certified", lang),
+                i18n.metric_short_name("certified_enterprises", lang),
                 count(int(whole["certified"])),
+                help_text=i18n.metric_definition("certified_enterprises", lang),
                 note=t("card.pass_note", lang, rate=i18n.format_rate(whole["pass_rate"], lang)),
             ),
             Card(t("m.certified_in_period", lang), count(new_in_period), note=context.period),
             Card(
-                t("m.in_force", lang),
+                i18n.metric_short_name("certified_in_force", lang),
                 count(in_force_count),
+                help_text=i18n.metric_definition("certified_in_force", lang),
                 note=t("card.in_force_note", lang, date=i18n.format_date(on, lang))
                 + " · "
                 + count(in_force_employees, "unit.workers"),

@@ -28,47 +28,30 @@ EMPTY_TOTALS: dict[str, object] = {
 }
 
 
-def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
-    fields = subjects.LEGAL_AID_FIELDS
-
-    def label(key: str) -> str:
-        return subjects.field(fields, key).label(lang)
-
-    def value(key: str) -> str:
-        return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
-
-    def change(key: str, *, rate: bool = False, good: bool | None = None) -> subject_ui.Change:
-        return subject_ui.yoy(now.get(key), before.get(key), rate=rate, rise_is_good=good, lang=lang)
-
+def cards(figures: subject_ui.Figures) -> list[Card]:
+    lang, now = figures.lang, figures.now
     closed = i18n.format_number(now.get("closed"), "unit.cases", lang)
     return [
-        Card(t("m.cases", lang), value("cases"), help_text=t("help.legal_aid", lang), **change("cases")),
-        Card(t("m.workers", lang), value("workers"), **change("workers")),
-        Card(t("m.recovered", lang), value("recovered_yuan"), **change("recovered_yuan", good=True)),
-        Card(
-            label("mediation_rate"),
-            value("mediation_rate"),
-            note=t("card.rate_note", lang, count=closed),
-            **change("mediation_rate", rate=True, good=True),
-        ),
-        Card(
-            t("m.collective", lang),
-            value("collective_cases"),
+        figures.card("cases", compared=True, help_text=t("help.legal_aid", lang)),
+        figures.card("workers", compared=True),
+        figures.card("recovered_yuan", compared=True),
+        figures.card("mediation_rate", compared=True, note=t("card.rate_note", lang, count=closed)),
+        figures.card(
+            "collective_cases",
             note=t(
                 "card.collective_note",
                 lang,
                 workers=i18n.format_number(now.get("collective_workers"), "unit.workers", lang),
             ),
         ),
-        Card(
-            label("new_form_share"),
-            value("new_form_share"),
+        figures.card(
+            "new_form_share",
             note=t(
                 "card.share_note", lang, count=i18n.format_number(now.get("new_form_workers"), "unit.workers", lang)
             ),
         ),
-        Card(label("days_mean"), value("days_mean"), note=t("card.days_note", lang, count=closed)),
-        Card(label("workdays_mean"), value("workdays_mean"), note=t("card.days_note", lang, count=closed)),
+        figures.card("days_mean", note=t("card.days_note", lang, count=closed)),
+        figures.card("workdays_mean", note=t("card.days_note", lang, count=closed)),
     ]
 
 

@@ -22,32 +22,19 @@ EMPTY_TOTALS: dict[str, object] = {
 }
 
 
-def cards(now: dict[str, object], before: dict[str, object], lang: i18n.Lang) -> list[Card]:
-    fields = subjects.WAGE_FIELDS
-
-    def label(key: str) -> str:
-        return subjects.field(fields, key).label(lang)
-
-    def value(key: str) -> str:
-        return subjects.format_measure(now.get(key), subjects.field(fields, key), lang)
-
-    def change(key: str, *, rate: bool = False, good: bool | None = None) -> subject_ui.Change:
-        return subject_ui.yoy(now.get(key), before.get(key), rate=rate, rise_is_good=good, lang=lang)
-
-    resolved = i18n.format_number(now.get("resolved"), "unit.cases", lang)
+def cards(figures: subject_ui.Figures) -> list[Card]:
+    lang = figures.lang
+    resolved = i18n.format_number(figures.now.get("resolved"), "unit.cases", lang)
     return [
-        Card(t("m.cases", lang), value("cases"), help_text=t("help.wages", lang), **change("cases")),
-        Card(t("m.workers", lang), value("workers"), **change("workers")),
-        Card(t("m.wages_recovered", lang), value("recovered_yuan"), **change("recovered_yuan", good=True)),
-        Card(
-            label("recovery_rate"),
-            value("recovery_rate"),
-            note=t("card.recovery_note", lang, owed=value("owed_yuan")),
-            **change("recovery_rate", rate=True, good=True),
+        figures.card("cases", compared=True, help_text=t("help.wages", lang)),
+        figures.card("workers", compared=True),
+        figures.card("recovered_yuan", compared=True),
+        figures.card(
+            "recovery_rate", compared=True, note=t("card.recovery_note", lang, owed=figures.value("owed_yuan"))
         ),
-        Card(t("m.owed", lang), value("owed_yuan"), **change("owed_yuan")),
-        Card(label("days_mean"), value("days_mean"), note=t("card.resolved_note", lang, count=resolved)),
-        Card(t("m.open", lang), value("open_cases")),
+        figures.card("owed_yuan", compared=True),
+        figures.card("days_mean", note=t("card.resolved_note", lang, count=resolved)),
+        figures.card("open_cases"),
     ]
 
 

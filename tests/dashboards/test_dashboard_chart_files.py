@@ -44,7 +44,9 @@ def dimensions():
     """The metric's name, unit and kind as the seeds give them, without the
     demo warehouse behind the package's fixture of the same name: these
     tests are data in, file out."""
-    metric = i18n.Metric("法律援助案件数", "Legal aid cases", "件", "cases", "count")
+    metric = i18n.Metric(
+        "法律援助案件数", "Legal aid cases", "件", "cases", "count", short_zh="案件数", short_en="Cases"
+    )
     token = i18n.DIMENSIONS.set(i18n.Dimensions(metrics={METRIC: metric}))
     yield
     i18n.DIMENSIONS.reset(token)
@@ -66,7 +68,7 @@ def subject_chart(lang: Lang) -> tuple[go.Figure, list[str]]:
             "colour": [charts.district_colour(c) for c in ("310115", "310112", "310110")],
         }
     )
-    what = t("subject.chart_title", lang, measure=t("m.cases", lang), dim=t("dim.district", lang))
+    what = t("subject.chart_title", lang, measure=i18n.metric_short_name(METRIC, lang), dim=t("dim.district", lang))
     title = f"{t('nav.legal_aid', lang)} · {what}"
     fig = charts.ranked_bar(frame, title=title, caption=caption(lang), subtitle=t("unit.cases", lang))
     return fig, [title, "1,234", "61", "32"]

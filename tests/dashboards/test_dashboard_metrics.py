@@ -184,3 +184,29 @@ def test_a_change_is_coloured_by_the_seeds_better(metric: str, colour: str) -> N
         lang="zh",
     )
     assert card.delta_colour == colour
+
+
+def test_a_subject_cards_rate_changes_in_points_and_its_kpis_speak_for_the_seed() -> None:
+    """A subject page's card of a rate gives its 同比 in percentage points
+    (70.6% against 69.1% is +1.5 points, not +2.2%); a KPI card is named,
+    coloured and explained by the metrics seed."""
+    from dashboards import i18n, subject_ui, subjects
+
+    figures = subject_ui.Figures(
+        subjects.LEGAL_AID_FIELDS,
+        {"mediation_rate": 0.706, "days_mean": 30.0, "cases": 110},
+        {"mediation_rate": 0.691, "days_mean": 25.0, "cases": 100},
+        "zh",
+    )
+    rate = figures.card("mediation_rate", compared=True)
+    assert rate.label == "调解成功率"
+    assert rate.delta == "+1.5个百分点" and rate.delta_colour == "normal"
+    assert rate.help_text == i18n.metric_definition("mediation_rate", "zh")
+    assert rate.help_text and "÷" in rate.help_text
+    days = figures.card("days_mean", compared=True)
+    assert days.delta == "+20.0%" and days.delta_colour == "inverse"  # more days is worse
+    cases = figures.card("cases", compared=True)
+    assert cases.label == "案件数" and cases.delta == "+10.0%" and cases.delta_colour == "off"
+    english = subject_ui.Figures(subjects.WAGE_FIELDS, {"recovery_rate": 0.5}, {"recovery_rate": 0.6}, "en")
+    assert english.card("recovery_rate", compared=True).delta == "-10.0 pp"
+    assert english.card("recovery_rate").label == "Wage recovery rate"

@@ -217,7 +217,7 @@ def test_export_columns_name_their_units() -> None:
     by_key = {column.key: column for column in columns}
     assert by_key["employer_uscc"].kind == "code"
     assert by_key["amount_owed_yuan"].label == "欠薪金额（元）" and by_key["amount_owed_yuan"].kind == "money"
-    assert by_key["workers"].label == "涉及职工人数（人）"
+    assert by_key["workers"].label == "涉及职工（人）"
     english = {c.key: c.label for c in subjects.export_columns(None, subjects.WAGE_RECORD_FIELDS, "en")}
     assert english["amount_owed_yuan"] == "Wages owed (yuan)"
 
