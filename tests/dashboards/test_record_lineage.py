@@ -136,6 +136,23 @@ def test_each_kpi_names_its_models_and_tests_as_dbt_s_manifest_has_them(warehous
     assert shown["metric"].unique().tolist() == ["Mediation success rate (mediation_rate)"]
 
 
+def test_a_model_of_rows_per_metric_is_named_only_for_the_metrics_it_holds(warehouse_home: Path) -> None:
+    """The lineage names a model for a metric only when the model holds it:
+    kpi_district_month_compared has no ratio (a ratio is never read off one
+    month), so the mediation rate's lineage must not send a reader there.
+    (kpi_year_end_projection holds a metric once it has a target.)"""
+    import duckdb
+
+    lineage = queries.kpi_lineage(warehouse_home)
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        for model in ("kpi_district_month_compared", "kpi_year_to_date", "kpi_district_year", "kpi_city_year"):
+            held = {metric for (metric,) in con.execute(f"select distinct metric from marts.{model}").fetchall()}
+            named = set(lineage.loc[lineage["model_name"] == model, "metric"])
+            assert named == held, model
+    compared = set(lineage.loc[lineage["model_name"] == "kpi_district_month_compared", "metric"])
+    assert "mediation_rate" not in compared and "legal_aid_cases" in compared
+
+
 def test_the_overview_s_last_month_counted_is_the_mart_s(warehouse_home: Path) -> None:
     data_date = queries.meta(warehouse_home).data_date
     this_year = queries.city_year(data_date.year, warehouse_home)

@@ -1,11 +1,16 @@
 -- kpi_district_month in long form with its comparisons: one row per
--- district, month and measure, with the month before (环比) and the same
--- month last year (同比).
+-- district, month and metric that a month holds by itself (counts, money
+-- and stocks: a ratio is a ratio of sums, never read off one month), with
+-- the month before (环比) and the same month last year (同比). The kinds
+-- are this model's meta (metric_kinds), which kpi_lineage reads too.
+{%- set kinds = ['count', 'money', 'stock'] %}
+{{ config(meta={'metric_kinds': kinds}) }}
+{%- set metrics = kpi_metrics_of_kind(kpi_metrics(), kinds) %}
 with months as (
     select * from {{ ref('kpi_district_month') }}
 ),
 
--- one row per measure (an unpivot, written so that PostgreSQL runs it too)
+-- one row per metric (an unpivot, written so that PostgreSQL runs it too)
 long as (
     select
         months.district_code,
@@ -15,19 +20,9 @@ long as (
     from months
     cross join lateral (
         values
-        ('legal_aid_cases', months.legal_aid_cases),
-        ('legal_aid_workers', months.legal_aid_workers),
-        ('legal_aid_closed', months.legal_aid_closed),
-        ('legal_aid_mediated', months.legal_aid_mediated),
-        ('legal_aid_recovered_yuan', months.legal_aid_recovered_yuan),
-        ('wage_cases', months.wage_cases),
-        ('wage_workers', months.wage_workers),
-        ('wages_recovered_yuan', months.wages_recovered_yuan),
-        ('certified_enterprises', months.certified_enterprises),
-        ('legal_aid_collective_cases', months.legal_aid_collective_cases),
-        ('legal_aid_new_form_workers', months.legal_aid_new_form_workers),
-        ('certified_in_force', months.certified_in_force),
-        ('certified_workforce', months.certified_workforce)
+        {%- for metric in metrics %}
+            ('{{ metric }}', months.{{ metric }}){{ ',' if not loop.last }}
+        {%- endfor %}
     ) as measures (metric, value)
 ),
 

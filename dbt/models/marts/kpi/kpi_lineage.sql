@@ -25,8 +25,12 @@
             and node.unique_id in test.depends_on.nodes %}
             {%- do tests.append(test.name) %}
         {%- endfor %}
-        {%- for metric in metrics
-            if metric in columns or 'metric' in columns %}
+        {#- a model of rows per metric holds the metrics of the kinds its
+            meta names (metric_kinds), or else every metric -#}
+        {%- set kinds = node.config.meta.get('metric_kinds') %}
+        {%- for metric, about in metrics.items()
+            if metric in columns
+            or ('metric' in columns and (not kinds or about['kind'] in kinds)) %}
             {%- do rows.append({
                 'metric': metric,
                 'model': node.name,
