@@ -67,6 +67,9 @@ METRICS = (
     "certified_enterprises",
     "mediation_rate",
 )
+# Of those, the rates (the metrics seed's kind): their targets are fractions
+# from 0 to 1. tests/test_one_source.py holds this to the seed.
+RATE_METRICS = ("mediation_rate",)
 
 # Accepted synonyms of category values (as written by districts) -> stored value.
 SYNONYMS: dict[str, dict[str, str]] = {

@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest import normalise as n
 from ingest.readers import Sheet, Uncalculated
-from ingest.templates import TEMPLATES, Column, Template, synonyms_for
+from ingest.templates import RATE_METRICS, TEMPLATES, Column, Template, synonyms_for
 from kernel.errors import CODES, UnionKpiError
 
 HEADER_SEARCH_ROWS = 30
@@ -323,7 +323,7 @@ def check_row(
     for (required_in, column_name, value), (needed, code) in REQUIRED_WHEN.items():
         if dataset == required_in and record.get(column_name) == value and n.text(raw.get(needed)) is None:
             fail(template.column(needed), code)
-    rate = record.get("target") if record.get("metric") == "mediation_rate" else None
+    rate = record.get("target") if record.get("metric") in RATE_METRICS else None
     if dataset == "target" and rate is not None and not 0 <= rate <= 1:
         fail(template.column("target"), "invalid_rate")
     if only_district and record.get("district_code") not in (None, only_district):

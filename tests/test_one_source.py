@@ -113,6 +113,7 @@ def test_the_dbt_accepted_values_are_the_seeded_ones():
 def test_every_target_metric_is_a_seeded_metric_with_a_kind():
     metrics = {row["metric"]: row for row in _rows(SEEDS / "metrics.csv")}
     assert set(templates.METRICS) <= set(metrics)
+    assert set(templates.RATE_METRICS) == {metric for metric in templates.METRICS if metrics[metric]["kind"] == "rate"}
     assert {row["kind"] for row in metrics.values()} <= {"count", "money", "rate", "average", "stock"}
     # the kind and the unit agree: money is in yuan, a rate in per cent
     for metric, row in metrics.items():
