@@ -55,7 +55,7 @@ SUBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "avg_days_to_close",
         ),
     ),
-    ("wages", ("wages_recovered_yuan", "wage_cases", "wage_workers")),
+    ("wages", ("wages_recovered_yuan", "wage_recovery_rate", "wage_cases", "wage_workers", "wage_avg_days_to_resolve")),
     ("certifications", ("certified_enterprises", "certified_in_force", "certified_workforce")),
 )
 # Figures whose month-on-month and year-on-year moves are weighed for

@@ -716,7 +716,19 @@ def format_value(value: object, metric: str, lang: Lang) -> str:
         return format_money(value, lang)
     if kind == "rate":
         return format_rate(value, lang)
+    if kind == "average":
+        return format_average(value, metric, lang)
     return format_count(value, metric, lang)
+
+
+def format_average(value: object, metric: str, lang: Lang) -> str:
+    """An average (days to close) to one decimal with its unit word, as the
+    subject pages show it: 30.3天 / 30.3 days."""
+    number = as_float(value)
+    if number is None:
+        return DASH
+    unit = metric_unit(metric, lang)
+    return f"{_trim(number, 1)}{unit}" if lang == "zh" else f"{_trim(number, 1)} {unit}".rstrip()
 
 
 def format_change(change: object, metric: str, lang: Lang) -> str:

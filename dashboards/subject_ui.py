@@ -201,10 +201,13 @@ def breakdown_section(
     )
     ui.write_to_url("by", dimension, dimensions[0])
     ui.seed_choice("measure", chart_measures, chart_measures[0])
+    # named now, in the page run: a widget's format_func may be called
+    # outside it, where the warehouse's names (i18n.DIMENSIONS) are not set
+    measure_names = {m: subjects.field(fields, m).label(lang) for m in chart_measures}
     measure_key = measure_col.selectbox(
         t("subject.measure", lang),
         options=list(chart_measures),
-        format_func=lambda m: subjects.field(fields, m).label(lang),
+        format_func=measure_names.__getitem__,
         key="measure",
     )
     ui.write_to_url("measure", measure_key, chart_measures[0])

@@ -35,6 +35,9 @@ def test_money_in_chinese_and_english(yuan: float, zh: str, en: str) -> None:
         (223, "certified_enterprises", "223家", "223 enterprises"),
         (222_500, "legal_aid_cases", "22.25万件", "222,500 cases"),
         (2_198, "wage_workers", "2,198人", "2,198 workers"),
+        # an average to one decimal, as the subject pages show it (the brief wrote 30天 for 30.3)
+        (30.318, "wage_avg_days_to_resolve", "30.3天", "30.3 days"),
+        (20.26, "avg_workdays_to_close", "20.3工作日", "20.3 working days"),
     ],
 )
 def test_counts_carry_their_unit(value: int, metric: str, zh: str, en: str) -> None:
