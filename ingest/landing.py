@@ -31,7 +31,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
-from hashlib import sha256 as sha256_hash
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ import duckdb
 import pyarrow.csv as pa_csv
 
 from ingest.templates import KINDS, TEMPLATES
+from kernel import database
 from kernel.database import LANDING_SCHEMA, Postgres
 from kernel.errors import UnionKpiError
 from kernel.home import Home
@@ -152,18 +152,10 @@ def postgres_schema(columns: set[tuple[str, str]], indexes: set[str]) -> list[st
     return statements
 
 
-def lock_key(*name: str) -> int:
-    """The advisory lock of a name (a signed 64-bit key): computed here, so
-    that it is the same on PostgreSQL's compatible databases, and a test can
-    find it in pg_locks."""
-    digest = sha256_hash(" ".join(("unionkpi", *name)).encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def xact_lock(con: Any, *name: str) -> None:
     """Hold the advisory lock of `name` until the transaction of `con` (a
     psycopg connection) ends."""
-    con.execute("select pg_advisory_xact_lock(%s)", [lock_key(*name)])
+    con.execute("select pg_advisory_xact_lock(%s)", [database.lock_key(*name)])
 
 
 def ensure_schema(con: Any) -> None:

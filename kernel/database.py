@@ -13,6 +13,7 @@ archive of submitted files, which stays a folder of the home:
 Anything else in the variable is a usage error that names no part of the
 user or password."""
 
+import hashlib
 import os
 import urllib.parse
 from dataclasses import dataclass
@@ -90,3 +91,11 @@ def postgres(environ: dict[str, str] | None = None) -> Postgres | None:
     unset or empty (embedded DuckDB, the default)."""
     url = (os.environ if environ is None else environ).get(DATABASE_URL, "").strip()
     return parse(url) if url else None
+
+
+def lock_key(*name: str) -> int:
+    """The PostgreSQL advisory lock of a name, the one way every part of the
+    product derives one: a signed 64-bit key from the name's SHA-256, the
+    same on every server, so a test can find it in pg_locks."""
+    digest = hashlib.sha256(" ".join(("unionkpi", *name)).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

@@ -179,7 +179,7 @@ _IDLE: dict[tuple[int, str], queue.LifoQueue] = {}
 # The advisory lock under which processes make the store's tables, so that
 # two first uses at once do not race on PostgreSQL's catalogue (a key of its
 # own: a build holds another one for minutes).
-_SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"unionkpi trust store schema").digest()[:8], "big", signed=True)
+_SCHEMA_LOCK = database.lock_key("trust store schema")
 
 
 @contextmanager

@@ -328,8 +328,8 @@ def _write_brief(home: Home, month: str, lang: str, district: str | None) -> Bri
     return write_brief(home, month=month, lang=lang, district=district)
 
 
-# pg_advisory_lock's key for deliveries on PostgreSQL: "deliver" in ASCII
-DELIVER_LOCK_KEY = int.from_bytes(b"deliver", "big")
+# pg_advisory_lock's key for deliveries on PostgreSQL
+DELIVER_LOCK_KEY = database.lock_key("deliver")
 
 
 @contextmanager

@@ -77,7 +77,7 @@ def _one_at_a_time(home: Home) -> Iterator[None]:
 
 
 @contextmanager
-def _timed(result: "BuildResult", step: str) -> Iterator[None]:
+def timed(result: "BuildResult", step: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
     result.timings[step] = time.perf_counter() - started
@@ -91,14 +91,14 @@ def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildR
     # its stamped name once it is done. A killed build's leftovers go first.
     work = home.builds / WORK_NAME
     snapshot.remove(work)
-    with _Checks(home) as checks:
+    with Checks(home) as checks:
         _build_and_check(home, today, basis, previous, work, result, checks)
         if result.mode == "calendar_changed":
             return result
         if not result.failures:
-            with _timed(result, "mart_checks"):
+            with timed(result, "mart_checks"):
                 checks.ask(work, "marts_", f"build {result.build_path.name} marts")
-                result.failures += _blocking_failures(checks.answer())
+                result.failures += blocking_failures(checks.answer())
     if result.failures:
         _settle(work, result.build_path)
         publish_log.hold_back(
@@ -116,7 +116,7 @@ def _build(home: Home, today: date, basis: str, previous: Path | None) -> BuildR
 
 
 def _build_and_check(
-    home: Home, today: date, basis: str, previous: Path | None, work: Path, result: BuildResult, checks: "_Checks"
+    home: Home, today: date, basis: str, previous: Path | None, work: Path, result: BuildResult, checks: "Checks"
 ) -> None:
     """The new file made and dbt's models and tests run on it, while the
     checks' process checks what arrived (on its own copy of the landing
@@ -124,22 +124,22 @@ def _build_and_check(
     what dbt's tests say."""
     landing = home.builds / LANDING_CHECKS_NAME
     snapshot.remove(landing)
-    with _timed(result, "copy_landing"):
+    with timed(result, "copy_landing"):
         after_load_seq = snapshot.add_new_loads(home, previous, work, landing) if previous else None
         if after_load_seq is None:
             snapshot.copy_landing(home, work, landing)
         else:
             result.mode = "incremental"
         snapshot.record_basis(work, basis, result.mode, after_load_seq)
-    with _timed(result, "dbt_build"):
+    with timed(result, "dbt_build"):
         checks.ask(landing, "landing_", f"build {result.build_path.name} landing", after_load_seq)
         dbt_failures = run_dbt(work, home, today, incremental=result.mode == "incremental")
     if not dbt_failures:
         # still beside the landing checks, when they take longer than dbt
-        with _timed(result, "source_freshness"):
+        with timed(result, "source_freshness"):
             result.freshness = source_freshness(work, home, today)
-    with _timed(result, "landing_checks"):
-        result.failures += _blocking_failures(checks.answer()) + dbt_failures
+    with timed(result, "landing_checks"):
+        result.failures += blocking_failures(checks.answer()) + dbt_failures
         snapshot.remove(landing)
     if result.mode != "incremental" or previous is None or result.failures:
         return
@@ -153,7 +153,7 @@ def _build_and_check(
 def _publish(home: Home, today: date, basis: str, work: Path, result: BuildResult) -> None:
     """Settle the checked file under its stamped name, swap it in as the
     published warehouse and log it; older builds beyond the kept few go."""
-    with _timed(result, "dbt_docs"):
+    with timed(result, "dbt_docs"):
         generate_docs(work, home, today, basis)
     _carry_check_history(work, home)
     _settle(work, result.build_path)
@@ -178,7 +178,7 @@ def _publish(home: Home, today: date, basis: str, work: Path, result: BuildResul
     _prune(home)
 
 
-class _Checks:
+class Checks:
     """The Great Expectations checks of a build, in a process of their own
     (expectations/worker.py), started first so that their import and the
     landing checks run on the second core while dbt builds."""
@@ -195,7 +195,7 @@ class _Checks:
         assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
         self.asking, self.answers = self.process.stdin, self.process.stdout
 
-    def __enter__(self) -> "_Checks":
+    def __enter__(self) -> "Checks":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -239,7 +239,7 @@ def _settle(work: Path, build_path: Path) -> None:
     os.replace(work, build_path)
 
 
-def _blocking_failures(checks: list[dict]) -> list[dict]:
+def blocking_failures(checks: list[dict]) -> list[dict]:
     return [c for c in checks if c["severity"] == "blocking" and not c["success"]]
 
 

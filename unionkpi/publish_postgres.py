@@ -27,10 +27,10 @@ from kernel.errors import UnionKpiError
 from kernel.home import SHANGHAI, Home
 from unionkpi import deliver, snapshot
 from unionkpi.dbt_runner import generate_docs, run_dbt, source_freshness
-from unionkpi.publish import KEEP_BUILDS, BuildResult, _blocking_failures, _Checks, _timed
+from unionkpi.publish import KEEP_BUILDS, BuildResult, Checks, blocking_failures, timed
 
-# pg_advisory_lock's key for builds and rollbacks: "unionkpi" in ASCII
-BUILD_LOCK_KEY = int.from_bytes(b"unionkpi", "big") & (2**63 - 1)
+# pg_advisory_lock's key for builds and rollbacks
+BUILD_LOCK_KEY = database.lock_key("build")
 WORK_PREFIX = "building_"
 # The schemas a publish swaps: what dbt writes, the build's basis and the
 # check history it carries. `raw` is the live landing data: never swapped.
@@ -81,21 +81,21 @@ def _build(home: Home, today: date, postgres: database.Postgres) -> BuildResult:
     name = result.build_path.name
     with postgres.connect(autocommit=True) as con:
         _drop_build(con, WORK_PREFIX)  # a killed build's leftovers
-    with _timed(result, "copy_landing"):
+    with timed(result, "copy_landing"):
         _snapshot_landing(postgres, WORK_PREFIX, snapshot.fingerprint())
-    with _Checks(home) as checks:
-        with _timed(result, "dbt_build"):
+    with Checks(home) as checks:
+        with timed(result, "dbt_build"):
             checks.ask(None, "landing_", f"build {name} landing", schemas=WORK_PREFIX)
             dbt_failures = run_dbt(WORK_PREFIX, home, today)
         if not dbt_failures:
-            with _timed(result, "source_freshness"):
+            with timed(result, "source_freshness"):
                 result.freshness = source_freshness(WORK_PREFIX, home, today)
-        with _timed(result, "landing_checks"):
-            result.failures += _blocking_failures(checks.answer()) + dbt_failures
+        with timed(result, "landing_checks"):
+            result.failures += blocking_failures(checks.answer()) + dbt_failures
         if not result.failures:
-            with _timed(result, "mart_checks"):
+            with timed(result, "mart_checks"):
                 checks.ask(None, "marts_", f"build {name} marts", schemas=WORK_PREFIX)
-                result.failures += _blocking_failures(checks.answer())
+                result.failures += blocking_failures(checks.answer())
     if result.failures:
         _settle(postgres, schema_prefix(name))
         publish_log.hold_back(
@@ -167,7 +167,7 @@ def _publish(home: Home, today: date, postgres: database.Postgres, result: Build
     _swap(home, postgres, prefix, entry, clear_held_back=True)
     result.published = True
     _prune(home, postgres)
-    with _timed(result, "dbt_docs"):
+    with timed(result, "dbt_docs"):
         # of the published schemas, under their published names (prefix "")
         generate_docs("", home, today, snapshot.fingerprint())
 

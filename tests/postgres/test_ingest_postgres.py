@@ -25,6 +25,7 @@ import pytest
 from ingest import bulk, landing, load
 from ingest.demo import generate
 from ingest.templates import TEMPLATES
+from kernel import database
 from kernel.database import parse
 from kernel.errors import UnionKpiError
 from kernel.home import Home, sha256_of
@@ -156,7 +157,7 @@ def test_the_demo_lands_in_postgres_as_in_duckdb(
 
 def lock_waiters(con: psycopg.Connection, *name: str) -> int:
     """How many sessions wait for the advisory lock of `name`."""
-    key = landing.lock_key(*name) & (2**64 - 1)
+    key = database.lock_key(*name) & (2**64 - 1)
     [(count,)] = con.execute(
         "select count(*) from pg_locks where locktype = 'advisory' and not granted and objsubid = 1 "
         "and classid::text::bigint = %s and objid::text::bigint = %s",
@@ -208,7 +209,7 @@ def test_concurrent_ingests_wait_for_nobody_but_commit_in_turn(
     with psycopg.connect(url, autocommit=True) as holder, psycopg.connect(url, autocommit=True) as observer:
         with holder.transaction():
             # the numbering's lock held: each ingest gets as far as storing its loads
-            holder.execute("select pg_advisory_xact_lock(%s)", [landing.lock_key("load_seq")])
+            holder.execute("select pg_advisory_xact_lock(%s)", [database.lock_key("load_seq")])
             uploads = [
                 subprocess.Popen(
                     command(home, "ingest", "--json", str(path)),

@@ -131,7 +131,7 @@ def waits_on_the_build_lock(url: str, process: subprocess.Popen) -> bool:
         url,
         "select count(*) from pg_locks where locktype = 'advisory' and not granted and classid = %s and objid = %s",
         process,
-        [BUILD_LOCK_KEY >> 32, BUILD_LOCK_KEY & 0xFFFFFFFF],
+        [(BUILD_LOCK_KEY & (2**64 - 1)) >> 32, BUILD_LOCK_KEY & 0xFFFFFFFF],
     )
 
 

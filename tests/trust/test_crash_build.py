@@ -236,7 +236,7 @@ def test_snapshot_keeps_what_a_dead_writer_left_in_the_landing_log(tmp_path: Pat
 def test_a_checks_process_that_dies_stops_the_build_with_a_clear_error(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
     home.ensure()
-    with publish._Checks(home) as checks:
+    with publish.Checks(home) as checks:
         checks.process.kill()
         with pytest.raises(UnionKpiError) as raised:
             checks.answer()
