@@ -52,6 +52,22 @@ def audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
     return produce
 
 
+def dbt_docs_button(make: Callable[[], bytes] | None, lang: Lang) -> None:
+    """The dbt docs site of the published build (gateway.dbt_docs: the
+    lineage graph, each model's SQL and tests, none of the data), for a
+    reader who may take files away."""
+    if make is None or not CAN_EXPORT.get():
+        return
+    st.download_button(
+        t("data.dbt_docs", lang),
+        data=audited(make, "dbt_docs.html"),
+        file_name="dbt_docs.html",
+        mime="text/html",
+        on_click="ignore",
+        key="dbt_docs",
+    )
+
+
 def _download(label: str, make: Callable[[], bytes], *, file_name: str, fmt: str, key: str, help_text: str) -> None:
     if not CAN_EXPORT.get():
         return

@@ -544,11 +544,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "definitions.lineage": ("计算模型、测试与血缘", "Models, tests and lineage"),
     "definitions.lineage_text": (
         "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
-        "血缘图在 dbt 文档中：在数据管理页下载后，"
+        "血缘图在 dbt 文档中：用下方按钮下载后，"
         "把“文档位置”一列接在文件地址之后（…/dbt_docs.html#!/model/…）即可打开。",
         "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
-        " is shown under the table. The lineage graph is in the dbt docs: download them on the Data page and append"
-        " the anchor to the file's address (…/dbt_docs.html#!/model/…).",
+        " is shown under the table. The lineage graph is in the dbt docs: download them with the button below and"
+        " append the anchor to the file's address (…/dbt_docs.html#!/model/…).",
     ),
     "definitions.model": ("模型", "Model"),
     "definitions.parents": ("上游", "Reads"),

@@ -244,14 +244,7 @@ def _publishing(user, lang) -> None:
             ),
             hide_index=True,
         )
-    docs = gateway.dbt_docs(home)
-    if docs is not None:
-        st.download_button(
-            t("data.dbt_docs", lang),
-            data=downloads.audited(docs, "dbt_docs.html"),
-            file_name="dbt_docs.html",
-            on_click="ignore",
-        )
+    downloads.dbt_docs_button(gateway.dbt_docs(home), lang)
     if user.may("check"):  # a path on the server: for its stewards only
         st.caption(t("data.data_docs", lang, path=str(gateway.data_docs_index(home))))
     if user.may("publish") and st.button(t("data.build", lang)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import access, data, gateway, queries, tables, ui
+from dashboards import access, data, downloads, gateway, queries, tables, ui
 from dashboards.i18n import Lang, t
 
 
@@ -52,6 +52,7 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
         st.info(t("definitions.no_lineage", lang))
         return
     st.caption(t("definitions.lineage_text", lang))
+    downloads.dbt_docs_button(gateway.dbt_docs(access.home()), lang)
     shown = tables.lineage(lineage, metrics, data.definitions(), lang)
     st.dataframe(
         shown.rename(

@@ -214,3 +214,7 @@ def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(
     assert "dbt/models/marts/kpi/kpi_district_month.sql" in " ".join(c.value for c in app.caption)
     sources = gateway.model_sources(Home(warehouse_home))
     assert set(models.options) <= set(sources) and len(sources) >= 30
+    # the docs site with the lineage graph the anchors point into, on this
+    # page (the data page is for stewards only)
+    (docs,) = [button for button in app.get("download_button") if button.proto.label == "下载 dbt 文档（数据血缘）"]
+    assert Home(warehouse_home).dbt_docs_site.exists()
