@@ -267,7 +267,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "**年末预测** = 当年累计 ÷ 往年同期累计占全年的比重"
         "（本区往年完整年度；没有时用全市的比重，再没有时用时间进度）；"
         "比率与平均值不累加，预测即当年值；**预测完成率** = 年末预测 ÷ 目标。"
-        "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（数据页可下载 dbt 文档，含血缘与测试）。",
+        "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（dbt 文档含血缘与测试，见下方下载按钮）。",
         "**Completion** = year to date ÷ the year's target (none without a target, or with 0). "
         "**Time progress** = days elapsed at the data date ÷ days in the year (also in working days). "
         "**The city**: counts and money are the districts' sums, a rate divides the city's sums, and the target is "
@@ -275,8 +275,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "**Year-end projection** = year to date ÷ the share of a whole year that earlier complete years had reached "
         "by the same month (the district's own; else the city's; else time progress); a rate or an average does "
         "not accumulate, so it projects as it stands; **projected completion** = projection ÷ target. "
-        "Models: kpi_year_to_date, kpi_city_year, kpi_year_end_projection (the data page offers the dbt docs, with "
-        "lineage and tests).",
+        "Models: kpi_year_to_date, kpi_city_year, kpi_year_end_projection (the dbt docs, with lineage and tests, "
+        "download below).",
     ),
     "error.no_warehouse": (
         "尚未发布数据仓库，请先运行 unionkpi build（或 make demo）。",
