@@ -56,7 +56,10 @@ SUBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("wages", ("wages_recovered_yuan", "wage_recovery_rate", "wage_cases", "wage_workers", "wage_avg_days_to_resolve")),
-    ("certifications", ("certified_enterprises", "certified_in_force", "certified_workforce")),
+    (
+        "certifications",
+        ("certified_enterprises", "certification_pass_rate", "certified_in_force", "certified_workforce"),
+    ),
 )
 # Figures whose month-on-month and year-on-year moves are weighed for
 # "notable changes"; stocks and averages move by construction, not news.

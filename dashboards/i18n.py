@@ -361,7 +361,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "m.open": ("办理中", "Open"),
     "m.employees": ("职工人数", "Employees"),
     "m.campaign": ("年度创建企业", "In the campaign"),
-    "m.pass_rate": ("达标率", "Pass rate"),
     "m.certified_in_period": ("期间内新认定", "Certified in the period"),
     # Card notes.
     "card.yoy_short": ("同比", "YoY"),
@@ -372,7 +371,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "card.resolved_note": ("已办结 {count}", "{count} resolved"),
     "card.rate_note": ("已结案 {count}", "{count} closed"),
     "card.recovery_note": ("欠薪 {owed}", "{owed} owed"),
-    "card.pass_note": ("达标率 {rate}", "pass rate {rate}"),
     "card.in_force_note": ("截至 {date}", "on {date}"),
     "help.legal_aid": (
         "按受理日期统计期间内受理的案件（含其后结案、调解成功的）。其余卡片的说明是各自指标的口径，全部口径见“指标口径”页。",

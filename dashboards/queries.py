@@ -657,8 +657,16 @@ _DISTRICT_FILTER = (
 LEGAL_AID_DIMENSIONS = ("district", "subdistrict", "dispute_type", "industry", "channel", "outcome", "service_type")
 WAGE_DIMENSIONS = ("district", "subdistrict", "source", "industry", "status")
 CERTIFICATION_DIMENSIONS = ("district", "subdistrict", "industry")
-# The status columns of marts.kpi_certification_campaign.
-_CAMPAIGN_STATUSES = ("certified", "assessing", "applied", "failed", "revoked")
+# The status columns of marts.kpi_certification_campaign, by the status
+# they count (the certified are a part of the pass rate, named as
+# kpi_metrics() names it).
+CAMPAIGN_STATUSES: dict[str, str] = {
+    "达标": "certified_enterprises",
+    "测评中": "assessing",
+    "申报": "applied",
+    "未达标": "failed",
+    "撤销": "revoked",
+}
 
 
 def _breakdown(dimension: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
@@ -955,18 +963,19 @@ def certification_status(
     CERTIFICATION_DIMENSIONS; None: one row), from
     marts.kpi_certification_campaign.
 
-    Columns: key, a count per status (certified, assessing, applied, failed,
-    revoked), total, pass_rate (certified ÷ decided, the mart's parts) and
-    employees; in key order.
+    Columns: key, a count per status (CAMPAIGN_STATUSES' columns), total,
+    certification_pass_rate (the KPI's parts, divided) and employees; in key
+    order.
     """
     key, mart_dimension = _breakdown(dimension, CERTIFICATION_DIMENSIONS)
-    statuses = ", ".join(f"{_total(status)} as {status}" for status in _CAMPAIGN_STATUSES)
+    statuses = ", ".join(f"{_total(status)} as {status}" for status in CAMPAIGN_STATUSES.values())
+    ratios = _ratios(("certified_enterprises", "certification_decided"), home)
     sql = f"""
         select
             {key} as key,
             {statuses},
             {_total("enterprises")} as total,
-            {_divided("certified", "decided")} as pass_rate,
+            {ratios["certification_pass_rate"]} as certification_pass_rate,
             {_total("employees")} as employees
         from marts.kpi_certification_campaign
         where dimension = $dimension and campaign_year = $year and {_DISTRICT_FILTER}

@@ -20,7 +20,7 @@ import pandas as pd
 from dashboards import charts, i18n
 from dashboards.export import Column, ColumnKind
 from dashboards.i18n import Lang, t
-from dashboards.queries import SCOPE
+from dashboards.queries import CAMPAIGN_STATUSES, SCOPE
 from kernel.home import NO_DISTRICT, REFERENCE
 
 
@@ -116,20 +116,18 @@ IN_FORCE_FIELDS: tuple[Field, ...] = (
     Field("share", "m.share", "rate"),
     Field("employees", "", "count", "unit.workers", metric="certified_workforce"),
 )
-# Status columns of the status table, keyed in ASCII for the frame.
-STATUS_KEYS: dict[str, str] = {
-    "达标": "certified",
-    "测评中": "assessing",
-    "申报": "applied",
-    "未达标": "failed",
-    "撤销": "revoked",
-}
 STATUS_FIELDS: tuple[Field, ...] = (
-    *(Field(key, "", "count", "unit.enterprises", category=status) for status, key in STATUS_KEYS.items()),
+    *(Field(key, "", "count", "unit.enterprises", category=status) for status, key in CAMPAIGN_STATUSES.items()),
     Field("total", "m.campaign", "count", "unit.enterprises"),
-    Field("pass_rate", "m.pass_rate", "rate"),
+    Field("certification_pass_rate", "", "rate", metric="certification_pass_rate"),
     Field("employees", "m.employees", "count", "unit.workers"),
 )
+
+
+def status_columns() -> list[tuple[str, str]]:
+    """(frame column, stored status) of the status table's counts."""
+    return [(field.key, field.category) for field in STATUS_FIELDS if field.category]
+
 
 # Where each record came from, at the end of every record list: the file
 # (and sheet) it was loaded from, its row there, when it was loaded.

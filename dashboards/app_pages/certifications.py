@@ -58,7 +58,7 @@ def status_section(context: Context, year: int) -> None:
     chart_rows = matrix.assign(label=matrix["short_label"])
     series = [
         (key, i18n.category_label(status, lang), charts.category_colour("certification_status", status))
-        for status, key in subjects.STATUS_KEYS.items()
+        for key, status in subjects.status_columns()
     ]
     left, right = st.columns([1, 1])
     with left:
@@ -94,7 +94,11 @@ def figure_cards(context: Context, on: date) -> None:
     lang, filters = context.lang, context.filters
     year = filters.period.year
     campaign = data.certification_status(None, year, filters.districts)
-    whole = campaign.iloc[0] if not campaign.empty else pd.Series({"total": 0, "certified": 0, "pass_rate": None})
+    whole = (
+        campaign.iloc[0]
+        if not campaign.empty
+        else pd.Series({"total": 0, "certified_enterprises": 0, "certification_pass_rate": None})
+    )
     in_force = data.certifications_in_force(None, on, filters.districts)
     in_force_count = int(in_force["enterprises"].sum()) if not in_force.empty else 0
     in_force_employees = int(in_force["employees"].sum()) if not in_force.empty else 0
@@ -113,9 +117,13 @@ def figure_cards(context: Context, on: date) -> None:
             ),
             Card(
                 i18n.metric_short_name("certified_enterprises", lang),
-                count(int(whole["certified"])),
-                help_text=i18n.metric_definition("certified_enterprises", lang),
-                note=t("card.pass_note", lang, rate=i18n.format_rate(whole["pass_rate"], lang)),
+                count(int(whole["certified_enterprises"])),
+                help_text=f"{i18n.metric_definition('certified_enterprises', lang) or ''}\n\n"
+                f"{i18n.metric_short_name('certification_pass_rate', lang)}: "
+                f"{i18n.metric_definition('certification_pass_rate', lang) or ''}",
+                note=i18n.metric_short_name("certification_pass_rate", lang)
+                + " "
+                + i18n.format_rate(whole["certification_pass_rate"], lang),
             ),
             Card(t("m.certified_in_period", lang), count(new_in_period), note=context.period),
             Card(

@@ -6,7 +6,10 @@
     macros/rounded_ratio.sql). The one list of the KPI names the models
     use: kpi_year_to_date adds up, reads and divides by it, kpi_city_month
     casts by it. certified_enterprises counts by campaign year in a year
-    to date, not by adding up its months. -#}
+    to date, not by adding up its months; certification_pass_rate divides
+    two counts of a campaign year (kpi_year_to_date's district_certified,
+    and kpi_certification_campaign's columns of the same names), not of
+    kpi_district_month. -#}
 {% macro kpi_metrics() -%}
     {{ return({
         'legal_aid_cases': {'kind': 'count'},
@@ -49,6 +52,10 @@
         },
         'certified_in_force': {'kind': 'stock'},
         'certified_workforce': {'kind': 'stock'},
+        'certification_pass_rate': {
+            'kind': 'rate', 'by_campaign_year': true,
+            'parts': ['certified_enterprises', 'certification_decided'],
+        },
     }) }}
 {%- endmacro %}
 
@@ -87,10 +94,11 @@
 {%- endmacro %}
 
 {#- Every column of kpi_district_month a year to date adds up: the summed
-    KPIs and the parts of the ratios, each once. -#}
+    KPIs and the parts of the ratios of months, each once. -#}
 {% macro kpi_additive_columns(metrics) -%}
     {%- set names = kpi_summed_metrics(metrics) -%}
-    {%- for about in metrics.values() if 'parts' in about -%}
+    {%- for about in metrics.values()
+        if 'parts' in about and not about.get('by_campaign_year') -%}
         {%- for part in about['parts'] if part not in names -%}
             {%- do names.append(part) -%}
         {%- endfor -%}

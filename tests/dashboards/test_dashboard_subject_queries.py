@@ -174,18 +174,18 @@ def test_certification_status_matrix(warehouse_home: Path, con) -> None:
     districts = queries.districts(warehouse_home)
     matrix = subjects.status_matrix(frame, districts, "zh").set_index("district_code")
     for (code, status), n in expected.items():
-        assert matrix.loc[code, subjects.STATUS_KEYS[status]] == n
+        assert matrix.loc[code, queries.CAMPAIGN_STATUSES[status]] == n
     assert matrix["total"].sum() == sum(expected.values())
     row = matrix.iloc[0]
-    decided = row["certified"] + row["failed"]
+    decided = row["certified_enterprises"] + row["failed"]
     if decided:
-        assert row["pass_rate"] == pytest.approx(row["certified"] / decided)
+        assert row["certification_pass_rate"] == pytest.approx(row["certified_enterprises"] / decided)
     assert matrix.loc["310110", "label"] == "杨浦区" and matrix.loc["310110", "short_label"] == "杨浦"
     city = queries.certification_status(None, 2026, (), warehouse_home).iloc[0]
     certified = sum(n for (_code, status), n in expected.items() if status == "达标")
     failed = sum(n for (_code, status), n in expected.items() if status == "未达标")
-    assert city["total"] == sum(expected.values()) and city["certified"] == certified
-    assert city["pass_rate"] == pytest.approx(certified / (certified + failed))
+    assert city["total"] == sum(expected.values()) and city["certified_enterprises"] == certified
+    assert city["certification_pass_rate"] == pytest.approx(certified / (certified + failed))
 
 
 def test_chart_frames_use_district_and_category_colours(warehouse_home: Path) -> None:

@@ -151,6 +151,14 @@ def test_a_model_of_rows_per_metric_is_named_only_for_the_metrics_it_holds(wareh
             assert named == held, model
     compared = set(lineage.loc[lineage["model_name"] == "kpi_district_month_compared", "metric"])
     assert "mediation_rate" not in compared and "legal_aid_cases" in compared
+    # a ratio is named where both its parts are, as the pages divide it there
+    assert "certification_pass_rate" in set(
+        lineage.loc[lineage["model_name"] == "kpi_certification_campaign", "metric"]
+    )
+    assert {"mediation_rate", "legal_aid_cases"} <= set(
+        lineage.loc[lineage["model_name"] == "kpi_legal_aid_day", "metric"]
+    )
+    assert "certification_pass_rate" not in set(lineage.loc[lineage["model_name"] == "kpi_city_month", "metric"])
 
 
 def test_the_overview_s_last_month_counted_is_the_mart_s(warehouse_home: Path) -> None:
@@ -183,7 +191,13 @@ def test_the_subject_pages_year_to_date_equals_the_marts(warehouse_home: Path, d
             metric: queries.district_year(data_date.year, metric, warehouse_home)
             .set_index("district_code")
             .loc[district, "actual"]
-            for metric in ("legal_aid_cases", "legal_aid_recovered_yuan", "mediation_rate", "wage_cases")
+            for metric in (
+                "legal_aid_cases",
+                "legal_aid_recovered_yuan",
+                "mediation_rate",
+                "wage_cases",
+                "certification_pass_rate",
+            )
         }
         assert not marts.empty
     else:
@@ -194,6 +208,10 @@ def test_the_subject_pages_year_to_date_equals_the_marts(warehouse_home: Path, d
     assert legal_aid["recovered_yuan"] == pytest.approx(mart["legal_aid_recovered_yuan"])
     assert round(legal_aid["mediation_rate"], 4) == pytest.approx(mart["mediation_rate"])
     assert wages["cases"] == mart["wage_cases"]
+    # the certifications page's pass rate is the KPI of the campaign year
+    campaign = queries.certification_status(None, data_date.year, districts, warehouse_home).iloc[0]
+    assert 0 < mart["certification_pass_rate"] <= 1
+    assert round(campaign["certification_pass_rate"], 4) == pytest.approx(mart["certification_pass_rate"])
 
 
 def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(

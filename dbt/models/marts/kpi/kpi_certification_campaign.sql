@@ -1,6 +1,7 @@
 {#- One row per campaign year, district and breakdown value: the
     enterprises in that year's campaign by status, their employees, and
-    those decided (certified or failed), the pass rate's denominator. A
+    those decided (certified or failed): the two parts of the KPI
+    certification_pass_rate, named as kpi_metrics() names them. A
     campaign's status table reads a few hundred rows whatever the number of
     enterprises. `dimension` and `breakdown_key` as in kpi_legal_aid_day
     ('all': the district's whole campaign). -#}
@@ -17,12 +18,14 @@ with certifications as (
             district_code,
             '{{ dimension }}' as dimension,
             {{ breakdown_key(dimension) }} as breakdown_key,
-            count(*) filter (where status = '达标') as certified,
+            count(*) filter (where status = '达标') as certified_enterprises,
             count(*) filter (where status = '测评中') as assessing,
             count(*) filter (where status = '申报') as applied,
             count(*) filter (where status = '未达标') as failed,
             count(*) filter (where status = '撤销') as revoked,
-            count(*) filter (where status in ('达标', '未达标')) as decided,
+            count(*) filter (
+                where status in ('达标', '未达标')
+            ) as certification_decided,
             count(*) as enterprises,
             coalesce(sum(employees), 0) as employees
         from certifications

@@ -1,7 +1,8 @@
 -- The city's figures of each month (全市月度): kpi_year_to_date's city
 -- rows, the month's own value, one column per figure as in
 -- kpi_district_month. Counts as whole numbers, money in yuan, ratios to
--- four places.
+-- four places. The certification pass rate has no month (a campaign
+-- year's: kpi_city_year).
 -- The metrics and their kinds: macros/kpi_metrics.sql.
 {%- set metrics = kpi_metrics() %}
 {%- set counts = kpi_metrics_of_kind(metrics, ['count', 'stock']) %}
@@ -28,7 +29,8 @@ final as (
                 as decimal(18, 2)
             ) as {{ metric }},
         {%- endfor %}
-        {%- for metric in ratios %}
+        {%- for metric in ratios
+            if not metrics[metric].get('by_campaign_year') %}
             cast(
                 max(case when metric = '{{ metric }}' then month_value end)
                 as decimal(20, 4)

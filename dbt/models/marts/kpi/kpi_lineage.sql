@@ -1,9 +1,10 @@
 -- Where each KPI is made, from the project's own graph (the manifest
 -- dbt builds from the models and their YAML), so the Definitions page
 -- never keeps a typed copy: one row per metric and model that holds it,
--- as a column (kpi_district_month, kpi_city_month) or as rows of a metric
--- column (kpi_year_to_date, kpi_district_year, ...), with the model's
--- parents, its data tests and its page in the dbt docs site.
+-- as a column (kpi_district_month, kpi_city_month), as rows of a metric
+-- column (kpi_year_to_date, kpi_district_year, ...) or, for a ratio, as
+-- its two parts (kpi_legal_aid_day, kpi_certification_campaign), with the
+-- model's parents, its data tests and its page in the dbt docs site.
 -- dbt's graph exists only when dbt compiles; sqlfluff's jinja lint has none.
 -- noqa: disable=TMP
 {%- set rows = [] %}
@@ -26,11 +27,15 @@
             {%- do tests.append(test.name) %}
         {%- endfor %}
         {#- a model of rows per metric holds the metrics of the kinds its
-            meta names (metric_kinds), or else every metric -#}
+            meta names (metric_kinds), or else every metric; a model with
+            both parts of a ratio as columns holds the ratio (the pages
+            divide them there) -#}
         {%- set kinds = node.config.meta.get('metric_kinds') %}
         {%- for metric, about in metrics.items()
             if metric in columns
-            or ('metric' in columns and (not kinds or about['kind'] in kinds)) %}
+            or ('metric' in columns and (not kinds or about['kind'] in kinds))
+            or (about.parts is defined
+                and about.parts | reject('in', columns) | list | length == 0) %}
             {%- do rows.append({
                 'metric': metric,
                 'model': node.name,

@@ -10,7 +10,8 @@
 -- month t. Certified enterprises count in their campaign year, certified
 -- by the end of month t (a past year's December: all of its campaign);
 -- the month's own figure counts them by certified date, as
--- kpi_district_month does.
+-- kpi_district_month does. The pass rate divides a campaign year's
+-- certified by its decided, at the data date or a past year's end only.
 -- The city's target is the districts' sum when every district has one;
 -- for a ratio, their targets weighted by each district's denominator.
 -- The metrics and their kinds: macros/kpi_metrics.sql.
@@ -127,31 +128,49 @@ district_sums as (
         months.district_code, through.year, through.through_month, spans.span
 ),
 
+-- A campaign year's enterprises certified by the end of the span, and
+-- those decided (certified, or failed: 未达标), the pass rate's
+-- denominator. A failed assessment has no date in the returns, so the
+-- decided are known only as the statuses stand now: for this year to the
+-- data date and for a past year's whole campaign; other spans have none.
+{%- set certified_by_then %}
+    certifications.status = '达标'
+    and (
+        through.is_past_year
+        or certifications.certified_date <= {{ date_shifted(
+            'through.through_date', '0 - spans.years_back', 'year'
+        ) }}
+    )
+{%- endset %}
 district_certified as (
     select
         certifications.district_code,
         through.year,
         through.through_month,
         spans.span,
-        count(*) as certified_enterprises
+        count(*) filter (where {{ certified_by_then }})
+            as certified_enterprises,
+        case
+            when through.is_latest and spans.years_back = 0
+                then count(*) filter (
+                        where {{ certified_by_then }}
+                        or certifications.status = '未达标'
+                    )
+        end as certification_decided
     from through
     cross join spans
     inner join certifications
         on certifications.campaign_year = through.year - spans.years_back
     where
         spans.from_january
-        and certifications.status = '达标'
-        and (
-            through.is_past_year
-            or certifications.certified_date <= {{ date_shifted(
-                'through.through_date', '0 - spans.years_back', 'year'
-            ) }}
-        )
+        and certifications.status in ('达标', '未达标')
     group by
         certifications.district_code,
         through.year,
         through.through_month,
-        spans.span
+        through.is_latest,
+        spans.span,
+        spans.years_back
 ),
 
 district_totals as (
@@ -160,7 +179,8 @@ district_totals as (
         case
             when sums.span = 'month' then sums.certified_by_date
             else coalesce(certified.certified_enterprises, 0)
-        end as certified_enterprises
+        end as certified_enterprises,
+        certified.certification_decided
     from district_sums as sums
     left join district_certified as certified
         on sums.district_code = certified.district_code
@@ -189,7 +209,8 @@ area_totals as (
         {%- endfor %}
         sum(months_counted) as months_counted,
         sum(certified_by_date) as certified_by_date,
-        sum(certified_enterprises) as certified_enterprises
+        sum(certified_enterprises) as certified_enterprises,
+        sum(certification_decided) as certification_decided
     from district_totals
     group by year, through_month, span
 ),
