@@ -192,7 +192,7 @@ def _screen_config(label: Column | None, fields: Sequence[Field], lang: Lang, sc
             header = (
                 screen_header(item, lang)
                 if scale_money
-                else i18n.with_unit(item.label(lang), t("unit.yuan", lang), lang)
+                else i18n.with_unit(item.label(lang), i18n.unit_word("yuan", lang), lang)
             )
             config[item.key] = st.column_config.NumberColumn(header, format=f"%,.{decimals['money']}f")
         elif item.kind == "rate":

@@ -334,12 +334,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "{total} records: only the latest {shown} are shown and exported; narrow the period or pick a street.",
     ),
     "col.with_unit": ("{name}（{unit}）", "{name} ({unit})"),
-    "unit.cases": ("件", "cases"),
-    "unit.workers": ("人", "workers"),
-    "unit.enterprises": ("家", "enterprises"),
-    "unit.days": ("天", "days"),
-    "unit.workdays": ("个工作日", "working days"),
-    "unit.yuan": ("元", "yuan"),
     # Breakdown dimensions.
     "dim.district": ("区", "District"),
     "dim.subdistrict": ("街镇", "Street / town"),
@@ -822,21 +816,32 @@ def with_unit(name: str, unit: str, lang: Lang) -> str:
     return t("col.with_unit", lang, name=name, unit=unit) if unit else name
 
 
-def format_days(value: object, lang: Lang, unit_key: str = "unit.days") -> str:
+def unit_word(unit: str, lang: Lang) -> str:
+    """A unit word as the metrics seed writes it, named by its English
+    form ("cases", "working days", "yuan" -> 件, 工作日, 元): the seed is the
+    one source of unit words. Before the warehouse is read, the English."""
+    for metric in _dimensions().metrics.values():
+        if metric.unit_en == unit:
+            return metric.unit_en if lang == "en" else metric.unit_zh
+    return unit
+
+
+def format_days(value: object, lang: Lang, unit: str = "days") -> str:
     """A number of days (or working days) with one decimal: 22.8天 / 22.8 days."""
     days = as_float(value)
     if days is None:
         return DASH
     number = _trim(days, 1)
-    unit = t(unit_key, lang)
-    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
+    word = unit_word(unit, lang)
+    return f"{number}{word}" if lang == "zh" else f"{number} {word}"
 
 
-def format_number(value: object, unit_key: str, lang: Lang) -> str:
-    """A plain count with a unit from the labels: 1,234件 / 1,234 cases."""
+def format_number(value: object, unit: str, lang: Lang) -> str:
+    """A plain count with the seed's unit word (``unit_word``): 1,234件 /
+    1,234 cases."""
     count = as_float(value)
     if count is None:
         return DASH
     number = f"{count:,.0f}"
-    unit = t(unit_key, lang)
-    return f"{number}{unit}" if lang == "zh" else f"{number} {unit}"
+    word = unit_word(unit, lang)
+    return f"{number}{word}" if lang == "zh" else f"{number} {word}"

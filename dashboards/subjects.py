@@ -35,7 +35,7 @@ class Field:
     key: str
     label_key: str
     kind: ColumnKind = "text"
-    unit_key: str | None = None
+    unit: str | None = None  # the seed's unit word in English (i18n.unit_word)
     metric: str | None = None
     category: str | None = None  # a count of one stored category value, named by the seeds
 
@@ -73,20 +73,20 @@ COLOUR_MAPS: dict[tuple[str, str], str] = {
 }
 
 LEGAL_AID_FIELDS: tuple[Field, ...] = (
-    Field("cases", "", "count", "unit.cases", metric="legal_aid_cases"),
+    Field("cases", "", "count", "cases", metric="legal_aid_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "", "count", "unit.workers", metric="legal_aid_workers"),
-    Field("closed", "", "count", "unit.cases", metric="legal_aid_closed"),
-    Field("mediated", "", "count", "unit.cases", metric="legal_aid_mediated"),
+    Field("workers", "", "count", "workers", metric="legal_aid_workers"),
+    Field("closed", "", "count", "cases", metric="legal_aid_closed"),
+    Field("mediated", "", "count", "cases", metric="legal_aid_mediated"),
     Field("mediation_rate", "", "rate", metric="mediation_rate"),
     Field("recovered_yuan", "", "money", metric="legal_aid_recovered_yuan"),
     Field("claimed_yuan", "m.claimed", "money"),
-    Field("collective_cases", "", "count", "unit.cases", metric="legal_aid_collective_cases"),
-    Field("collective_workers", "m.collective_workers", "count", "unit.workers"),
-    Field("new_form_cases", "m.new_form", "count", "unit.cases"),
+    Field("collective_cases", "", "count", "cases", metric="legal_aid_collective_cases"),
+    Field("collective_workers", "m.collective_workers", "count", "workers"),
+    Field("new_form_cases", "m.new_form", "count", "cases"),
     Field("new_form_share", "", "rate", metric="new_employment_form_share"),
-    Field("days_mean", "", "number", "unit.days", metric="avg_days_to_close"),
-    Field("workdays_mean", "", "number", "unit.workdays", metric="avg_workdays_to_close"),
+    Field("days_mean", "", "number", "days", metric="avg_days_to_close"),
+    Field("workdays_mean", "", "number", "working days", metric="avg_workdays_to_close"),
 )
 LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
     "cases",
@@ -99,28 +99,28 @@ LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
 )
 
 WAGE_FIELDS: tuple[Field, ...] = (
-    Field("cases", "", "count", "unit.cases", metric="wage_cases"),
+    Field("cases", "", "count", "cases", metric="wage_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "", "count", "unit.workers", metric="wage_workers"),
+    Field("workers", "", "count", "workers", metric="wage_workers"),
     Field("owed_yuan", "m.owed", "money"),
     Field("recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("recovery_rate", "", "rate", metric="wage_recovery_rate"),
-    Field("resolved", "m.resolved", "count", "unit.cases"),
-    Field("open_cases", "m.open", "count", "unit.cases"),
-    Field("days_mean", "", "number", "unit.days", metric="wage_avg_days_to_resolve"),
+    Field("resolved", "m.resolved", "count", "cases"),
+    Field("open_cases", "m.open", "count", "cases"),
+    Field("days_mean", "", "number", "days", metric="wage_avg_days_to_resolve"),
 )
 WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
 
 IN_FORCE_FIELDS: tuple[Field, ...] = (
-    Field("enterprises", "", "count", "unit.enterprises", metric="certified_in_force"),
+    Field("enterprises", "", "count", "enterprises", metric="certified_in_force"),
     Field("share", "m.share", "rate"),
-    Field("employees", "", "count", "unit.workers", metric="certified_workforce"),
+    Field("employees", "", "count", "workers", metric="certified_workforce"),
 )
 STATUS_FIELDS: tuple[Field, ...] = (
-    *(Field(key, "", "count", "unit.enterprises", category=status) for status, key in CAMPAIGN_STATUSES.items()),
-    Field("total", "m.campaign", "count", "unit.enterprises"),
+    *(Field(key, "", "count", "enterprises", category=status) for status, key in CAMPAIGN_STATUSES.items()),
+    Field("total", "m.campaign", "count", "enterprises"),
     Field("certification_pass_rate", "", "rate", metric="certification_pass_rate"),
-    Field("employees", "m.employees", "count", "unit.workers"),
+    Field("employees", "m.employees", "count", "workers"),
 )
 
 
@@ -145,14 +145,14 @@ LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
     Field("dispute_type", "dim.dispute_type"),
     Field("service_type", "dim.service_type"),
     Field("channel", "dim.channel"),
-    Field("workers", "", "count", "unit.workers", metric="legal_aid_workers"),
+    Field("workers", "", "count", "workers", metric="legal_aid_workers"),
     Field("is_collective", "col.is_collective"),
     Field("is_new_employment_form", "col.is_new_form"),
     Field("industry", "dim.industry"),
     Field("amount_claimed_yuan", "m.claimed", "money"),
     Field("amount_recovered_yuan", "", "money", metric="legal_aid_recovered_yuan"),
     Field("outcome", "dim.outcome"),
-    Field("days_to_close", "col.days_to_close", "count", "unit.days"),
+    Field("days_to_close", "col.days_to_close", "count", "days"),
     *SOURCE_FIELDS,
 )
 WAGE_RECORD_FIELDS: tuple[Field, ...] = (
@@ -164,7 +164,7 @@ WAGE_RECORD_FIELDS: tuple[Field, ...] = (
     Field("employer_name", "col.employer_name"),
     Field("employer_uscc", "col.uscc", "code"),
     Field("industry", "dim.industry"),
-    Field("workers", "", "count", "unit.workers", metric="wage_workers"),
+    Field("workers", "", "count", "workers", metric="wage_workers"),
     Field("amount_owed_yuan", "m.owed", "money"),
     Field("amount_recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("status", "dim.status"),
@@ -175,7 +175,7 @@ CERTIFICATION_RECORD_FIELDS: tuple[Field, ...] = (
     Field("enterprise_uscc", "col.uscc", "code"),
     Field("subdistrict", "dim.subdistrict"),
     Field("industry", "dim.industry"),
-    Field("employees", "m.employees", "count", "unit.workers"),
+    Field("employees", "m.employees", "count", "workers"),
     Field("campaign_year", "col.campaign_year", "code"),
     Field("score", "col.score", "number"),
     Field("status", "dim.status"),
@@ -204,7 +204,7 @@ def screen_scale(item: Field, lang: Lang) -> tuple[float, str]:
         return (1e4, "万元") if lang == "zh" else (1e6, "m yuan")
     if item.kind == "rate":
         return (0.01, "%")
-    return (1.0, t(item.unit_key, lang) if item.unit_key else "")
+    return (1.0, i18n.unit_word(item.unit, lang) if item.unit else "")
 
 
 def _names_its_unit(item: Field, lang: Lang) -> bool:
@@ -223,9 +223,9 @@ def export_columns(label_field: Field | None, fields: Sequence[Field], lang: Lan
     columns = [Column(label_field.key, label_field.label(lang), label_field.kind)] if label_field else []
     for item in fields:
         if item.kind == "money":
-            unit = t("unit.yuan", lang)
-        elif item.unit_key and not _names_its_unit(item, lang):
-            unit = t(item.unit_key, lang)
+            unit = i18n.unit_word("yuan", lang)
+        elif item.unit and not _names_its_unit(item, lang):
+            unit = i18n.unit_word(item.unit, lang)
         else:
             unit = ""
         columns.append(Column(item.key, i18n.with_unit(item.label(lang), unit, lang), item.kind))
@@ -238,9 +238,9 @@ def format_measure(value: object, item: Field, lang: Lang) -> str:
         return i18n.format_money(value, lang)
     if item.kind == "rate":
         return i18n.format_rate(value, lang)
-    if item.kind == "number" and item.unit_key in ("unit.days", "unit.workdays"):
-        return i18n.format_days(value, lang, item.unit_key)
-    return i18n.format_number(value, item.unit_key or "unit.cases", lang)
+    if item.kind == "number" and item.unit in ("days", "working days"):
+        return i18n.format_days(value, lang, item.unit)
+    return i18n.format_number(value, item.unit or "cases", lang)
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ fails a test instead of quarantining good rows or passing bad ones."""
 
 import csv
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -180,12 +181,34 @@ def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
         for item in fields:
             assert item.label("zh") == seeded[item.metric]["short_name_zh"]
             assert item.label("en") == seeded[item.metric]["short_name_en"]
-            if item.kind == "count":
-                assert item.unit_key is not None
-                assert i18n.t(item.unit_key, "zh") == seeded[item.metric]["unit_zh"], item.key
-                assert i18n.t(item.unit_key, "en") == seeded[item.metric]["unit_en"], item.key
+            if item.kind in ("count", "number"):
+                assert item.unit == seeded[item.metric]["unit_en"], item.key
+                assert i18n.unit_word(item.unit, "zh") == seeded[item.metric]["unit_zh"], item.key
     finally:
         i18n.DIMENSIONS.reset(token)
+
+
+def test_every_unit_word_the_dashboards_use_is_the_seeds() -> None:
+    """Unit words (件, 人, 家, 天, 工作日, 元) have one source, the metrics
+    seed: the dashboards name a unit by its English form and
+    i18n.unit_word reads the seed, so every unit they name must be one the
+    seed writes, or a Chinese page would show the English word."""
+    from dashboards import i18n, subjects
+
+    seeded = {row["unit_en"]: row["unit_zh"] for row in _rows(SEEDS / "metrics.csv")}
+    named = {
+        item.unit
+        for group in vars(subjects).values()
+        if isinstance(group, tuple)
+        for item in group
+        if isinstance(item, subjects.Field) and item.unit
+    }
+    pattern = re.compile(r'(?:unit_word|format_number|format_days)\([^()]*?"([a-z ]+)"')
+    for path in (REPO / "dashboards").rglob("*.py"):
+        named |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert {"cases", "workers", "enterprises", "days", "working days", "yuan"} <= named
+    assert named <= set(seeded), named - set(seeded)
+    assert not any(key.startswith("unit.") for key in i18n.LABELS)
 
 
 def test_no_dashboard_label_repeats_a_metric_name() -> None:

@@ -67,7 +67,7 @@ def status_section(context: Context, year: int) -> None:
             series=series,
             title=context.chart_title(title),
             caption=context.caption(period=t("col.campaign_year", lang) + f" {year}"),
-            subtitle=t("unit.enterprises", lang),
+            subtitle=i18n.unit_word("enterprises", lang),
         )
         downloads.show_chart(fig, stem=context.stem(title), lang=lang, key="certifications-status")
     with right:
@@ -104,7 +104,7 @@ def figure_cards(context: Context, on: date) -> None:
     in_force_employees = int(in_force["employees"].sum()) if not in_force.empty else 0
     new_in_period = data.certified_between(filters.period.start, filters.period.end, filters.districts)
 
-    def count(value: int, unit: str = "unit.enterprises") -> str:
+    def count(value: int, unit: str = "enterprises") -> str:
         return i18n.format_number(value, unit, lang)
 
     subject_ui.card_rows(
@@ -132,7 +132,7 @@ def figure_cards(context: Context, on: date) -> None:
                 help_text=i18n.metric_definition("certified_in_force", lang),
                 note=t("card.in_force_note", lang, date=i18n.format_date(on, lang))
                 + " · "
-                + count(in_force_employees, "unit.workers"),
+                + count(in_force_employees, "workers"),
             ),
         ],
         lang,

@@ -30,7 +30,7 @@ EMPTY_TOTALS: dict[str, object] = {
 
 def cards(figures: subject_ui.Figures) -> list[Card]:
     lang, now = figures.lang, figures.now
-    closed = i18n.format_number(now.get("closed"), "unit.cases", lang)
+    closed = i18n.format_number(now.get("closed"), "cases", lang)
     return [
         figures.card("cases", compared=True, help_text=t("help.legal_aid", lang)),
         figures.card("workers", compared=True),
@@ -41,14 +41,12 @@ def cards(figures: subject_ui.Figures) -> list[Card]:
             note=t(
                 "card.collective_note",
                 lang,
-                workers=i18n.format_number(now.get("collective_workers"), "unit.workers", lang),
+                workers=i18n.format_number(now.get("collective_workers"), "workers", lang),
             ),
         ),
         figures.card(
             "new_form_share",
-            note=t(
-                "card.share_note", lang, count=i18n.format_number(now.get("new_form_workers"), "unit.workers", lang)
-            ),
+            note=t("card.share_note", lang, count=i18n.format_number(now.get("new_form_workers"), "workers", lang)),
         ),
         figures.card("days_mean", note=t("card.days_note", lang, count=closed)),
         figures.card("workdays_mean", note=t("card.days_note", lang, count=closed)),

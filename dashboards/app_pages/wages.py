@@ -24,7 +24,7 @@ EMPTY_TOTALS: dict[str, object] = {
 
 def cards(figures: subject_ui.Figures) -> list[Card]:
     lang = figures.lang
-    resolved = i18n.format_number(figures.now.get("resolved"), "unit.cases", lang)
+    resolved = i18n.format_number(figures.now.get("resolved"), "cases", lang)
     return [
         figures.card("cases", compared=True, help_text=t("help.wages", lang)),
         figures.card("workers", compared=True),

@@ -259,7 +259,7 @@ def test_filter_and_exports_in_a_browser(app_url: str, browser, warehouse_db: Pa
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         page.get_by_text("杨浦区 · ").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-        expected = i18n.format_number(yangpu_cases, "unit.cases", "zh")
+        expected = i18n.format_number(yangpu_cases, "cases", "zh")
         page.locator('[data-testid="stMetricValue"]').get_by_text(expected, exact=True).wait_for(
             timeout=PAGE_TIMEOUT_MS
         )

@@ -70,7 +70,7 @@ def subject_chart(lang: Lang) -> tuple[go.Figure, list[str]]:
     )
     what = t("subject.chart_title", lang, measure=i18n.metric_short_name(METRIC, lang), dim=t("dim.district", lang))
     title = f"{t('nav.legal_aid', lang)} · {what}"
-    fig = charts.ranked_bar(frame, title=title, caption=caption(lang), subtitle=t("unit.cases", lang))
+    fig = charts.ranked_bar(frame, title=title, caption=caption(lang), subtitle=i18n.unit_word("cases", lang))
     return fig, [title, "1,234", "61", "32"]
 
 

@@ -66,13 +66,13 @@ def test_legal_aid_shows_the_year_to_date(monkeypatch, warehouse_home: Path, sql
     assert app.title[0].value == "法律援助"
     start = date(data_date.year, 1, 1)
     cases = _cases(sql, start, data_date)
-    assert _metric(app, "案件数") == i18n.format_number(cases, "unit.cases", "zh")
+    assert _metric(app, "案件数") == i18n.format_number(cases, "cases", "zh")
     (collective,) = sql(
         "select count(*) from marts.fct_legal_aid_cases where received_date between ? and ? and workers >= 10",
         start,
         data_date,
     )
-    assert _metric(app, "群体性案件") == i18n.format_number(collective, "unit.cases", "zh")
+    assert _metric(app, "群体性案件") == i18n.format_number(collective, "cases", "zh")
     mediated, closed = sql(
         "select count(*) filter (where outcome = '调解成功'), count(*) filter (where outcome <> '办理中')"
         " from marts.fct_legal_aid_cases where received_date between ? and ?",
@@ -99,7 +99,7 @@ def test_the_district_filter_changes_the_figures(monkeypatch, warehouse_home: Pa
     app.multiselect(key="districts").set_value([YANGPU]).run()
     assert not app.exception
     start = date(data_date.year, 1, 1)
-    yangpu = i18n.format_number(_cases(sql, start, data_date, YANGPU), "unit.cases", "zh")
+    yangpu = i18n.format_number(_cases(sql, start, data_date, YANGPU), "cases", "zh")
     assert _metric(app, "案件数") == yangpu != city
     assert app.query_params["districts"] == [YANGPU] or app.query_params["districts"] == YANGPU
     assert app.caption[0].value.startswith("杨浦区 · ")
@@ -119,7 +119,7 @@ def test_a_link_reproduces_period_and_districts(monkeypatch, warehouse_home: Pat
     )
     year = data_date.year
     cases = _cases(sql, date(year, 4, 1), date(year, 6, 30), MINHANG, YANGPU)
-    assert _metric(app, "案件数") == i18n.format_number(cases, "unit.cases", "zh")
+    assert _metric(app, "案件数") == i18n.format_number(cases, "cases", "zh")
     assert f"{year}年第2季度" in app.caption[0].value
     assert sorted(app.multiselect(key="districts").value) == [YANGPU, MINHANG]
     # Switching to one month rewrites the URL.
@@ -127,7 +127,7 @@ def test_a_link_reproduces_period_and_districts(monkeypatch, warehouse_home: Pat
     app.selectbox(key="month").set_value(3).run()
     assert not app.exception
     cases = _cases(sql, date(year, 3, 1), date(year, 3, 31), MINHANG, YANGPU)
-    assert _metric(app, "案件数") == i18n.format_number(cases, "unit.cases", "zh")
+    assert _metric(app, "案件数") == i18n.format_number(cases, "cases", "zh")
     params = {key: app.query_params[key] for key in app.query_params}
     flat = {key: value[0] if isinstance(value, list) else value for key, value in params.items()}
     assert flat["period"] == "month" and flat["month"] == "3" and "quarter" not in flat
@@ -137,14 +137,12 @@ def test_the_combined_jan_feb_and_a_custom_range(monkeypatch, warehouse_home: Pa
     year = data_date.year
     app = _open(monkeypatch, warehouse_home, "legal_aid", period="jan_feb")
     assert _metric(app, "案件数") == i18n.format_number(
-        _cases(sql, date(year, 1, 1), date(year, 2, 28 if year % 4 else 29)), "unit.cases", "zh"
+        _cases(sql, date(year, 1, 1), date(year, 2, 28 if year % 4 else 29)), "cases", "zh"
     )
     app = _open(
         monkeypatch, warehouse_home, "legal_aid", period="custom", **{"from": f"{year}-03-05", "to": f"{year}-05-20"}
     )
-    assert _metric(app, "案件数") == i18n.format_number(
-        _cases(sql, date(year, 3, 5), date(year, 5, 20)), "unit.cases", "zh"
-    )
+    assert _metric(app, "案件数") == i18n.format_number(_cases(sql, date(year, 3, 5), date(year, 5, 20)), "cases", "zh")
     assert f"{year}年3月5日至{year}年5月20日" in app.caption[0].value
 
 
@@ -167,7 +165,7 @@ def test_wages_page(monkeypatch, warehouse_home: Path, sql, data_date: date) -> 
         start,
         data_date,
     )
-    assert _metric(app, "案件数") == i18n.format_number(cases, "unit.cases", "zh")
+    assert _metric(app, "案件数") == i18n.format_number(cases, "cases", "zh")
     assert _metric(app, "追回金额") == i18n.format_money(recovered, "zh")
     assert _metric(app, "欠薪追回率") == i18n.format_rate(float(recovered) / float(owed))
     app.multiselect(key="districts").set_value([MINHANG]).run()
@@ -199,20 +197,20 @@ def test_certifications_page(monkeypatch, warehouse_home: Path, sql, data_date: 
     (certified,) = sql(
         "select count(*) from marts.fct_certifications where campaign_year = ? and status = '达标'", year
     )
-    assert _metric(app, "有效达标企业") == i18n.format_number(in_force, "unit.enterprises", "zh")
-    assert _metric(app, "年度创建企业") == i18n.format_number(campaign, "unit.enterprises", "zh")
-    assert _metric(app, "达标企业") == i18n.format_number(certified, "unit.enterprises", "zh")
+    assert _metric(app, "有效达标企业") == i18n.format_number(in_force, "enterprises", "zh")
+    assert _metric(app, "年度创建企业") == i18n.format_number(campaign, "enterprises", "zh")
+    assert _metric(app, "达标企业") == i18n.format_number(certified, "enterprises", "zh")
     # In force on an earlier day, chosen on the page and kept in the URL.
     day = date(year, 3, 31)
     app.date_input(key="on").set_value(day).run()
     assert not app.exception
     (earlier,) = sql(in_force_sql, day, day, day)
-    assert _metric(app, "有效达标企业") == i18n.format_number(earlier, "unit.enterprises", "zh")
+    assert _metric(app, "有效达标企业") == i18n.format_number(earlier, "enterprises", "zh")
     assert app.query_params["on"] in (day.isoformat(), [day.isoformat()])
     # The district filter narrows every figure.
     app.multiselect(key="districts").set_value([YANGPU]).run()
     (yangpu,) = sql(in_force_sql + " and district_code = ?", day, day, day, YANGPU)
-    assert _metric(app, "有效达标企业") == i18n.format_number(yangpu, "unit.enterprises", "zh")
+    assert _metric(app, "有效达标企业") == i18n.format_number(yangpu, "enterprises", "zh")
 
 
 def test_no_warehouse_on_a_subject_page(monkeypatch, tmp_path: Path) -> None:
