@@ -97,6 +97,11 @@ def keep_cookie_in_step() -> None:
         _post_from_page("/session/end")
 
 
+# Where the server (server.py, session_web.dbt_docs) serves the published
+# build's dbt docs site, under the base path.
+DOCS_ROUTE = "/dbt-docs"
+
+
 def base_path() -> str:
     """Streamlit's ``server.baseUrlPath`` as a path prefix: "" or "/kpi"."""
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")

@@ -513,11 +513,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "brief.summary_line_no_target": ("{name}：累计 {ytd}（无年度目标）", "{name}: {ytd} year to date (no target)"),
     "brief.footer": (
-        "各项按事件发生月份计入；达标企业累计按创建年度、当月按认定日期，与总览卡片一致；口径见看板“指标口径”页；"
+        "各项按事件发生月份计入；达标企业累计按创建年度、当月按认定日期，与总览卡片一致；"
+        "达标率按创建年度、以最新报送的状态计，无当月值和上年同期；口径见看板“指标口径”页；"
         "数据来源：上海市总工会工会工作指标数据仓库。",
         "Each figure counts events in their month; certified enterprises count in their campaign year to date and"
-        " in the month of their certified date, as on the overview's cards. Definitions: the dashboards' Definitions"
-        " page. Source: the federation's KPI warehouse.",
+        " in the month of their certified date, as on the overview's cards; the pass rate counts a campaign year"
+        " as the latest returns give its statuses, with no month or same-period figure. Definitions: the"
+        " dashboards' Definitions page. Source: the federation's KPI warehouse.",
     ),
     # Where each record came from (issue 20, item 3): the record lists'
     # lineage columns, the archived original, and each KPI's dbt lineage on
@@ -542,6 +544,14 @@ LABELS: dict[str, tuple[str, str]] = {
         " is shown under the table. The lineage graph is in the dbt docs: download them with the button below and"
         " append the anchor to the file's address (…/dbt_docs.html#!/model/…).",
     ),
+    "definitions.lineage_link_text": (
+        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
+        "点“文档位置”一列的链接，在 dbt 文档中打开该模型（说明、测试与血缘图）；也可用下方按钮下载整个文档。",
+        "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
+        " is shown under the table. The links in the docs column open the model in the dbt docs (its description,"
+        " tests and lineage graph); the button below downloads the whole site.",
+    ),
+    "definitions.open_docs": ("在 dbt 文档中打开", "Open in dbt docs"),
     "definitions.model": ("模型", "Model"),
     "definitions.parents": ("上游", "Reads"),
     "definitions.tests": ("数据测试", "Data tests"),
@@ -819,10 +829,15 @@ def with_unit(name: str, unit: str, lang: Lang) -> str:
 def unit_word(unit: str, lang: Lang) -> str:
     """A unit word as the metrics seed writes it, named by its English
     form ("cases", "working days", "yuan" -> 件, 工作日, 元): the seed is the
-    one source of unit words. Before the warehouse is read, the English."""
-    for metric in _dimensions().metrics.values():
+    one source of unit words. Before the warehouse is read, the English; a
+    unit the seed does not write is an error, never a silent English word
+    on a Chinese page."""
+    metrics = _dimensions().metrics
+    for metric in metrics.values():
         if metric.unit_en == unit:
             return metric.unit_en if lang == "en" else metric.unit_zh
+    if metrics:
+        raise KeyError(f"the metrics seed writes no unit {unit!r}")
     return unit
 
 

@@ -661,7 +661,7 @@ CERTIFICATION_DIMENSIONS = ("district", "subdistrict", "industry")
 # they count (the certified are a part of the pass rate, named as
 # kpi_metrics() names it).
 CAMPAIGN_STATUSES: dict[str, str] = {
-    "达标": "certified_enterprises",
+    "达标": "campaign_certified",
     "测评中": "assessing",
     "申报": "applied",
     "未达标": "failed",
@@ -969,7 +969,7 @@ def certification_status(
     """
     key, mart_dimension = _breakdown(dimension, CERTIFICATION_DIMENSIONS)
     statuses = ", ".join(f"{_total(status)} as {status}" for status in CAMPAIGN_STATUSES.values())
-    ratios = _ratios(("certified_enterprises", "certification_decided"), home)
+    ratios = _ratios(("campaign_certified", "campaign_decided"), home)
     sql = f"""
         select
             {key} as key,

@@ -12,6 +12,11 @@ gate on exported files.
 - ``<base>/media/…`` (Streamlit's files, among them every export made on
   click) answers only a browser whose session may export, and an export is
   dropped from the server's memory shortly after it has been sent.
+- ``GET <base>/dbt-docs`` is the published build's dbt docs site, where the
+  Definitions page's lineage links point (``#!/model/…``), for the same
+  sessions; audited as an export, as its download is. It runs sandboxed
+  (Content-Security-Policy ``sandbox``), so its scripts never act as this
+  site.
 
 Both routes take only small url-encoded forms from this server's own pages
 (Origin must be this host), and touch the store in a worker thread.
@@ -24,7 +29,7 @@ from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streamlit import runtime
 
@@ -98,6 +103,25 @@ async def start_session(request: Request) -> Response:
         secure=secure,
     )
     return response
+
+
+NO_DOCS = "尚无 dbt 文档 / no dbt docs yet"
+
+
+async def dbt_docs(request: Request) -> Response:
+    user = await run_in_threadpool(lambda: store.session_user(home(), _cookie_token(request)))
+    if user is None or not user.may("export"):
+        return PlainTextResponse(REFUSED, status_code=403)
+    site = home().dbt_docs_site
+    if not site.exists():
+        return PlainTextResponse(NO_DOCS, status_code=404)
+    await run_in_threadpool(store.log, home(), user.username, "export", file="dbt_docs.html")
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "sandbox allow-scripts allow-popups",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return FileResponse(site, media_type="text/html; charset=utf-8", headers=headers)
 
 
 async def end_session(request: Request) -> Response:

@@ -191,8 +191,10 @@ def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
 def test_every_unit_word_the_dashboards_use_is_the_seeds() -> None:
     """Unit words (件, 人, 家, 天, 工作日, 元) have one source, the metrics
     seed: the dashboards name a unit by its English form and
-    i18n.unit_word reads the seed, so every unit they name must be one the
-    seed writes, or a Chinese page would show the English word."""
+    i18n.unit_word reads the seed. The subject pages' columns and the
+    literal calls found here must name units the seed writes; a unit it
+    does not write raises (below), so the page tests that render every page
+    catch one anywhere else."""
     from dashboards import i18n, subjects
 
     seeded = {row["unit_en"]: row["unit_zh"] for row in _rows(SEEDS / "metrics.csv")}
@@ -209,6 +211,20 @@ def test_every_unit_word_the_dashboards_use_is_the_seeds() -> None:
     assert {"cases", "workers", "enterprises", "days", "working days", "yuan"} <= named
     assert named <= set(seeded), named - set(seeded)
     assert not any(key.startswith("unit.") for key in i18n.LABELS)
+    dimensions = i18n.Dimensions(
+        metrics={
+            row["metric"]: i18n.Metric(row["name_zh"], row["name_en"], row["unit_zh"], row["unit_en"], row["kind"])
+            for row in _rows(SEEDS / "metrics.csv")
+        },
+        category_en={},
+    )
+    token = i18n.DIMENSIONS.set(dimensions)
+    try:
+        assert i18n.format_number(3, "working days", "zh") == "3工作日"
+        with pytest.raises(KeyError, match="firms"):
+            i18n.format_number(3, "firms", "zh")
+    finally:
+        i18n.DIMENSIONS.reset(token)
 
 
 def test_no_dashboard_label_repeats_a_metric_name() -> None:

@@ -97,7 +97,7 @@ def figure_cards(context: Context, on: date) -> None:
     whole = (
         campaign.iloc[0]
         if not campaign.empty
-        else pd.Series({"total": 0, "certified_enterprises": 0, "certification_pass_rate": None})
+        else pd.Series({"total": 0, "campaign_certified": 0, "certification_pass_rate": None})
     )
     in_force = data.certifications_in_force(None, on, filters.districts)
     in_force_count = int(in_force["enterprises"].sum()) if not in_force.empty else 0
@@ -117,7 +117,7 @@ def figure_cards(context: Context, on: date) -> None:
             ),
             Card(
                 i18n.metric_short_name("certified_enterprises", lang),
-                count(int(whole["certified_enterprises"])),
+                count(int(whole["campaign_certified"])),
                 help_text=f"{i18n.metric_definition('certified_enterprises', lang) or ''}\n\n"
                 f"{i18n.metric_short_name('certification_pass_rate', lang)}: "
                 f"{i18n.metric_definition('certification_pass_rate', lang) or ''}",

@@ -51,9 +51,17 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
     if lineage.empty:
         st.info(t("definitions.no_lineage", lang))
         return
-    st.caption(t("definitions.lineage_text", lang))
-    downloads.dbt_docs_button(gateway.dbt_docs(access.home()), lang)
+    docs = gateway.dbt_docs(access.home())
+    linked = docs is not None and downloads.CAN_EXPORT.get()
+    st.caption(t("definitions.lineage_link_text" if linked else "definitions.lineage_text", lang))
+    downloads.dbt_docs_button(docs, lang)
     shown = tables.lineage(lineage, metrics, data.definitions(), lang)
+    anchor = t("definitions.anchor", lang)
+    config = {}
+    if linked:
+        # each model's page in the docs site the server serves (session_web.dbt_docs)
+        shown["docs_anchor"] = access.base_path() + access.DOCS_ROUTE + shown["docs_anchor"]
+        config[anchor] = st.column_config.LinkColumn(anchor, display_text=t("definitions.open_docs", lang))
     st.dataframe(
         shown.rename(
             columns={
@@ -61,9 +69,10 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
                 "model_name": t("definitions.model", lang),
                 "parent_models": t("definitions.parents", lang),
                 "data_tests": t("definitions.tests", lang),
-                "docs_anchor": t("definitions.anchor", lang),
+                "docs_anchor": anchor,
             }
         ),
+        column_config=config,
         hide_index=True,
     )
     model_sql_section(sorted(set(shown["model_name"])), lang)

@@ -7,9 +7,9 @@
     use: kpi_year_to_date adds up, reads and divides by it, kpi_city_month
     casts by it. certified_enterprises counts by campaign year in a year
     to date, not by adding up its months; certification_pass_rate divides
-    two counts of a campaign year (kpi_year_to_date's district_certified,
-    and kpi_certification_campaign's columns of the same names), not of
-    kpi_district_month. -#}
+    two counts of a campaign year as the latest returns give its statuses
+    (kpi_year_to_date's district_certified, and kpi_certification_campaign's
+    columns of the same names), not columns of kpi_district_month. -#}
 {% macro kpi_metrics() -%}
     {{ return({
         'legal_aid_cases': {'kind': 'count'},
@@ -54,7 +54,7 @@
         'certified_workforce': {'kind': 'stock'},
         'certification_pass_rate': {
             'kind': 'rate', 'by_campaign_year': true,
-            'parts': ['certified_enterprises', 'certification_decided'],
+            'parts': ['campaign_certified', 'campaign_decided'],
         },
     }) }}
 {%- endmacro %}
@@ -83,8 +83,9 @@
 {%- endmacro %}
 
 {#- The ratios of `metrics` (rates and averages), each with the two columns
-    of kpi_district_month it divides: summed over the same months and the
-    same area first, then divided (macros/rounded_ratio.sql). -#}
+    it divides (of kpi_district_month, or for a campaign year's ratio of
+    kpi_certification_campaign): summed over the same months and the same
+    area first, then divided (macros/rounded_ratio.sql). -#}
 {% macro kpi_ratios(metrics) -%}
     {%- set ratios = {} -%}
     {%- for metric, about in metrics.items() if 'parts' in about -%}

@@ -177,14 +177,14 @@ def test_certification_status_matrix(warehouse_home: Path, con) -> None:
         assert matrix.loc[code, queries.CAMPAIGN_STATUSES[status]] == n
     assert matrix["total"].sum() == sum(expected.values())
     row = matrix.iloc[0]
-    decided = row["certified_enterprises"] + row["failed"]
+    decided = row["campaign_certified"] + row["failed"]
     if decided:
-        assert row["certification_pass_rate"] == pytest.approx(row["certified_enterprises"] / decided)
+        assert row["certification_pass_rate"] == pytest.approx(row["campaign_certified"] / decided)
     assert matrix.loc["310110", "label"] == "杨浦区" and matrix.loc["310110", "short_label"] == "杨浦"
     city = queries.certification_status(None, 2026, (), warehouse_home).iloc[0]
     certified = sum(n for (_code, status), n in expected.items() if status == "达标")
     failed = sum(n for (_code, status), n in expected.items() if status == "未达标")
-    assert city["total"] == sum(expected.values()) and city["certified_enterprises"] == certified
+    assert city["total"] == sum(expected.values()) and city["campaign_certified"] == certified
     assert city["certification_pass_rate"] == pytest.approx(certified / (certified + failed))
 
 

@@ -236,3 +236,7 @@ def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(
     # page (the data page is for stewards only)
     (docs,) = [button for button in app.get("download_button") if button.proto.label == "下载 dbt 文档（数据血缘）"]
     assert Home(warehouse_home).dbt_docs_site.exists()
+    # each model's row links to its page in the docs the server serves
+    # (tests/trust/test_cookie_session.py opens one in Chromium)
+    (lineage,) = [frame.value for frame in app.dataframe if "文档位置" in frame.value.columns]
+    assert set(lineage["文档位置"]) == {f"/dbt-docs#!/model/model.unionkpi.{model}" for model in lineage["模型"]}

@@ -7,7 +7,8 @@ dashboards server (dashboards/server.py) in headless Chromium.
   tampered with, is refused and audited;
 - expiry ends it;
 - an export's address answers nobody without a live session that may
-  export, and only for seconds after it was sent;
+  export, and only for seconds after it was sent; so does the dbt docs
+  site the Definitions page links into;
 - the session routes take only small forms from this server's own pages;
 - all of it under a base path too.
 """
@@ -254,6 +255,8 @@ def test_under_a_base_path_the_routes_and_the_gate_hold(chromium, warehouse_home
         assert _http(f"{url}/media/{'0' * 56}.xlsx") == 403
         cookie = f"{SESSION_COOKIE}={_cookie_for(warehouse_home, *PLANNER)}"
         assert _http(f"{url}/media/{'0' * 56}.xlsx", Cookie=cookie) == 404
+        assert _http(f"{url}/dbt-docs") == 403
+        assert _http(f"{url}/dbt-docs", Cookie=cookie) == 200
         context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN")
         try:
             page = context.new_page()
@@ -264,3 +267,31 @@ def test_under_a_base_path_the_routes_and_the_gate_hold(chromium, warehouse_home
             assert _session_cookie(context)
         finally:
             context.close()
+
+
+def test_the_dbt_docs_open_at_a_model_for_a_session_that_may_export(server: str, chromium, warehouse_home) -> None:
+    """The Definitions page's lineage links point into the published build's
+    dbt docs, which the server itself serves: to a session that may export
+    (audited as an export, as the download is) and to nobody else. The site
+    runs sandboxed and still opens at the linked model."""
+    leader = ensure_user(warehouse_home, "cookie-leader", "leader", "cookie-leader-password-1")
+    address = f"{server}/dbt-docs"
+    assert _http(address) == 403
+    assert _http(address, Cookie=f"{SESSION_COOKIE}={_cookie_for(warehouse_home, *leader)}") == 403
+    since = _last_audit_id(warehouse_home)
+    context, page = _signed_in_context(chromium, server, "/definitions")
+    try:
+        reply = page.goto(f"{address}#!/model/model.unionkpi.kpi_certification_campaign")
+        assert reply is not None and reply.status == 200
+        assert reply.headers["content-security-policy"].startswith("sandbox")
+        assert reply.headers["cache-control"] == "no-store"
+        # the docs' own page of the model: its name and its column of the pass rate's denominator
+        page.get_by_text("kpi_certification_campaign").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        page.get_by_text("campaign_decided").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    finally:
+        context.close()
+    with sqlite3.connect(Home(warehouse_home).root / "app_state.sqlite") as con:
+        exports = con.execute(
+            "select username, detail from audit where action = 'export' and id > ?", [since]
+        ).fetchall()
+    assert [(username, json.loads(detail)) for username, detail in exports] == [(PLANNER[0], {"file": "dbt_docs.html"})]

@@ -18,14 +18,14 @@ with certifications as (
             district_code,
             '{{ dimension }}' as dimension,
             {{ breakdown_key(dimension) }} as breakdown_key,
-            count(*) filter (where status = '达标') as certified_enterprises,
+            count(*) filter (where status = '达标') as campaign_certified,
             count(*) filter (where status = '测评中') as assessing,
             count(*) filter (where status = '申报') as applied,
             count(*) filter (where status = '未达标') as failed,
             count(*) filter (where status = '撤销') as revoked,
             count(*) filter (
                 where status in ('达标', '未达标')
-            ) as certification_decided,
+            ) as campaign_decided,
             count(*) as enterprises,
             coalesce(sum(employees), 0) as employees
         from certifications

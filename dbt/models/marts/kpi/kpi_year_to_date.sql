@@ -11,7 +11,8 @@
 -- by the end of month t (a past year's December: all of its campaign);
 -- the month's own figure counts them by certified date, as
 -- kpi_district_month does. The pass rate divides a campaign year's
--- certified by its decided, at the data date or a past year's end only.
+-- certified by its decided as the latest returns give their statuses:
+-- this year's latest month and a past year's December only.
 -- The city's target is the districts' sum when every district has one;
 -- for a ratio, their targets weighted by each district's denominator.
 -- The metrics and their kinds: macros/kpi_metrics.sql.
@@ -128,11 +129,12 @@ district_sums as (
         months.district_code, through.year, through.through_month, spans.span
 ),
 
--- A campaign year's enterprises certified by the end of the span, and
--- those decided (certified, or failed: 未达标), the pass rate's
--- denominator. A failed assessment has no date in the returns, so the
--- decided are known only as the statuses stand now: for this year to the
--- data date and for a past year's whole campaign; other spans have none.
+-- A campaign year's enterprises certified by the end of the span; and the
+-- pass rate's parts, its certified and its decided (certified, or failed:
+-- 未达标) as the latest returns give their statuses: a failed assessment
+-- has no date in the returns, so these are known only as they stand now,
+-- for this year's latest month and a past year's December (its whole
+-- campaign); other spans have none.
 {%- set certified_by_then %}
     certifications.status = '达标'
     and (
@@ -152,11 +154,11 @@ district_certified as (
             as certified_enterprises,
         case
             when through.is_latest and spans.years_back = 0
-                then count(*) filter (
-                        where {{ certified_by_then }}
-                        or certifications.status = '未达标'
-                    )
-        end as certification_decided
+                then count(*) filter (where certifications.status = '达标')
+        end as campaign_certified,
+        case
+            when through.is_latest and spans.years_back = 0 then count(*)
+        end as campaign_decided
     from through
     cross join spans
     inner join certifications
@@ -180,7 +182,8 @@ district_totals as (
             when sums.span = 'month' then sums.certified_by_date
             else coalesce(certified.certified_enterprises, 0)
         end as certified_enterprises,
-        certified.certification_decided
+        certified.campaign_certified,
+        certified.campaign_decided
     from district_sums as sums
     left join district_certified as certified
         on sums.district_code = certified.district_code
@@ -210,7 +213,8 @@ area_totals as (
         sum(months_counted) as months_counted,
         sum(certified_by_date) as certified_by_date,
         sum(certified_enterprises) as certified_enterprises,
-        sum(certification_decided) as certification_decided
+        sum(campaign_certified) as campaign_certified,
+        sum(campaign_decided) as campaign_decided
     from district_totals
     group by year, through_month, span
 ),
@@ -443,22 +447,26 @@ final as (
         cast(ranked.completion_rate as double precision) as completion_rate,
         progressed.time_progress,
         progressed.time_progress_workdays,
-        case when not ranked.is_city then cast(rank() over (
-                    partition by
-                        ranked.is_city, ranked.year, ranked.through_month,
-                        ranked.metric
-                    order by
-                        case
-                            when
-                                ranked.ranks_on_completion
-                                then ranked.completion_rate
-                        end desc nulls last,
-                        -- the best first: the least days to close
-                        case
-                            when ranked.lower_is_better then -ranked.actual
-                            else ranked.actual
-                        end desc nulls last
-                ) as integer)
+        -- a district without a figure (a ratio over nothing) has no rank
+        case
+            when
+                not ranked.is_city and ranked.actual is not null
+                then cast(rank() over (
+                        partition by
+                            ranked.is_city, ranked.year, ranked.through_month,
+                            ranked.metric
+                        order by
+                            case
+                                when
+                                    ranked.ranks_on_completion
+                                    then ranked.completion_rate
+                            end desc nulls last,
+                            -- the best first: the least days to close
+                            case
+                                when ranked.lower_is_better then -ranked.actual
+                                else ranked.actual
+                            end desc nulls last
+                    ) as integer)
         end as rank
     from ranked
     inner join progressed
