@@ -267,7 +267,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "**年末预测** = 当年累计 ÷ 往年同期累计占全年的比重"
         "（本区往年完整年度；没有时用全市的比重，再没有时用时间进度）；"
         "比率与平均值不累加，预测即当年值；**预测完成率** = 年末预测 ÷ 目标。"
-        "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（dbt 文档含血缘与测试，见下方下载按钮）。",
+        "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（血缘与测试见下方）。",
         "**Completion** = year to date ÷ the year's target (none without a target, or with 0). "
         "**Time progress** = days elapsed at the data date ÷ days in the year (also in working days). "
         "**The city**: counts and money are the districts' sums, a rate divides the city's sums, and the target is "
@@ -275,8 +275,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "**Year-end projection** = year to date ÷ the share of a whole year that earlier complete years had reached "
         "by the same month (the district's own; else the city's; else time progress); a rate or an average does "
         "not accumulate, so it projects as it stands; **projected completion** = projection ÷ target. "
-        "Models: kpi_year_to_date, kpi_city_year, kpi_year_end_projection (the dbt docs, with lineage and tests, "
-        "download below).",
+        "Models: kpi_year_to_date, kpi_city_year, kpi_year_end_projection (their lineage and tests below).",
     ),
     "error.no_warehouse": (
         "尚未发布数据仓库，请先运行 unionkpi build（或 make demo）。",
@@ -538,11 +537,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "definitions.lineage": ("计算模型、测试与血缘", "Models, tests and lineage"),
     "definitions.lineage_text": (
         "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
-        "血缘图在 dbt 文档中：用下方按钮下载后，"
-        "把“文档位置”一列接在文件地址之后（…/dbt_docs.html#!/model/…）即可打开。",
+        "含血缘图的 dbt 文档向可导出数据的用户（规划人员、数据管理员）开放。",
         "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
-        " is shown under the table. The lineage graph is in the dbt docs: download them with the button below and"
-        " append the anchor to the file's address (…/dbt_docs.html#!/model/…).",
+        " is shown under the table. The dbt docs, with the lineage graph, are open to users who may export data"
+        " (planners and stewards).",
     ),
     "definitions.lineage_link_text": (
         "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"

@@ -62,6 +62,9 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
         # each model's page in the docs site the server serves (session_web.dbt_docs)
         shown["docs_anchor"] = access.base_path() + access.DOCS_ROUTE + shown["docs_anchor"]
         config[anchor] = st.column_config.LinkColumn(anchor, display_text=t("definitions.open_docs", lang))
+    else:
+        # an anchor into docs this reader cannot open is of no use to them
+        shown = shown.drop(columns="docs_anchor")
     st.dataframe(
         shown.rename(
             columns={
