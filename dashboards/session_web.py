@@ -108,20 +108,26 @@ async def start_session(request: Request) -> Response:
 NO_DOCS = "尚无 dbt 文档 / no dbt docs yet"
 
 
-async def dbt_docs(request: Request) -> Response:
+async def _exporting_user(request: Request) -> store.User | None:
+    """The cookie's session user, if that session may export."""
     user = await run_in_threadpool(lambda: store.session_user(home(), _cookie_token(request)))
-    if user is None or not user.may("export"):
+    return user if user is not None and user.may("export") else None
+
+
+async def dbt_docs(request: Request) -> Response:
+    user = await _exporting_user(request)
+    if user is None:
         return PlainTextResponse(REFUSED, status_code=403)
-    site = home().dbt_docs_site
-    if not site.exists():
+    where = home()
+    if not where.dbt_docs_site.exists():
         return PlainTextResponse(NO_DOCS, status_code=404)
-    await run_in_threadpool(store.log, home(), user.username, "export", file="dbt_docs.html")
+    await run_in_threadpool(store.log, where, user.username, "export", file="dbt_docs.html")
     headers = {
         "Cache-Control": "no-store",
         "Content-Security-Policy": "sandbox allow-scripts allow-popups",
         "X-Content-Type-Options": "nosniff",
     }
-    return FileResponse(site, media_type="text/html; charset=utf-8", headers=headers)
+    return FileResponse(where.dbt_docs_site, media_type="text/html; charset=utf-8", headers=headers)
 
 
 async def end_session(request: Request) -> Response:
@@ -160,9 +166,7 @@ class SessionGate:
         if not path.startswith(media):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        user = await run_in_threadpool(lambda: store.session_user(home(), _cookie_token(request)))
-        if user is None or not user.may("export"):
+        if await _exporting_user(Request(scope)) is None:
             await PlainTextResponse(REFUSED, status_code=403)(scope, receive, send)
             return
         sent: dict[str, object] = {}

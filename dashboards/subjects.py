@@ -27,17 +27,30 @@ from kernel.home import NO_DISTRICT, REFERENCE
 @dataclass(frozen=True)
 class Field:
     """A table column: frame ``key``, label key in i18n, kind, and for counts
-    the label key of its unit (件, 人, 家, 天). A column that is a KPI names
-    its ``metric`` instead of a label key: its name is the seed's short
-    name (the warehouse's kpi_definitions), and whether its rise is good
-    news the seed's ``better``."""
+    its unit in the seed's English (cases, workers, days). A column that is
+    a KPI names its ``metric`` instead of a label key and a unit: its name
+    and unit are the seed's (the warehouse's kpi_definitions), and whether
+    its rise is good news the seed's ``better``."""
 
     key: str
     label_key: str
     kind: ColumnKind = "text"
-    unit: str | None = None  # the seed's unit word in English (i18n.unit_word)
+    unit: str | None = None  # a field that is no KPI: the seed's unit word in English (i18n.unit_word)
     metric: str | None = None
     category: str | None = None  # a count of one stored category value, named by the seeds
+
+    @property
+    def unit_en(self) -> str | None:
+        """The unit in the seed's English (cases, days): a KPI's from its
+        row of the seed."""
+        if self.metric:
+            return i18n.metric_unit(self.metric, "en") or None
+        return self.unit
+
+    def unit_word(self, lang: Lang) -> str:
+        """The unit word (件, 人, 家, 天) in ``lang``."""
+        unit = self.unit_en
+        return i18n.unit_word(unit, lang) if unit else ""
 
     def label(self, lang: Lang) -> str:
         if self.metric:
@@ -73,20 +86,20 @@ COLOUR_MAPS: dict[tuple[str, str], str] = {
 }
 
 LEGAL_AID_FIELDS: tuple[Field, ...] = (
-    Field("cases", "", "count", "cases", metric="legal_aid_cases"),
+    Field("cases", "", "count", metric="legal_aid_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "", "count", "workers", metric="legal_aid_workers"),
-    Field("closed", "", "count", "cases", metric="legal_aid_closed"),
-    Field("mediated", "", "count", "cases", metric="legal_aid_mediated"),
+    Field("workers", "", "count", metric="legal_aid_workers"),
+    Field("closed", "", "count", metric="legal_aid_closed"),
+    Field("mediated", "", "count", metric="legal_aid_mediated"),
     Field("mediation_rate", "", "rate", metric="mediation_rate"),
     Field("recovered_yuan", "", "money", metric="legal_aid_recovered_yuan"),
     Field("claimed_yuan", "m.claimed", "money"),
-    Field("collective_cases", "", "count", "cases", metric="legal_aid_collective_cases"),
+    Field("collective_cases", "", "count", metric="legal_aid_collective_cases"),
     Field("collective_workers", "m.collective_workers", "count", "workers"),
     Field("new_form_cases", "m.new_form", "count", "cases"),
     Field("new_form_share", "", "rate", metric="new_employment_form_share"),
-    Field("days_mean", "", "number", "days", metric="avg_days_to_close"),
-    Field("workdays_mean", "", "number", "working days", metric="avg_workdays_to_close"),
+    Field("days_mean", "", "number", metric="avg_days_to_close"),
+    Field("workdays_mean", "", "number", metric="avg_workdays_to_close"),
 )
 LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
     "cases",
@@ -99,22 +112,22 @@ LEGAL_AID_CHART_MEASURES: tuple[str, ...] = (
 )
 
 WAGE_FIELDS: tuple[Field, ...] = (
-    Field("cases", "", "count", "cases", metric="wage_cases"),
+    Field("cases", "", "count", metric="wage_cases"),
     Field("share", "m.share", "rate"),
-    Field("workers", "", "count", "workers", metric="wage_workers"),
+    Field("workers", "", "count", metric="wage_workers"),
     Field("owed_yuan", "m.owed", "money"),
     Field("recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("recovery_rate", "", "rate", metric="wage_recovery_rate"),
     Field("resolved", "m.resolved", "count", "cases"),
     Field("open_cases", "m.open", "count", "cases"),
-    Field("days_mean", "", "number", "days", metric="wage_avg_days_to_resolve"),
+    Field("days_mean", "", "number", metric="wage_avg_days_to_resolve"),
 )
 WAGE_CHART_MEASURES: tuple[str, ...] = ("cases", "recovered_yuan", "workers", "recovery_rate", "days_mean")
 
 IN_FORCE_FIELDS: tuple[Field, ...] = (
-    Field("enterprises", "", "count", "enterprises", metric="certified_in_force"),
+    Field("enterprises", "", "count", metric="certified_in_force"),
     Field("share", "m.share", "rate"),
-    Field("employees", "", "count", "workers", metric="certified_workforce"),
+    Field("employees", "", "count", metric="certified_workforce"),
 )
 STATUS_FIELDS: tuple[Field, ...] = (
     *(Field(key, "", "count", "enterprises", category=status) for status, key in CAMPAIGN_STATUSES.items()),
@@ -145,7 +158,7 @@ LEGAL_AID_RECORD_FIELDS: tuple[Field, ...] = (
     Field("dispute_type", "dim.dispute_type"),
     Field("service_type", "dim.service_type"),
     Field("channel", "dim.channel"),
-    Field("workers", "", "count", "workers", metric="legal_aid_workers"),
+    Field("workers", "", "count", metric="legal_aid_workers"),
     Field("is_collective", "col.is_collective"),
     Field("is_new_employment_form", "col.is_new_form"),
     Field("industry", "dim.industry"),
@@ -164,7 +177,7 @@ WAGE_RECORD_FIELDS: tuple[Field, ...] = (
     Field("employer_name", "col.employer_name"),
     Field("employer_uscc", "col.uscc", "code"),
     Field("industry", "dim.industry"),
-    Field("workers", "", "count", "workers", metric="wage_workers"),
+    Field("workers", "", "count", metric="wage_workers"),
     Field("amount_owed_yuan", "m.owed", "money"),
     Field("amount_recovered_yuan", "", "money", metric="wages_recovered_yuan"),
     Field("status", "dim.status"),
@@ -204,7 +217,7 @@ def screen_scale(item: Field, lang: Lang) -> tuple[float, str]:
         return (1e4, "万元") if lang == "zh" else (1e6, "m yuan")
     if item.kind == "rate":
         return (0.01, "%")
-    return (1.0, i18n.unit_word(item.unit, lang) if item.unit else "")
+    return (1.0, item.unit_word(lang))
 
 
 def _names_its_unit(item: Field, lang: Lang) -> bool:
@@ -224,8 +237,8 @@ def export_columns(label_field: Field | None, fields: Sequence[Field], lang: Lan
     for item in fields:
         if item.kind == "money":
             unit = i18n.unit_word("yuan", lang)
-        elif item.unit and not _names_its_unit(item, lang):
-            unit = i18n.unit_word(item.unit, lang)
+        elif not _names_its_unit(item, lang):
+            unit = item.unit_word(lang)
         else:
             unit = ""
         columns.append(Column(item.key, i18n.with_unit(item.label(lang), unit, lang), item.kind))
@@ -238,9 +251,10 @@ def format_measure(value: object, item: Field, lang: Lang) -> str:
         return i18n.format_money(value, lang)
     if item.kind == "rate":
         return i18n.format_rate(value, lang)
-    if item.kind == "number" and item.unit in ("days", "working days"):
-        return i18n.format_days(value, lang, item.unit)
-    return i18n.format_number(value, item.unit or "cases", lang)
+    unit = item.unit_en
+    if item.kind == "number" and unit in ("days", "working days"):
+        return i18n.format_days(value, lang, unit)
+    return i18n.format_number(value, unit or "cases", lang)
 
 
 # ---------------------------------------------------------------------------
