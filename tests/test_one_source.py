@@ -5,9 +5,9 @@ suites, the dbt tests and the demo generator. Each is checked against the
 seeds here, so a value added or renamed in one place and not the others
 fails a test instead of quarantining good rows or passing bad ones."""
 
+import ast
 import csv
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -191,6 +191,28 @@ def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
         i18n.DIMENSIONS.reset(token)
 
 
+UNIT_CALLS = {"unit_word", "format_number", "format_days"}
+
+
+def _unit_literals(tree: ast.AST) -> set[str]:
+    """The string literals a module hands to the unit-word functions: their
+    arguments, however nested, and the defaults of a local wrapper's
+    parameters named ``unit``."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in UNIT_CALLS:
+                arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+                found |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+        elif isinstance(node, ast.FunctionDef) and node.name not in UNIT_CALLS:
+            positional = node.args.args[len(node.args.args) - len(node.args.defaults) :]
+            for argument, default in zip(positional, node.args.defaults, strict=True):
+                if argument.arg == "unit" and isinstance(default, ast.Constant) and isinstance(default.value, str):
+                    found.add(default.value)
+    return found
+
+
 def test_every_unit_word_the_dashboards_use_is_the_seeds() -> None:
     """Unit words (件, 人, 家, 天, 工作日, 元) have one source, the metrics
     seed: the dashboards name a unit by its English form and
@@ -208,10 +230,12 @@ def test_every_unit_word_the_dashboards_use_is_the_seeds() -> None:
         for item in group
         if isinstance(item, subjects.Field) and item.unit
     }
-    pattern = re.compile(r'(?:unit_word|format_number|format_days)\([^()]*?"([a-z ]+)"')
     for path in (REPO / "dashboards").rglob("*.py"):
-        named |= set(pattern.findall(path.read_text(encoding="utf-8")))
-    assert {"cases", "workers", "enterprises", "days", "yuan"} <= named
+        named |= _unit_literals(ast.parse(path.read_text(encoding="utf-8")))
+    assert {"cases", "workers", "enterprises", "yuan"} <= named
+    # the finder sees through nesting and a wrapper's default
+    sample = 'f(i18n.format_number(g(h(x)), "firms", lang))\ndef count(v, unit="tons"):\n    pass'
+    assert _unit_literals(ast.parse(sample)) == {"firms", "tons"}
     assert named <= set(seeded), named - set(seeded)
     assert not any(key.startswith("unit.") for key in i18n.LABELS)
     dimensions = i18n.Dimensions(
