@@ -17,7 +17,7 @@ reads is what its version names; readers of the same version share.
 With UNIONKPI_DATABASE_URL, the warehouse is PostgreSQL's `marts` schema
 (and the others a publish swaps in with it, such as `quality`). The reads
 of one ``reading()`` block share one read-only transaction on a connection
-of a small pool; a publish locks every published table before it swaps
+the process keeps (kernel.database.kept_connection); a publish locks every published table before it swaps
 the schemas, so once a block has read one of them it reads that warehouse
 to its end. The SQL is written once for both engines; the few pieces that
 must differ are named below (_ENGINE_SQL).
@@ -34,7 +34,6 @@ import functools
 import json
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
@@ -239,7 +238,7 @@ def _block(home: str | Path | None) -> Iterator[_Reading | None]:
                 block.open = False
                 _READING.reset(token)
         return
-    with _pooled(postgres) as con, con.transaction():
+    with _kept_connection(postgres) as con, con.transaction():
         block = _Reading(con, _marts_version(con, postgres), _home_key(postgres, home))
         token = _READING.set(block)
         try:
@@ -267,33 +266,16 @@ def _marts_version(con: Any, postgres: database.Postgres) -> WarehouseVersion | 
     return (_database_name(postgres), int(oid), 0)
 
 
-# Idle connections kept per database (with when each was last used): a
-# page's few queries need one at a time, and a connection costs a few
-# milliseconds to open. One idle for a while is tried before it is used:
-# the server may have ended it meanwhile (a restart, an idle timeout).
-_POOL_SIZE = 4
-_TRY_AFTER_SECONDS = 30.0
-_POOL: dict[str, list[tuple[Any, float]]] = {}
-_POOL_LOCK = threading.Lock()
-
-
 @contextmanager
-def _pooled(postgres: database.Postgres) -> Iterator[Any]:
-    """A read-only connection from the pool, back to it after (closed if it
-    broke or the pool is full)."""
+def _kept_connection(postgres: database.Postgres) -> Iterator[Any]:
+    """A read-only connection this process keeps (database.kept_connection);
+    a database that cannot be reached is the page's plain error, naming no
+    user."""
     import psycopg
 
-    with _POOL_LOCK:
-        idle = _POOL.setdefault(postgres.conninfo, [])
-        con, since = idle.pop() if idle else (None, 0.0)
-    if con is not None and time.monotonic() - since > _TRY_AFTER_SECONDS:
+    with ExitStack() as stack:
         try:
-            con.execute("select 1")
-        except psycopg.Error:
-            con.close()
-    if con is None or con.closed:
-        try:
-            con = _open(postgres)
+            con = stack.enter_context(database.kept_connection(postgres, _read_only))
         except psycopg.OperationalError as exc:
             # the driver's words may name the user: they stay in the chained cause
             raise WarehouseUnavailable(
@@ -301,30 +283,19 @@ def _pooled(postgres: database.Postgres) -> Iterator[Any]:
                 f"无法连接数据库 {_database_name(postgres)}。",
                 f"The database {_database_name(postgres)} cannot be reached.",
             ) from exc
-    try:
         yield con
-    finally:
-        healthy = not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        with _POOL_LOCK:
-            keep = healthy and len(_POOL[postgres.conninfo]) < _POOL_SIZE
-            if keep:
-                _POOL[postgres.conninfo].append((con, time.monotonic()))
-        if not keep:
-            con.close()
 
 
-def _open(postgres: database.Postgres) -> Any:
-    """A new connection whose transactions are read-only, giving values as
-    DuckDB gives them to pandas: DECIMAL (numeric) as floats, JSON as text."""
+def _read_only(con: Any) -> None:
+    """A new connection's transactions read-only, giving values as DuckDB
+    gives them to pandas: DECIMAL (numeric) as floats, JSON as text."""
     from psycopg.types.numeric import FloatLoader
     from psycopg.types.string import TextLoader
 
-    con = postgres.connect(autocommit=True)
     con.execute("set default_transaction_read_only = on")
     con.adapters.register_loader("numeric", FloatLoader)
     for json_type in ("json", "jsonb"):
         con.adapters.register_loader(json_type, TextLoader)
-    return con
 
 
 _PARAMETER = re.compile(r"'(?:[^']|'')*'|\$([A-Za-z_]\w*)|\?|%")

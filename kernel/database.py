@@ -15,8 +15,12 @@ user or password."""
 
 import hashlib
 import os
+import threading
 import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from kernel.errors import UnionKpiError
 
@@ -64,6 +68,56 @@ class Postgres:
         return psycopg.connect(
             self.conninfo, autocommit=autocommit, options="-c timezone=Asia/Shanghai -c client_encoding=UTF8"
         )
+
+
+# Idle connections a process keeps, per database and per kind of use (the
+# store's, the dashboards' read-only ones): a page run asks several times, and
+# a new connection costs a server process, far more than the query. Keyed by
+# process id, so a forked child never uses (or closes) its parent's.
+KEPT_IDLE = 4
+_KEPT: dict[tuple[int, str, Callable[[Any], None]], list[Any]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+@contextmanager
+def kept_connection(postgres: Postgres, prepare: Callable[[Any], None]) -> Iterator[Any]:
+    """An autocommit connection made ready by ``prepare`` when it was
+    opened: one this process kept idle that still answers (the server may
+    have ended it meanwhile: a restart, an idle timeout), else a new one.
+    Kept again afterwards if it is idle and whole, up to KEPT_IDLE."""
+    import psycopg
+
+    key = (os.getpid(), postgres.conninfo, prepare)
+    con = None
+    while con is None:
+        with _KEPT_LOCK:
+            idle = _KEPT.setdefault(key, [])
+            if not idle:
+                break
+            con = idle.pop()
+        try:
+            con.execute("select 1")
+        except psycopg.Error:  # ended by the server: the next one
+            con.close()
+            con = None
+    if con is None:
+        con = postgres.connect(autocommit=True)
+        try:
+            prepare(con)
+        except BaseException:
+            con.close()
+            raise
+    try:
+        yield con
+    finally:
+        whole = not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with _KEPT_LOCK:
+            idle = _KEPT.setdefault(key, [])
+            keep = whole and len(idle) < KEPT_IDLE
+            if keep:
+                idle.append(con)
+        if not keep:
+            con.close()
 
 
 def parse(url: str) -> Postgres:

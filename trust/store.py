@@ -10,8 +10,6 @@ engines; the little that differs is named in _Db."""
 import hashlib
 import hmac
 import json
-import os
-import queue
 import re
 import secrets
 import sqlite3
@@ -171,11 +169,6 @@ class _Db:
 # PostgreSQL databases whose store this process has made or found ready
 # (by conninfo): the tables are checked once per process, not per call.
 _READY: set[str] = set()
-# Idle PostgreSQL connections kept per process and database: a page run
-# asks the store several times, and a new connection costs a server
-# process, far more than the query.
-_KEPT_IDLE = 4
-_IDLE: dict[tuple[int, str], queue.LifoQueue] = {}
 # The advisory lock under which processes make the store's tables, so that
 # two first uses at once do not race on PostgreSQL's catalogue (a key of its
 # own: a build holds another one for minutes).
@@ -188,7 +181,7 @@ def connect(home: Home) -> Iterator[_Db]:
     UNIONKPI_DATABASE_URL when set, else the home's SQLite file."""
     postgres = database.postgres()
     if postgres is not None:
-        with _postgres_connection(postgres) as con:
+        with database.kept_connection(postgres, _set_search_path) as con:
             db = _Db(con, "postgresql")
             if postgres.conninfo not in _READY:
                 _make_postgres_schema(db)
@@ -209,53 +202,9 @@ def connect(home: Home) -> Iterator[_Db]:
         con.close()
 
 
-@contextmanager
-def _postgres_connection(postgres: database.Postgres) -> Iterator[Any]:
-    """A connection in autocommit mode, its search path the store's schema:
-    one this process kept idle if one still answers, else a new one; kept
-    afterwards if it is idle and whole. Kept per process id: a forked child
-    never uses (or closes) its parent's connections."""
-    import psycopg
-
-    idle = _IDLE.setdefault((os.getpid(), postgres.conninfo), queue.LifoQueue())
-    con = _kept(idle)
-    if con is None:
-        con = postgres.connect(autocommit=True)
-        _set_search_path(con)
-    try:
-        yield con
-    finally:
-        whole = not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        if whole and idle.qsize() < _KEPT_IDLE:
-            idle.put(con)
-        else:
-            con.close()
-
-
-def _kept(idle: queue.LifoQueue) -> Any:
-    """A kept connection that still answers, or None; those closed by the
-    server meanwhile (a restart, an idle timeout) are dropped."""
-    import psycopg
-
-    while True:
-        try:
-            con = idle.get_nowait()
-        except queue.Empty:
-            return None
-        try:
-            _set_search_path(con)  # answers, and the path is set anew
-            return con
-        except psycopg.Error:  # closed by now: the next one
-            continue
-
-
 def _set_search_path(con: Any) -> None:
-    """The store's schema first on the path; a connection that fails it is closed."""
-    try:
-        con.execute(f"set search_path to {database.APP_SCHEMA}")
-    except BaseException:
-        con.close()
-        raise
+    """A new connection of the store's: its schema first on the path."""
+    con.execute(f"set search_path to {database.APP_SCHEMA}")
 
 
 def _make_postgres_schema(db: _Db) -> None:

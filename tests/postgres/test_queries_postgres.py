@@ -391,3 +391,22 @@ def test_no_published_marts_is_no_warehouse(postgres_server: Server, point_at: C
     assert raised.value.code == "unreadable_warehouse"
     assert "127.0.0.1:1/queries_postgres_none" in raised.value.en
     assert "reader" not in str(raised.value) and "not-for-messages" not in str(raised.value)
+
+
+def test_a_kept_read_connection_the_server_ended_is_replaced(
+    postgres_server: Server, point_at: Callable[[str | None], None]
+) -> None:
+    """The dashboards keep their read connections for the next page run; one
+    the server ended meanwhile (a restart, an idle timeout, an operator's
+    pg_terminate_backend) is not handed out, however recently it was used
+    (before, one used in the last 30 seconds was, and the page failed)."""
+    url = postgres_server.create_database("queries_postgres_ended")
+    point_at(url)
+    assert queries.warehouse_version() is None  # a connection opened, and kept
+    with psycopg.connect(url, autocommit=True) as con:
+        ended = con.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where datname = current_database() and pid <> pg_backend_pid()"
+        ).fetchall()
+    assert ended and all(done for (done,) in ended)
+    assert queries.warehouse_version() is None
