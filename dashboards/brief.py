@@ -674,7 +674,7 @@ def district_bars(
 
 def _chart_look(fig: go.Figure, *, height: int) -> None:
     fig.update_layout(
-        template="plotly_white",
+        template=charts.TEMPLATE,
         width=CHART_WIDTH,
         height=height,
         font={"family": charts.FONT_FAMILY, "size": 13, "color": "#202124"},

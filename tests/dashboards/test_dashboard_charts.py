@@ -113,3 +113,27 @@ def test_monthly_trend_draws_this_year_over_last_year() -> None:
     assert list(fig.data[1].y) == [10.0, 12.0, 9.0]
     assert len(fig.data[0].x) == 12
     assert fig.data[0].line.dash == "dash"
+
+
+def test_the_charts_look_is_plotly_white_for_every_trace_type_drawn() -> None:
+    """The charts' template is plotly_white's layout and its defaults for
+    every trace type the dashboards and the brief draw (found in their
+    code), so a figure looks as it did under plotly_white."""
+    import ast
+
+    import plotly.io as pio
+    from plotly.basedatatypes import BaseTraceType
+
+    drawn = set()
+    for path in (REPO / "dashboards").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "go":
+                made = getattr(go, node.attr, None)
+                if isinstance(made, type) and issubclass(made, BaseTraceType):
+                    drawn.add(made().type)
+    assert drawn == set(charts.TRACE_TYPES)
+    ours, white = pio.templates[charts.TEMPLATE], pio.templates["plotly_white"]
+    assert ours.layout == white.layout
+    for kind in drawn:
+        assert ours.data[kind] == white.data[kind], kind
+    assert charts.district_bar(_districts(), title="t", caption=CAPTION).layout.template == ours
