@@ -23,7 +23,7 @@ $(UV):
 # CI machine) nothing else writes it, and every process (a build, a server,
 # each test's subprocess) would compile dbt and Great Expectations from
 # source again, about 7 s of every build's start.
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --all-groups --quiet --compile-bytecode
 	touch $@
 

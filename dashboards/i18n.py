@@ -536,18 +536,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "source.missing": ("存档中找不到该文件。", "The archive has no copy of that file."),
     "definitions.lineage": ("计算模型、测试与血缘", "Models, tests and lineage"),
     "definitions.lineage_text": (
-        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
-        "含血缘图的 dbt 文档向可导出数据的用户（规划人员、数据管理员）开放。",
+        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。",
         "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
-        " is shown under the table. The dbt docs, with the lineage graph, are open to users who may export data"
-        " (planners and stewards).",
+        " is shown under the table.",
     ),
-    "definitions.lineage_link_text": (
-        "每个指标由下列 dbt 模型计算或承载（取自 dbt 的项目依赖图），表下可查看每个模型的 SQL。"
+    "definitions.lineage_links": (
         "点“文档位置”一列的链接，在 dbt 文档中打开该模型（说明、测试与血缘图）；也可用下方按钮下载整个文档。",
-        "Each metric is computed or carried by the dbt models below (from dbt's own project graph); each model's SQL"
-        " is shown under the table. The links in the docs column open the model in the dbt docs (its description,"
-        " tests and lineage graph); the button below downloads the whole site.",
+        "The links in the docs column open the model in the dbt docs (its description, tests and lineage graph);"
+        " the button below downloads the whole site.",
+    ),
+    "definitions.lineage_closed": (
+        "含血缘图的 dbt 文档向可导出数据的用户开放。",
+        "The dbt docs, with the lineage graph, are open to users who may export data.",
     ),
     "definitions.open_docs": ("在 dbt 文档中打开", "Open in dbt docs"),
     "definitions.model": ("模型", "Model"),
@@ -849,12 +849,14 @@ def format_days(value: object, lang: Lang, unit: str = "days") -> str:
     return f"{number}{word}" if lang == "zh" else f"{number} {word}"
 
 
-def format_number(value: object, unit: str, lang: Lang) -> str:
+def format_number(value: object, unit: str | None, lang: Lang) -> str:
     """A plain count with the seed's unit word (``unit_word``): 1,234件 /
-    1,234 cases."""
+    1,234 cases; with no unit, the number alone."""
     count = as_float(value)
     if count is None:
         return DASH
     number = f"{count:,.0f}"
+    if unit is None:
+        return number
     word = unit_word(unit, lang)
     return f"{number}{word}" if lang == "zh" else f"{number} {word}"

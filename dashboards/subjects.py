@@ -49,8 +49,9 @@ class Field:
 
     def unit_word(self, lang: Lang) -> str:
         """The unit word (件, 人, 家, 天) in ``lang``."""
-        unit = self.unit_en
-        return i18n.unit_word(unit, lang) if unit else ""
+        if self.metric:
+            return i18n.metric_unit(self.metric, lang)
+        return i18n.unit_word(self.unit, lang) if self.unit else ""
 
     def label(self, lang: Lang) -> str:
         if self.metric:
@@ -254,7 +255,8 @@ def format_measure(value: object, item: Field, lang: Lang) -> str:
     unit = item.unit_en
     if item.kind == "number" and unit in ("days", "working days"):
         return i18n.format_days(value, lang, unit)
-    return i18n.format_number(value, unit or "cases", lang)
+    # a KPI the warehouse does not describe has no unit, rather than a wrong one
+    return i18n.format_number(value, unit, lang)
 
 
 # ---------------------------------------------------------------------------

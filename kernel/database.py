@@ -84,7 +84,9 @@ def kept_connection(postgres: Postgres, prepare: Callable[[Any], None]) -> Itera
     """An autocommit connection made ready by ``prepare`` when it was
     opened: one this process kept idle that still answers (the server may
     have ended it meanwhile: a restart, an idle timeout), else a new one.
-    Kept again afterwards if it is idle and whole, up to KEPT_IDLE."""
+    Kept again afterwards if it is idle and whole, up to KEPT_IDLE.
+    ``prepare`` names the kind of use, so it must be a module's function,
+    not a lambda made per call (each would keep connections of its own)."""
     import psycopg
 
     key = (os.getpid(), postgres.conninfo, prepare)

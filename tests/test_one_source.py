@@ -189,6 +189,14 @@ def test_the_subject_pages_kpi_columns_are_named_by_the_metrics_seed() -> None:
                 assert subjects.format_measure(20.26, item, "zh").endswith(seeded[item.metric]["unit_zh"]), item.key
     finally:
         i18n.DIMENSIONS.reset(token)
+    # a warehouse that does not describe the metric: no unit, never a wrong one
+    token = i18n.DIMENSIONS.set(Dimensions(metrics={}, category_en={}))
+    try:
+        days = subjects.field(subjects.LEGAL_AID_FIELDS, "days_mean")
+        assert subjects.format_measure(22.8, days, "en") == "23"
+        assert subjects.format_measure(22.8, days, "zh") == "23"
+    finally:
+        i18n.DIMENSIONS.reset(token)
 
 
 UNIT_CALLS = {"unit_word", "format_number", "format_days"}

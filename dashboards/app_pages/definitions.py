@@ -52,8 +52,15 @@ def lineage_section(metrics: list[str], lang: Lang) -> None:
         st.info(t("definitions.no_lineage", lang))
         return
     docs = gateway.dbt_docs(access.home())
-    linked = docs is not None and downloads.CAN_EXPORT.get()
-    st.caption(t("definitions.lineage_link_text" if linked else "definitions.lineage_text", lang))
+    may_export = downloads.CAN_EXPORT.get()
+    linked = docs is not None and may_export
+    sentences = [t("definitions.lineage_text", lang)]
+    if linked:
+        sentences.append(t("definitions.lineage_links", lang))
+    elif not may_export:
+        sentences.append(t("definitions.lineage_closed", lang))
+    # (one who may export, before a build wrote the docs, is offered nothing)
+    st.caption(("" if lang == "zh" else " ").join(sentences))
     downloads.dbt_docs_button(docs, lang)
     shown = tables.lineage(lineage, metrics, data.definitions(), lang)
     anchor = t("definitions.anchor", lang)

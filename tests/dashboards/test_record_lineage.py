@@ -245,8 +245,9 @@ def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(
 def test_a_reader_who_may_not_export_is_not_sent_to_docs_they_cannot_open(
     monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
 ) -> None:
-    """A leader reads the models and their SQL, but gets no download button,
-    no docs column and no text telling them to download."""
+    """A leader (the one role that may not export) reads the models and
+    their SQL, but gets no download button, no docs column and no text
+    telling them to download."""
     monkeypatch.setenv("UNIONKPI_HOME", str(warehouse_home))
     app = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=90)
     app = signed_in(app, warehouse_home, ("test-leader", "leader-password-1"), role="leader")
@@ -255,7 +256,7 @@ def test_a_reader_who_may_not_export_is_not_sent_to_docs_they_cannot_open(
     assert not app.get("download_button")
     words = " ".join(c.value for c in app.caption) + " ".join(m.value for m in app.markdown)
     assert "下载" not in words and "按钮" not in words
-    assert "规划人员、数据管理员" in words
+    assert "dbt 文档向可导出数据的用户开放" in words
     (lineage,) = [frame.value for frame in app.dataframe if "模型" in frame.value.columns]
     assert "文档位置" not in lineage.columns and "kpi_year_to_date" in set(lineage["模型"])
     assert app.selectbox(key="definitions_sql_model").options

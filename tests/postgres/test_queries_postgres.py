@@ -406,7 +406,7 @@ def test_a_kept_read_connection_the_server_ended_is_replaced(
     with psycopg.connect(url, autocommit=True) as con:
         ended = con.execute(
             "select pg_terminate_backend(pid) from pg_stat_activity "
-            "where datname = current_database() and pid <> pg_backend_pid()"
+            "where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'"
         ).fetchall()
     assert ended and all(done for (done,) in ended)
     assert queries.warehouse_version() is None
