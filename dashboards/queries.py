@@ -17,9 +17,9 @@ reads is what its version names; readers of the same version share.
 With UNIONKPI_DATABASE_URL, the warehouse is PostgreSQL's `marts` schema
 (and the others a publish swaps in with it, such as `quality`). The reads
 of one ``reading()`` block share one read-only transaction on a connection
-the process keeps (kernel.database.kept_connection); a publish locks every published table before it swaps
-the schemas, so once a block has read one of them it reads that warehouse
-to its end. The SQL is written once for both engines; the few pieces that
+the process keeps (kernel.database.kept_connection); a publish locks every
+published table before it swaps the schemas, so once a block has read one
+of them it reads that warehouse to its end. The SQL is written once for both engines; the few pieces that
 must differ are named below (_ENGINE_SQL).
 
 The functions are plain (no Streamlit) so the tests call them directly;

@@ -18,8 +18,9 @@ gate on exported files.
   (Content-Security-Policy ``sandbox``), so its scripts never act as this
   site.
 
-Both routes take only small url-encoded forms from this server's own pages
-(Origin must be this host), and touch the store in a worker thread.
+The two session routes take only small url-encoded forms from this
+server's own pages (Origin must be this host); every route touches the
+store in a worker thread.
 docs/trust.md says why it is built this way."""
 
 from __future__ import annotations
