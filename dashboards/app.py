@@ -115,61 +115,63 @@ if user.district_scope is not None:
     if asked:
         access.audit(user, "scope_refused", asked=asked, page=st.context.url)
 
-with st.sidebar:
-    st.caption(t("signin.as", lang, user=ui.as_code(user.username), role=access.role_label(user, lang)))
-    if st.button(t("signin.sign_out", lang), key="sign_out"):
-        access.sign_out()
-        st.rerun()
-
-    @st.fragment(run_every=access.SESSION_CHECK_SECONDS)
-    def _watch_session() -> None:
-        """A sign-out or expiry in another tab ends this one too."""
-        if access.current_user() is None:
+# Every query of the run, the sidebar's and the page's, reads one warehouse
+# over one connection (opening the DuckDB file costs more than most of the
+# queries); a warehouse that cannot be read is the page's to say
+# (ui.warehouse_guard).
+run_block = contextlib.ExitStack()
+with contextlib.suppress(WarehouseUnavailable):
+    run_block.enter_context(queries.reading())
+with run_block:
+    with st.sidebar:
+        st.caption(t("signin.as", lang, user=ui.as_code(user.username), role=access.role_label(user, lang)))
+        if st.button(t("signin.sign_out", lang), key="sign_out"):
+            access.sign_out()
             st.rerun()
 
-    _watch_session()
+        @st.fragment(run_every=access.SESSION_CHECK_SECONDS)
+        def _watch_session() -> None:
+            """A sign-out or expiry in another tab ends this one too."""
+            if access.current_user() is None:
+                st.rerun()
 
-    meta: WarehouseMeta | None
-    try:
-        meta = data.meta()
-        years = data.years() or [meta.data_date.year]
-        i18n.DIMENSIONS.set(data.dimensions())
-    except WarehouseUnavailable:
-        meta = None
-    if meta is not None:
-        # Default: the year of the data date (数据截至).
-        default_year = meta.data_date.year if meta.data_date.year in years else years[0]
-        ui.seed_from_url(ui.YEAR_KEY, years, default_year, parse=int)
-        year = st.selectbox(t("sidebar.year", lang), options=years, key=ui.YEAR_KEY)
-        ui.write_to_url(ui.YEAR_KEY, year, default_year)
-        st.markdown(f"**{t('sidebar.data_date', lang)}** {i18n.format_date(meta.data_date, lang)}")
-        if meta.built_at is not None:
-            st.caption(
-                t(
-                    "sidebar.built_at",
-                    lang,
-                    when=meta.built_at.strftime("%Y-%m-%d %H:%M"),
+        _watch_session()
+
+        meta: WarehouseMeta | None
+        try:
+            meta = data.meta()
+            years = data.years() or [meta.data_date.year]
+            i18n.DIMENSIONS.set(data.dimensions())
+        except WarehouseUnavailable:
+            meta = None
+        if meta is not None:
+            # Default: the year of the data date (数据截至).
+            default_year = meta.data_date.year if meta.data_date.year in years else years[0]
+            ui.seed_from_url(ui.YEAR_KEY, years, default_year, parse=int)
+            year = st.selectbox(t("sidebar.year", lang), options=years, key=ui.YEAR_KEY)
+            ui.write_to_url(ui.YEAR_KEY, year, default_year)
+            st.markdown(f"**{t('sidebar.data_date', lang)}** {i18n.format_date(meta.data_date, lang)}")
+            if meta.built_at is not None:
+                st.caption(
+                    t(
+                        "sidebar.built_at",
+                        lang,
+                        when=meta.built_at.strftime("%Y-%m-%d %H:%M"),
+                    )
                 )
-            )
-    else:
-        st.markdown(f"**{t('sidebar.data_date', lang)}** {t('sidebar.no_data', lang)}")
+        else:
+            st.markdown(f"**{t('sidebar.data_date', lang)}** {t('sidebar.no_data', lang)}")
 
-held = gateway.held_back(access.home())
-if held:
-    checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
-    st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
+    held = gateway.held_back(access.home())
+    if held:
+        checks = "、".join(sorted({f["name"] for f in held.get("failures", [])}))
+        st.warning(t("notice.held_back", lang, at=held.get("at", "")[:16].replace("T", " "), checks=checks), icon="⚠️")
 
-if user.may("ingest"):
-    pages.append(data_page)
-navigation = st.navigation(pages)
-if navigation.url_path == data_page.url_path:
-    # the data page starts builds and waits for them: it must not hold the
-    # warehouse it publishes (on PostgreSQL the publish would wait for it)
+    if user.may("ingest"):
+        pages.append(data_page)
+    navigation = st.navigation(pages)
+    if navigation.url_path == data_page.url_path:
+        # the data page starts builds and waits for them: it must not hold the
+        # warehouse it publishes (on PostgreSQL the publish would wait for it)
+        run_block.close()
     navigation.run()
-else:
-    # every query of the page reads one warehouse, over one connection; a
-    # warehouse that cannot be read is the page's to say (ui.warehouse_guard)
-    with contextlib.ExitStack() as block:
-        with contextlib.suppress(WarehouseUnavailable):
-            block.enter_context(queries.reading())
-        navigation.run()

@@ -5,7 +5,7 @@ and the tests. The callers pass values already scaled to the unit named in
 the chart's subtitle (万元, m yuan, %) and the hover text already formatted
 by ``dashboards.i18n``; these functions only draw.
 
-Every chart is headed the same way (``_layout``): its title says what it
+Every chart is headed the same way (``look``): its title says what it
 shows; under it a ``Caption`` says where, for which period and as of which
 data date; then its own note (the unit, how to read the colours). An image
 saved from a chart leaves the page that explained it, so the figure itself
@@ -18,6 +18,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -40,6 +41,34 @@ pio.templates[TEMPLATE] = go.layout.Template(
     layout=pio.templates["plotly_white"].layout,
     data={kind: pio.templates["plotly_white"].data[kind] for kind in TRACE_TYPES},
 )
+_TEMPLATE_JSON = pio.templates[TEMPLATE].to_plotly_json()
+
+
+def new_figure(data: Sequence[Any], layout: dict[str, Any]) -> go.Figure:
+    """A figure in our template, made in one step from its traces and its
+    whole layout, without plotly's checks: checking each property as it is
+    set, copying the template into every figure and replaying every layout
+    update cost more than the rest of drawing a page (py-spy on the
+    overview). The traces are checked when they are made (go.Bar(...)), and
+    tests/dashboards/test_dashboard_charts.py checks every kind of figure
+    drawn here whole, layout included."""
+    return go.Figure(list(data), layout={"template": _TEMPLATE_JSON, **layout}, _validate=False)
+
+
+def merged(base: dict[str, Any], *updates: dict[str, Any]) -> dict[str, Any]:
+    """A layout with ``updates`` laid over ``base`` as fig.update_layout
+    would: nested dicts merged, other values replaced, None removed."""
+    result = dict(base)
+    for update in updates:
+        for key, value in update.items():
+            if value is None:
+                result.pop(key, None)
+            elif isinstance(value, dict) and isinstance(result.get(key), dict):
+                result[key] = merged(result[key], value)
+            else:
+                result[key] = value
+    return result
+
 
 # One fixed colour per district, so a district looks the same on every chart
 # and in every export. Drawn from Paul Tol's "muted" and the Okabe–Ito sets,
@@ -128,16 +157,15 @@ def top_margin(lines: int) -> int:
     return 52 + 21 * lines
 
 
-def _layout(fig: go.Figure, *, title: str, caption: Caption, subtitle: str, height: int) -> go.Figure:
-    """Shared look: CJK fonts, white background, the title and under it the
-    caption and the chart's note (the unit, say) top left, so an exported
-    image explains itself, and the legend top right."""
+def look(*, title: str, caption: Caption, subtitle: str, height: int) -> dict[str, Any]:
+    """The layout every chart starts from: CJK fonts, white background, the
+    title and under it the caption and the chart's note (the unit, say) top
+    left, so an exported image explains itself, and the legend top right."""
     lines = 2 if subtitle else 1
-    fig.update_layout(
-        template=TEMPLATE,
-        font={"family": FONT_FAMILY, "size": 13, "color": "#202124"},
-        hoverlabel={"font": {"family": FONT_FAMILY}},
-        title={
+    return {
+        "font": {"family": FONT_FAMILY, "size": 13, "color": "#202124"},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "title": {
             "text": f"<b>{html.escape(title, quote=False)}</b>",
             "subtitle": {"text": _subtitle(caption, subtitle), "font": {"size": 12, "color": "#5F6368"}},
             "x": 0,
@@ -149,9 +177,9 @@ def _layout(fig: go.Figure, *, title: str, caption: Caption, subtitle: str, heig
             "pad": {"t": 10, "l": 6},  # clear of the top edge of a printed page
             "font": {"size": 15},
         },
-        height=height,
-        margin={"l": 8, "r": 8, "t": top_margin(lines), "b": 8},
-        legend={
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": top_margin(lines), "b": 8},
+        "legend": {
             "orientation": "h",
             "yanchor": "bottom",
             "y": 1.02,
@@ -159,11 +187,9 @@ def _layout(fig: go.Figure, *, title: str, caption: Caption, subtitle: str, heig
             "x": 1.0,
             "font": {"size": 12},
         },
-        yaxis={"tickformat": ",~f", "rangemode": "tozero"},
-        xaxis={"title": None},
-        bargap=0.25,
-    )
-    return fig
+        "yaxis": {"tickformat": ",~f", "rangemode": "tozero"},
+        "bargap": 0.25,
+    }
 
 
 def district_bar(
@@ -187,7 +213,7 @@ def district_bar(
     rate) is drawn as a dashed line labelled ``reference_label``.
     """
     data = frame.sort_values("value", ascending=False, kind="stable")
-    fig = go.Figure(
+    traces: list[Any] = [
         go.Bar(
             x=plain(data["label"]),
             y=data["value"].tolist(),
@@ -197,10 +223,10 @@ def district_bar(
             showlegend=False,
             name="",
         )
-    )
+    ]
     if "target" in data and data["target"].notna().any():
         texts = data["target_text"] if "target_text" in data else data["target"].astype(str)
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=plain(data["label"]),
                 y=data["target"].tolist(),
@@ -216,22 +242,42 @@ def district_bar(
                 hovertemplate=("<b>%{x}</b><br>" + target_label + " %{customdata[0]}<extra></extra>"),
             )
         )
+    # Two-character Chinese names fit upright; longer English names slant.
+    longest = int(data["label"].astype(str).str.len().max()) if len(data) else 0
+    layout = merged(
+        look(title=title, caption=caption, subtitle=subtitle, height=height),
+        {"xaxis": {"tickangle": 0 if longest <= 4 else -40}},
+    )
     if reference is not None and pd.notna(reference):
-        fig.add_hline(
-            y=float(reference),
-            line={"dash": "dash", "color": REFERENCE_COLOUR, "width": 1.5},
-            annotation={
+        # a dashed line across the plot, labelled at its right end above it
+        y = float(reference)
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": y,
+                "y1": y,
+                "line": {"dash": "dash", "color": REFERENCE_COLOUR, "width": 1.5},
+            }
+        ]
+        layout["annotations"] = [
+            {
                 "text": reference_label,
                 "font": {"size": 12, "color": REFERENCE_COLOUR},
                 "bgcolor": "rgba(255,255,255,0.8)",
-            },
-            annotation_position="top right",
-        )
-    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
-    # Two-character Chinese names fit upright; longer English names slant.
-    longest = int(data["label"].astype(str).str.len().max()) if len(data) else 0
-    fig.update_xaxes(tickangle=0 if longest <= 4 else -40)
-    return fig
+                "showarrow": False,
+                "xref": "x domain",
+                "x": 1,
+                "xanchor": "right",
+                "yref": "y",
+                "y": y,
+                "yanchor": "bottom",
+            }
+        ]
+    return new_figure(traces, layout)
 
 
 def monthly_trend(
@@ -253,13 +299,13 @@ def monthly_trend(
     the twelve months on the axis. Last year is drawn first and dashed, so
     this year's line sits on top.
     """
-    fig = go.Figure()
+    traces = []
     for frame, name, colour, dash, width in (
         (last_year, last_name, LAST_YEAR_COLOUR, "dash", 2),
         (this_year, this_name, THIS_YEAR_COLOUR, "solid", 3),
     ):
         data = frame.sort_values("month_no")
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=[month_labels[int(m) - 1] for m in data["month_no"]],
                 y=data["value"].tolist(),
@@ -271,19 +317,23 @@ def monthly_trend(
                 hovertemplate=name + ": %{customdata[0]}<extra></extra>",
             )
         )
-    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
-    # Keep the legend even when last year has no data: it names the year.
-    fig.update_layout(hovermode="x unified", showlegend=True)
-    # Keep all twelve months on the axis even early in the year, so the
-    # reader sees how much of the year is still to come.
-    fig.update_xaxes(
-        tickangle=0,
-        tickfont={"size": 11},
-        categoryorder="array",
-        categoryarray=list(month_labels),
-        range=[-0.5, 11.5],
+    layout = merged(
+        look(title=title, caption=caption, subtitle=subtitle, height=height),
+        # Keep the legend even when last year has no data: it names the year.
+        {"hovermode": "x unified", "showlegend": True},
+        # Keep all twelve months on the axis even early in the year, so the
+        # reader sees how much of the year is still to come.
+        {
+            "xaxis": {
+                "tickangle": 0,
+                "tickfont": {"size": 11},
+                "categoryorder": "array",
+                "categoryarray": list(month_labels),
+                "range": [-0.5, 11.5],
+            }
+        },
     )
-    return fig
+    return new_figure(traces, layout)
 
 
 # One fixed colour per category value, per dimension, so "调解成功" or "工伤"
@@ -370,37 +420,38 @@ def ranked_bar(
     (a short figure for the bar's end; else ``value_text``).
     """
     data = frame.sort_values("value", ascending=True, kind="stable")
-    fig = go.Figure(
-        go.Bar(
-            x=data["value"].tolist(),
-            y=plain(data["label"]),
-            orientation="h",
-            marker={"color": data["colour"].tolist()},
-            text=(data["bar_text"] if "bar_text" in data else data["value_text"]).tolist(),
-            textposition="outside",
-            cliponaxis=False,
-            customdata=data[["value_text"]].to_numpy(),
-            hovertemplate="<b>%{y}</b><br>%{customdata[0]}<extra></extra>",
-            showlegend=False,
-            name="",
-        )
+    bar = go.Bar(
+        x=data["value"].tolist(),
+        y=plain(data["label"]),
+        orientation="h",
+        marker={"color": data["colour"].tolist()},
+        text=(data["bar_text"] if "bar_text" in data else data["value_text"]).tolist(),
+        textposition="outside",
+        cliponaxis=False,
+        customdata=data[["value_text"]].to_numpy(),
+        hovertemplate="<b>%{y}</b><br>%{customdata[0]}<extra></extra>",
+        showlegend=False,
+        name="",
     )
     rows = len(data)
-    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height or max(280, min(740, 130 + 30 * rows)))
-    fig.update_layout(
-        margin={"l": 8, "r": 48, "b": 8},
-        yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
-        xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
+    layout = merged(
+        look(title=title, caption=caption, subtitle=subtitle, height=height or max(280, min(740, 130 + 30 * rows))),
+        {
+            "margin": {"l": 8, "r": 48, "b": 8},
+            "yaxis": {"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
+            "xaxis": {"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
+        },
+        _whole_number_ticks(data["value"], axis="x"),
     )
-    _whole_number_ticks(fig, data["value"], axis="x")
-    return fig
+    return new_figure([bar], layout)
 
 
-def _whole_number_ticks(fig: go.Figure, values: pd.Series, *, axis: str) -> None:
+def _whole_number_ticks(values: pd.Series, *, axis: str) -> dict[str, Any]:
     """Small counts get a tick per unit: no "0.5 cases" on a street chart."""
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     if len(numbers) and (numbers % 1 == 0).all() and numbers.max() <= 8:
-        fig.update_layout({f"{axis}axis": {"dtick": 1, "tickformat": ",d"}})
+        return {f"{axis}axis": {"dtick": 1, "tickformat": ",d"}}
+    return {}
 
 
 def stacked_bar(
@@ -420,27 +471,35 @@ def stacked_bar(
     """
     columns = [column for column, _name, _colour in series]
     data = frame.assign(_total=frame[columns].sum(axis=1)).sort_values("_total", kind="stable")
-    fig = go.Figure()
-    for column, name, colour in series:
-        fig.add_trace(
-            go.Bar(
-                y=plain(data["label"]),
-                x=data[column].tolist(),
-                name=name,
-                orientation="h",
-                marker={"color": colour},
-                hovertemplate=f"<b>%{{y}}</b><br>{name}: %{{x:,}}<extra></extra>",
-            )
+    traces = [
+        go.Bar(
+            y=plain(data["label"]),
+            x=data[column].tolist(),
+            name=name,
+            orientation="h",
+            marker={"color": colour},
+            hovertemplate=f"<b>%{{y}}</b><br>{name}: %{{x:,}}<extra></extra>",
         )
-    _layout(
-        fig, title=title, caption=caption, subtitle=subtitle, height=height or max(320, min(740, 160 + 30 * len(data)))
+        for column, name, colour in series
+    ]
+    layout = merged(
+        look(
+            title=title, caption=caption, subtitle=subtitle, height=height or max(320, min(740, 160 + 30 * len(data)))
+        ),
+        {
+            "barmode": "stack",
+            "legend": {
+                "orientation": "h",
+                "yanchor": "top",
+                "y": -0.06,
+                "xanchor": "left",
+                "x": 0,
+                "traceorder": "normal",
+            },
+            "yaxis": {"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
+            "xaxis": {"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
+            "margin": {"l": 8, "r": 16, "b": 8},
+        },
+        _whole_number_ticks(data["_total"], axis="x"),
     )
-    fig.update_layout(
-        barmode="stack",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0, "traceorder": "normal"},
-        yaxis={"tickformat": None, "rangemode": None, "automargin": True, "type": "category"},
-        xaxis={"tickformat": ",~f", "rangemode": "tozero", "automargin": True},
-        margin={"l": 8, "r": 16, "b": 8},
-    )
-    _whole_number_ticks(fig, data["_total"], axis="x")
-    return fig
+    return new_figure(traces, layout)

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dashboards import i18n, metrics
-from dashboards.charts import FONT_FAMILY, REFERENCE_COLOUR, Caption, _layout  # _layout: the charts' shared look
+from dashboards.charts import FONT_FAMILY, REFERENCE_COLOUR, Caption, look, merged, new_figure
 from dashboards.i18n import Lang, t
 
 BOUNDARIES_PATH = Path(__file__).resolve().parents[1] / "data" / "reference" / "shanghai_districts.geojson"
@@ -187,15 +187,13 @@ def district_choropleth(
     """
     shown = frame["value"].astype("float64").dropna()
     colourscale, low, high = _colour_range(shown, basis, midpoint)
-    fig = go.Figure()
-    for row in frame.itertuples(index=False):
-        fig.add_trace(_district_trace(row, colourscale, low, high))
+    traces = [_district_trace(row, colourscale, low, high) for row in frame.itertuples(index=False)]
     if len(shown):
-        _colour_ramp(fig, colourscale, low, high, suffix=colourbar_suffix)
-    fig.add_trace(_name_trace(frame))
-    _layout(fig, title=title, caption=caption, subtitle=subtitle, height=height)
-    _map_layout(fig, credit=credit)
-    return fig
+        traces += _colour_ramp(colourscale, low, high, suffix=colourbar_suffix)
+    traces.append(_name_trace(frame))
+    return new_figure(
+        traces, merged(look(title=title, caption=caption, subtitle=subtitle, height=height), _map_layout(credit))
+    )
 
 
 def _colour_range(shown: pd.Series, basis: Basis, midpoint: float | None) -> tuple[list, float, float]:
@@ -257,25 +255,25 @@ def _name_trace(frame: pd.DataFrame) -> go.Scatter:
 CREDIT_ROOM = 34
 
 
-def _map_layout(fig: go.Figure, *, credit: str) -> None:
+def _map_layout(credit: str) -> dict[str, Any]:
     """Hidden axes of equal scale around the city, and the credit under it."""
     west, south, east, north = _bounds()
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
-    fig.update_layout(
+    return {
         # Equal distances on the ground look equal: a degree of latitude is
         # 1/cos(latitude) times as long as a degree of longitude.
-        xaxis={**hidden, "range": [west, east]},
-        yaxis={
+        "xaxis": {**hidden, "range": [west, east]},
+        "yaxis": {
             **hidden,
             "range": [south, north],
             "scaleanchor": "x",
             "scaleratio": 1 / math.cos(math.radians((south + north) / 2)),
         },
-        plot_bgcolor="rgba(0,0,0,0)",
-        hovermode="closest",
-        dragmode=False,
-        margin={"l": 8, "r": 8, "b": CREDIT_ROOM},
-        annotations=[
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "closest",
+        "dragmode": False,
+        "margin": {"l": 8, "r": 8, "b": CREDIT_ROOM},
+        "annotations": [
             {
                 "text": credit,
                 "xref": "paper",
@@ -289,7 +287,7 @@ def _map_layout(fig: go.Figure, *, credit: str) -> None:
                 "font": {"size": 11, "color": REFERENCE_COLOUR},
             }
         ],
-    )
+    }
 
 
 # The colour ramp's place, in degrees: the open sea south-east of Pudong.
@@ -306,12 +304,12 @@ def _tick_text(value: float, suffix: str, step: float) -> str:
     return f"{value:,.{decimals}f}{suffix}"
 
 
-def _colour_ramp(fig: go.Figure, colourscale: list, low: float, high: float, *, suffix: str) -> None:
+def _colour_ramp(colourscale: list, low: float, high: float, *, suffix: str) -> list[Any]:
     """A vertical colour ramp from ``low`` to ``high`` with three labels
     (the ends and the middle, which is the benchmark on a diverging scale)."""
     levels = [low + (high - low) * i / (RAMP_STEPS - 1) for i in range(RAMP_STEPS)]
     step = (RAMP_NORTH - RAMP_SOUTH) / RAMP_STEPS
-    fig.add_trace(
+    return [
         go.Heatmap(
             z=[[level] for level in levels],
             x0=(RAMP_WEST + RAMP_EAST) / 2,
@@ -323,21 +321,18 @@ def _colour_ramp(fig: go.Figure, colourscale: list, low: float, high: float, *, 
             colorscale=colourscale,
             showscale=False,
             hoverinfo="skip",
-        )
-    )
-    ticks = [low, (low + high) / 2, high]
-    fig.add_trace(
+        ),
         go.Scatter(
             x=[RAMP_EAST + 0.01] * 3,
             y=[RAMP_SOUTH + (RAMP_NORTH - RAMP_SOUTH) * i / 2 for i in range(3)],
-            text=[_tick_text(tick, suffix, (high - low) / 2) for tick in ticks],
+            text=[_tick_text(tick, suffix, (high - low) / 2) for tick in (low, (low + high) / 2, high)],
             mode="text",
             textposition="middle right",
             textfont={"family": FONT_FAMILY, "size": 11, "color": REFERENCE_COLOUR},
             hoverinfo="skip",
             showlegend=False,
-        )
-    )
+        ),
+    ]
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,10 +34,14 @@ def data_date(warehouse_db: Path) -> date:
 
 
 def headings(app: AppTest) -> list[tuple[str, list[str]]]:
-    """Each chart's title and the lines under it, as Plotly draws them."""
+    """Each chart's title and the lines under it, as Plotly draws them. The
+    figures are made without plotly's checks (charts.new_figure): each
+    passes them here, whole, as the page sent it."""
     out = []
     for chart in app.get("plotly_chart"):
-        title = json.loads(chart.proto.spec)["layout"]["title"]
+        spec = json.loads(chart.proto.spec)
+        go.Figure(spec)  # raises ValueError on any property plotly does not know
+        title = spec["layout"]["title"]
         lines = html.unescape(title["subtitle"]["text"]).split("<br>")
         out.append((html.unescape(title["text"]).removeprefix("<b>").removesuffix("</b>"), lines))
     return out

@@ -137,3 +137,70 @@ def test_the_charts_look_is_plotly_white_for_every_trace_type_drawn() -> None:
     for kind in drawn:
         assert ours.data[kind] == white.data[kind], kind
     assert charts.district_bar(_districts(), title="t", caption=CAPTION).layout.template == ours
+
+
+def test_every_kind_of_chart_is_a_figure_plotly_accepts_whole() -> None:
+    """The builders make their figures without plotly's checks
+    (charts.new_figure); each kind, with every optional part drawn, must
+    pass them whole, and a misspelt property must not."""
+    from dashboards import district_map
+
+    codes = [feature["id"] for feature in district_map.boundaries()["features"]]
+    labelled = district_map.label_points()
+    months = [f"{m}月" for m in range(1, 13)]
+    trend = pd.DataFrame({"month_no": [1, 2], "value": [3.0, 4.0], "value_text": ["3", "4"]})
+    streets = pd.DataFrame(
+        {"label": ["甲", "乙"], "value": [2, 5], "value_text": ["2件", "5件"], "colour": ["#111111"] * 2}
+    )
+    counts = pd.DataFrame({"label": ["甲", "乙"], "done": [1, 2], "open": [3, 0]})
+    places = pd.DataFrame(
+        {
+            "district_code": codes,
+            "name": codes,
+            "value": [float(i) if i % 4 else None for i in range(len(codes))],
+            "hover": ["h"] * len(codes),
+            "label": ["名" if code in labelled else "" for code in codes],
+        }
+    )
+    figures = {
+        "district_bar": charts.district_bar(
+            _districts(),
+            title="t",
+            caption=CAPTION,
+            subtitle="件",
+            reference=2.0,
+            reference_label="平均",
+            target_label="目标",
+        ),
+        "monthly_trend": charts.monthly_trend(
+            trend, trend, month_labels=months, this_name="今年", last_name="去年", title="t", caption=CAPTION
+        ),
+        "ranked_bar": charts.ranked_bar(streets, title="t", caption=CAPTION),
+        "stacked_bar": charts.stacked_bar(
+            counts, series=[("done", "已办结", "#009E73"), ("open", "办理中", "#E69F00")], title="t", caption=CAPTION
+        ),
+        **{
+            f"map_{basis}": district_map.district_choropleth(
+                places, basis=basis, title="t", caption=CAPTION, subtitle="s", credit="c", midpoint=90.0
+            )
+            for basis in ("completion", "actual")
+        },
+    }
+    for kind, fig in figures.items():
+        whole = fig.to_dict()
+        assert whole["layout"]["template"]["layout"]["plot_bgcolor"] == "white", kind
+        go.Figure(whole)  # plotly's checks: raises ValueError on any property it does not know
+    assert figures["district_bar"].layout.shapes[0].y0 == 2.0
+    with pytest.raises(ValueError, match="tickangel"):
+        go.Figure(
+            charts.new_figure([], charts.merged({"xaxis": {"tickangle": 0}}, {"xaxis": {"tickangel": 0}})).to_dict()
+        )
+
+
+def test_a_layout_update_is_merged_as_plotly_merges_it() -> None:
+    base = {"xaxis": {"tickformat": ",~f", "range": [0, 1]}, "height": 400}
+    assert charts.merged(base, {"xaxis": {"tickformat": None, "dtick": 1}}, {"height": 300}) == {
+        "xaxis": {"range": [0, 1], "dtick": 1},
+        "height": 300,
+    }
+    assert base == {"xaxis": {"tickformat": ",~f", "range": [0, 1]}, "height": 400}  # not changed
