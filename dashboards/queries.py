@@ -230,22 +230,33 @@ def _block(home: str | Path | None) -> Iterator[_Reading | None]:
             if con is None:
                 yield None
                 return
-            block = _Reading(con, version, _home_key(None, home))
-            token = _READING.set(block)
-            try:
+            with _current(_Reading(con, version, _home_key(None, home))) as block:
                 yield block
-            finally:
-                block.open = False
-                _READING.reset(token)
         return
-    with _kept_connection(postgres) as con, con.transaction():
-        block = _Reading(con, _marts_version(con, postgres), _home_key(postgres, home))
-        token = _READING.set(block)
-        try:
+    import psycopg
+
+    try:
+        with (
+            _kept_connection(postgres) as con,
+            con.transaction(),
+            _current(_Reading(con, _marts_version(con, postgres), _home_key(postgres, home))) as block,
+        ):
             yield block
-        finally:
-            block.open = False
-            _READING.reset(token)
+    except psycopg.OperationalError as exc:
+        # the server ended the connection during the block (a restart, an
+        # operator), after it answered the check before it was handed out
+        raise _unreachable(postgres) from exc
+
+
+@contextmanager
+def _current(block: _Reading) -> Iterator[_Reading]:
+    """The block the queries in this context read, until it ends."""
+    token = _READING.set(block)
+    try:
+        yield block
+    finally:
+        block.open = False
+        _READING.reset(token)
 
 
 def _marts_version(con: Any, postgres: database.Postgres) -> WarehouseVersion | None:
@@ -277,13 +288,19 @@ def _kept_connection(postgres: database.Postgres) -> Iterator[Any]:
         try:
             con = stack.enter_context(database.kept_connection(postgres, _read_only))
         except psycopg.OperationalError as exc:
-            # the driver's words may name the user: they stay in the chained cause
-            raise WarehouseUnavailable(
-                "unreadable_warehouse",
-                f"无法连接数据库 {_database_name(postgres)}。",
-                f"The database {_database_name(postgres)} cannot be reached.",
-            ) from exc
+            raise _unreachable(postgres) from exc
         yield con
+
+
+def _unreachable(postgres: database.Postgres) -> WarehouseUnavailable:
+    """The database cannot be reached, or ended the connection: the page's
+    plain error. The driver's words may name the user: they stay in the
+    chained cause."""
+    return WarehouseUnavailable(
+        "unreadable_warehouse",
+        f"无法连接数据库 {_database_name(postgres)}。",
+        f"The database {_database_name(postgres)} cannot be reached.",
+    )
 
 
 def _read_only(con: Any) -> None:

@@ -410,3 +410,25 @@ def test_a_kept_read_connection_the_server_ended_is_replaced(
         ).fetchall()
     assert ended and all(done for (done,) in ended)
     assert queries.warehouse_version() is None
+
+
+def test_a_connection_the_server_ends_during_a_page_is_the_pages_plain_error(
+    marts_url: str, point_at: Callable[[str | None], None]
+) -> None:
+    """A connection that answered the check before it was handed out may
+    still be ended during the page (a restart, an operator): the page gets
+    its plain "cannot be reached" error, naming no user, not the driver's;
+    and the next page reads again."""
+    point_at(marts_url)
+    with pytest.raises(queries.WarehouseUnavailable) as raised, queries.reading():
+        queries.meta()  # the block's transaction has begun
+        with psycopg.connect(marts_url, autocommit=True) as con:
+            con.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'"
+            )
+        queries.years()
+    assert raised.value.code == "unreadable_warehouse"
+    assert "cannot be reached" in raised.value.en and "无法连接数据库" in raised.value.zh
+    assert isinstance(raised.value.__cause__, psycopg.OperationalError)
+    assert queries.meta().data_date is not None
