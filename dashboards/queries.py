@@ -639,9 +639,11 @@ _DISTRICT_FILTER = (
 # (marts.kpi_legal_aid_day, kpi_wage_day, kpi_certification_day,
 # kpi_certification_campaign): one row per day, district and breakdown
 # value, so a page's cost depends on the days and the categories it covers,
-# never on the number of cases. A breakdown is the mart's rows of that
-# dimension; the district breakdown and the whole selection are its 'all'
-# rows, by district or together.
+# never on the number of cases; a period of whole months reads the legal-aid
+# and wage marts' months (kpi_legal_aid_month, kpi_wage_month: _grain), a
+# thirtieth of the rows at national scale. A breakdown is the mart's rows
+# of that dimension; the district breakdown and the whole selection are its
+# 'all' rows, by district or together.
 LEGAL_AID_DIMENSIONS = ("district", "subdistrict", "dispute_type", "industry", "channel", "outcome", "service_type")
 WAGE_DIMENSIONS = ("district", "subdistrict", "source", "industry", "status")
 CERTIFICATION_DIMENSIONS = ("district", "subdistrict", "industry")
@@ -668,6 +670,21 @@ def _breakdown(dimension: str | None, allowed: tuple[str, ...]) -> tuple[str, st
     if dimension == "district":
         return "district_code", "all"
     return "breakdown_key", dimension
+
+
+# A subject's day mart and the same by month (dbt's summed_by_month).
+_LEGAL_AID_MARTS = ("marts.kpi_legal_aid_day", "marts.kpi_legal_aid_month")
+_WAGE_MARTS = ("marts.kpi_wage_day", "marts.kpi_wage_month")
+
+
+def _grain(marts: tuple[str, str], start: date, end: date) -> tuple[str, str]:
+    """The mart a breakdown of [start, end] reads, and its date column: the
+    months when the period is whole months (every period the pages offer
+    but a custom range), else the days."""
+    day_mart, month_mart = marts
+    if start.day == 1 and date.fromordinal(end.toordinal() + 1).day == 1:
+        return month_mart, "month_start"
+    return day_mart, "date_day"
 
 
 def _scope(start: date, end: date, districts: list[str] | tuple[str, ...], dimension: str) -> dict[str, Any]:
@@ -752,7 +769,7 @@ def legal_aid_breakdown(
 ) -> pd.DataFrame:
     """Legal-aid cases received in [start, end], grouped by ``dimension`` (one
     of LEGAL_AID_DIMENSIONS; None: one row for the whole selection), from
-    marts.kpi_legal_aid_day.
+    marts.kpi_legal_aid_day (or its months, _grain).
 
     Columns: key, cases, share (of all the rows' cases), workers, closed,
     mediated, mediation_rate, recovered_yuan, claimed_yuan,
@@ -763,6 +780,7 @@ def legal_aid_breakdown(
     """
     key, mart_dimension = _breakdown(dimension, LEGAL_AID_DIMENSIONS)
     ratios = _ratios(_LEGAL_AID_PARTS, home)
+    mart, day = _grain(_LEGAL_AID_MARTS, start, end)
     sql = f"""
         select
             {key} as key,
@@ -781,8 +799,8 @@ def legal_aid_breakdown(
             {ratios["new_employment_form_share"]} as new_form_share,
             {ratios["avg_days_to_close"]} as days_mean,
             {ratios["avg_workdays_to_close"]} as workdays_mean
-        from marts.kpi_legal_aid_day
-        where dimension = $dimension and date_day between $start and $end and {_DISTRICT_FILTER}
+        from {mart}
+        where dimension = $dimension and {day} between $start and $end and {_DISTRICT_FILTER}
         group by 1
         order by cases desc, key
     """
@@ -882,7 +900,8 @@ def wage_breakdown(
     home: str | Path | None = None,
 ) -> pd.DataFrame:
     """Wage-arrears cases opened in [start, end], grouped by ``dimension``
-    (one of WAGE_DIMENSIONS; None: one row), from marts.kpi_wage_day.
+    (one of WAGE_DIMENSIONS; None: one row), from marts.kpi_wage_day (or
+    its months, _grain).
 
     Columns: key, cases, share, workers, owed_yuan, recovered_yuan,
     resolved, open_cases, and the KPIs' ratios: recovery_rate
@@ -891,6 +910,7 @@ def wage_breakdown(
     """
     key, mart_dimension = _breakdown(dimension, WAGE_DIMENSIONS)
     ratios = _ratios(_WAGE_PARTS, home)
+    mart, day = _grain(_WAGE_MARTS, start, end)
     sql = f"""
         select
             {key} as key,
@@ -903,8 +923,8 @@ def wage_breakdown(
             {_total("wage_resolved")} as resolved,
             {_total("wage_open")} as open_cases,
             {ratios["wage_avg_days_to_resolve"]} as days_mean
-        from marts.kpi_wage_day
-        where dimension = $dimension and date_day between $start and $end and {_DISTRICT_FILTER}
+        from {mart}
+        where dimension = $dimension and {day} between $start and $end and {_DISTRICT_FILTER}
         group by 1
         order by cases desc, key
     """

@@ -240,3 +240,48 @@ def test_scope_labels(warehouse_home: Path) -> None:
     assert subjects.scope_label(("310110", "310101"), districts, "en") == "Huangpu, Yangpu"
     many = subjects.scope_label(("310101", "310104", "310105", "310106"), districts, "zh")
     assert many == "黄浦区、徐汇区、长宁区等4个区"
+
+
+def test_a_period_of_whole_months_reads_the_months_and_agrees_with_the_days(warehouse_home: Path) -> None:
+    """Every period the pages offer but a custom range is whole months, and
+    reads the month marts (kpi_legal_aid_month, kpi_wage_month); any other
+    range reads the days. Both give the same breakdowns: January to March
+    read by month equals 1 January to 17 February plus 18 February to 31
+    March read by day, for every grouping of both subjects."""
+    assert queries._grain(queries._LEGAL_AID_MARTS, date(2026, 1, 1), date(2026, 3, 31))[0].endswith("_month")
+    assert queries._grain(queries._WAGE_MARTS, date(2024, 2, 1), date(2024, 2, 29))[0].endswith("_month")
+    for start, end in ((date(2026, 1, 1), date(2026, 3, 30)), (date(2026, 1, 2), date(2026, 3, 31))):
+        assert queries._grain(queries._LEGAL_AID_MARTS, start, end)[0].endswith("_day")
+    whole, first, second = (
+        (date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 1, 1), date(2026, 2, 17)),
+        (date(2026, 2, 18), date(2026, 3, 31)),
+    )
+    subjects_parts = (
+        (
+            queries.legal_aid_breakdown,
+            queries.LEGAL_AID_DIMENSIONS,
+            ["cases", "workers", "closed", "mediated", "recovered_yuan", "new_form_workers"],
+        ),
+        (
+            queries.wage_breakdown,
+            queries.WAGE_DIMENSIONS,
+            ["cases", "workers", "owed_yuan", "recovered_yuan", "resolved", "open_cases"],
+        ),
+    )
+    for breakdown, dimensions, parts in subjects_parts:
+        for dimension in (None, *dimensions):
+            by_month = breakdown(dimension, *whole, (), warehouse_home).set_index("key")[parts]
+            halves = [
+                breakdown(dimension, *half, (), warehouse_home).set_index("key")[parts] for half in (first, second)
+            ]
+            by_day = halves[0].add(halves[1], fill_value=0)
+            assert len(by_month) and by_month["cases"].sum() > 0, (breakdown.__name__, dimension)
+            pd.testing.assert_frame_equal(
+                by_month.sort_index(),
+                by_day.sort_index(),
+                check_dtype=False,
+                check_exact=False,
+                rtol=1e-12,
+                obj=f"{breakdown.__name__} {dimension}",
+            )

@@ -67,6 +67,7 @@ def query_calls(home: Path, district: str, street: str, load_id: str, other: str
         "2026 to date": (date(2026, 1, 1), date(2026, 10, 31)),
         "2025-Q3": (date(2025, 7, 1), date(2025, 9, 30)),
         "2024-02": (date(2024, 2, 1), date(2024, 2, 29)),
+        "custom days": (date(2026, 3, 17), date(2026, 8, 9)),  # the day marts; the others read the months
     }
     for name, (start, end) in periods.items():
         for dimension in (None, *queries.LEGAL_AID_DIMENSIONS):
