@@ -235,6 +235,7 @@ def _block(home: str | Path | None) -> Iterator[_Reading | None]:
         return
     import psycopg
 
+    con, read = None, False
     try:
         with (
             _kept_connection(postgres) as con,
@@ -242,10 +243,16 @@ def _block(home: str | Path | None) -> Iterator[_Reading | None]:
             _current(_Reading(con, _marts_version(con, postgres), _home_key(postgres, home))) as block,
         ):
             yield block
+            read = True
     except psycopg.OperationalError as exc:
-        # the server ended the connection during the block (a restart, an
-        # operator), after it answered the check before it was handed out
-        raise _unreachable(postgres) from exc
+        # The server ended the connection (a restart, an operator) after it
+        # answered the check before it was handed out: at the block's start
+        # that is the page's plain error; at its end, once all was read,
+        # ending a read-only transaction loses nothing.
+        if not _lost(con):
+            raise
+        if not read:
+            raise _unreachable(postgres) from exc
 
 
 @contextmanager
@@ -292,6 +299,11 @@ def _kept_connection(postgres: database.Postgres) -> Iterator[Any]:
         yield con
 
 
+def _lost(con: Any) -> bool:
+    """Whether a connection is gone (closed, or ended by the server)."""
+    return con is not None and (con.closed or con.broken)
+
+
 def _unreachable(postgres: database.Postgres) -> WarehouseUnavailable:
     """The database cannot be reached, or ended the connection: the page's
     plain error. The driver's words may name the user: they stay in the
@@ -336,7 +348,9 @@ def _postgres_sql(sql: str) -> str:
     return _PARAMETER.sub(spelled, sql)
 
 
-def _postgres_frame(con: Any, sql: str, params: list[Any] | dict[str, Any]) -> pd.DataFrame:
+def _postgres_frame(
+    postgres: database.Postgres, con: Any, sql: str, params: list[Any] | dict[str, Any]
+) -> pd.DataFrame:
     """A query's rows as DuckDB's ``.df()`` gives them, column by column."""
     import psycopg
 
@@ -347,6 +361,13 @@ def _postgres_frame(con: Any, sql: str, params: list[Any] | dict[str, Any]) -> p
             described = cursor.description or []
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.InvalidSchemaName) as exc:
         raise _schema_error(exc) from exc
+    except psycopg.OperationalError as exc:
+        # mapped here, in the query, so the page's guard (ui.warehouse_guard)
+        # shows it; another operational error (a statement timeout, a lock)
+        # is not "cannot be reached"
+        if not _lost(con):
+            raise
+        raise _unreachable(postgres) from exc
     return pd.DataFrame(
         {
             column.name: _as_duckdb_gives([row[i] for row in rows], column.type_display.split("(")[0])
@@ -402,12 +423,13 @@ def _duckdb_frame(sql: str, params: list[Any] | dict[str, Any], home: str | Path
 
 def _read(sql: str, params: list[Any] | dict[str, Any], home: str | Path | None) -> pd.DataFrame:
     """The rows of one query of the published warehouse, on either engine."""
-    if database.postgres() is None:
+    postgres = database.postgres()
+    if postgres is None:
         return _duckdb_frame(sql, params, home)
     with _block(home) as block:
         if block is None or block.version is None:
             raise missing_warehouse(home)
-        return _postgres_frame(block.connection, sql, params)
+        return _postgres_frame(postgres, block.connection, sql, params)
 
 
 # The one district the current user may see rows of (None: all districts).
