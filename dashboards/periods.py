@@ -100,11 +100,17 @@ def _shift(day: date, years: int) -> date:
 
 
 def same_period_last_year(period: Period) -> Period:
-    """The same months (or days) one year earlier, for 同比."""
+    """The same months (or days) one year earlier, for 同比. A period of
+    whole months (all but a custom range) is compared with the same whole
+    months, as the KPI marts compare them: February 2025 with the whole of
+    February 2024, its 29th included."""
+    end = _shift(period.end, -1)
+    if period.kind != "custom":
+        end = month_end(end.year, end.month)
     return Period(
         period.kind,
         _shift(period.start, -1),
-        _shift(period.end, -1),
+        end,
         period.year - 1,
         month=period.month,
         quarter=period.quarter,

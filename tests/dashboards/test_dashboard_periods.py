@@ -49,6 +49,25 @@ def test_same_period_last_year() -> None:
     assert last.label("zh") == "2023年1–2月"
 
 
+def test_last_years_february_is_the_whole_month_in_a_leap_year() -> None:
+    """Whole months are compared with whole months, as the KPI marts do:
+    February 2025 (and 1–2月, and the year through February) with the
+    whole of February 2024, its 29th included; a custom range of days
+    moves by a year, day for day."""
+    for period in (
+        periods.resolve("month", 2025, month=2),
+        periods.resolve("jan_feb", 2025),
+        periods.resolve("ytd", 2025, month=2),
+    ):
+        assert periods.same_period_last_year(period).end == date(2024, 2, 29), period.kind
+    assert periods.same_period_last_year(periods.resolve("month", 2024, month=2)).end == date(2023, 2, 28)
+    custom = periods.resolve("custom", 2025, start=date(2025, 2, 10), end=date(2025, 2, 28))
+    assert (periods.same_period_last_year(custom).start, periods.same_period_last_year(custom).end) == (
+        date(2024, 2, 10),
+        date(2024, 2, 28),
+    )
+
+
 def test_choices_on_offer_stop_at_the_data_date() -> None:
     assert periods.months_on_offer(2026, DATA_DATE) == list(range(1, 11))
     assert periods.months_on_offer(2025, DATA_DATE) == list(range(1, 13))
