@@ -63,8 +63,9 @@ def merged(base: dict[str, Any], *updates: dict[str, Any]) -> dict[str, Any]:
         for key, value in update.items():
             if value is None:
                 result.pop(key, None)
-            elif isinstance(value, dict) and isinstance(result.get(key), dict):
-                result[key] = merged(result[key], value)
+            elif isinstance(value, dict):
+                base_value = result.get(key)
+                result[key] = merged(base_value if isinstance(base_value, dict) else {}, value)
             else:
                 result[key] = value
     return result

@@ -19,6 +19,11 @@
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- if columns | length == keys | length + 1 -%}
+            {{ exceptions.raise_compiler_error(
+                day_mart ~ ' has no parts to sum: is it built?'
+            ) }}
+        {%- endif -%}
     {%- endif -%}
     {{ return(
         'select ' ~ columns | join(', ') ~ ' from ' ~ day_mart

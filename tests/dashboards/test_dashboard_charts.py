@@ -204,3 +204,15 @@ def test_a_layout_update_is_merged_as_plotly_merges_it() -> None:
         "height": 300,
     }
     assert base == {"xaxis": {"tickformat": ",~f", "range": [0, 1]}, "height": 400}  # not changed
+    update = {"yaxis": {"title": None, "dtick": 1}}
+    layout = charts.merged(base, update)
+    assert layout["yaxis"] == {"dtick": 1}  # a new key's None parts removed too
+    layout["yaxis"]["dtick"] = 2
+    assert update == {"yaxis": {"title": None, "dtick": 1}}  # and not shared with the update
+    # as plotly merges: the same layout from fig.update_layout
+    fig = go.Figure(layout=base)
+    fig.update_layout({"xaxis": {"tickformat": None, "dtick": 1}}, height=300)
+    assert fig.to_dict()["layout"] == {
+        **charts.merged(base, {"xaxis": {"tickformat": None, "dtick": 1}}, {"height": 300}),
+        "template": fig.to_dict()["layout"]["template"],
+    }

@@ -261,7 +261,18 @@ def test_a_period_of_whole_months_reads_the_months_and_agrees_with_the_days(ware
         (
             queries.legal_aid_breakdown,
             queries.LEGAL_AID_DIMENSIONS,
-            ["cases", "workers", "closed", "mediated", "recovered_yuan", "new_form_workers"],
+            [
+                "cases",
+                "workers",
+                "closed",
+                "mediated",
+                "recovered_yuan",
+                "claimed_yuan",
+                "collective_cases",
+                "collective_workers",
+                "new_form_cases",
+                "new_form_workers",
+            ],
         ),
         (
             queries.wage_breakdown,
