@@ -99,13 +99,19 @@ def _shift(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def whole_months(start: date, end: date) -> bool:
+    """Whether [start, end] is a run of whole calendar months: every period
+    the pages offer but a custom range (which may be too)."""
+    return start.day == 1 and end == month_end(end.year, end.month)
+
+
 def same_period_last_year(period: Period) -> Period:
     """The same months (or days) one year earlier, for 同比. A period of
-    whole months (all but a custom range) is compared with the same whole
-    months, as the KPI marts compare them: February 2025 with the whole of
-    February 2024, its 29th included."""
+    whole months is compared with the same whole months, as the KPI marts
+    compare them: February 2025 with the whole of February 2024, its 29th
+    included."""
     end = _shift(period.end, -1)
-    if period.kind != "custom":
+    if whole_months(period.start, period.end):
         end = month_end(end.year, end.month)
     return Period(
         period.kind,

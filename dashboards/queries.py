@@ -19,8 +19,9 @@ With UNIONKPI_DATABASE_URL, the warehouse is PostgreSQL's `marts` schema
 of one ``reading()`` block share one read-only transaction on a connection
 the process keeps (kernel.database.kept_connection); a publish locks every
 published table before it swaps the schemas, so once a block has read one
-of them it reads that warehouse to its end. The SQL is written once for both engines; the few pieces that
-must differ are named below (_ENGINE_SQL).
+of them it reads that warehouse to its end. The SQL is written once for
+both engines, in forms both read alike; where they would differ it says
+why (_DISTRICT_FILTER, _total, _divided).
 
 The functions are plain (no Streamlit) so the tests call them directly;
 ``dashboards.data`` wraps them in ``st.cache_data`` for the pages. Values
@@ -47,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from dashboards.i18n import Dimensions, Metric
+from dashboards.periods import whole_months
 from kernel import database
 from kernel.errors import UnionKpiError
 from kernel.home import NO_DISTRICT, Home
@@ -701,10 +703,10 @@ _WAGE_MARTS = ("marts.kpi_wage_day", "marts.kpi_wage_month")
 
 def _grain(marts: tuple[str, str], start: date, end: date) -> tuple[str, str]:
     """The mart a breakdown of [start, end] reads, and its date column: the
-    months when the period is whole months (every period the pages offer
-    but a custom range), else the days."""
+    months when the period is whole months (periods.whole_months), else the
+    days."""
     day_mart, month_mart = marts
-    if start.day == 1 and date.fromordinal(end.toordinal() + 1).day == 1:
+    if whole_months(start, end):
         return month_mart, "month_start"
     return day_mart, "date_day"
 

@@ -66,6 +66,12 @@ def test_last_years_february_is_the_whole_month_in_a_leap_year() -> None:
         date(2024, 2, 10),
         date(2024, 2, 28),
     )
+    # a custom range of whole months is whole months, as the queries read it
+    whole = periods.resolve("custom", 2025, start=date(2025, 2, 1), end=date(2025, 2, 28))
+    assert periods.whole_months(whole.start, whole.end)
+    assert periods.same_period_last_year(whole).end == date(2024, 2, 29)
+    assert not periods.whole_months(date(2025, 2, 1), date(2025, 2, 27))
+    assert not periods.whole_months(date(2025, 2, 2), date(2025, 2, 28))
 
 
 def test_choices_on_offer_stop_at_the_data_date() -> None:
