@@ -252,9 +252,7 @@ def headline_rows(
                 "month": i18n.format_value(row.get("month_value"), metric, lang),
                 "ytd": i18n.format_value(actual, metric, lang),
                 "last": i18n.format_value(row.get("actual_same_period_last_year"), metric, lang),
-                "yoy": i18n.format_change(
-                    metrics.year_on_year(actual, row.get("actual_same_period_last_year"), metric), metric, lang
-                ),
+                "yoy": i18n.format_change(row.get("change_on_last_year"), metric, lang),
                 "target": i18n.format_value(target, metric, lang) if target else i18n.DASH,
                 "completion": i18n.format_rate(completion, lang),
                 "time_progress": i18n.format_rate(row.get("time_progress"), lang)
@@ -262,7 +260,7 @@ def headline_rows(
                 else i18n.DASH,
                 "projected": i18n.format_value(projected, metric, lang) if projected is not None else i18n.DASH,
                 "projected_completion": i18n.format_rate(row.get("projected_completion_rate") if target else None),
-                "status": t(f"status.{metrics.status(completion, row.get('time_progress'), metric)}", lang),
+                "status": t(f"status.{metrics.as_status(row.get('status'))}", lang),
                 "rank": _rank_text(row, lang),
             }
         )
@@ -273,14 +271,13 @@ def notable_changes(rows: pd.DataFrame, *, year: int, month: int, names: Mapping
     """The month's largest moves of the area's own figures: month on month
     (against the month before) and year on year (against the same month last
     year), the largest first, as sentences."""
-    before_year, before_month = (year, month - 1) if month > 1 else (year - 1, 12)
     found: list[tuple[float, str]] = []
-    for kind, (other_year, other_month) in (("mom", (before_year, before_month)), ("yoy", (year - 1, month))):
+    for kind, against in (("mom", "last_month"), ("yoy", "last_year")):
         moves = []
         for metric in CHANGE_METRICS:
-            now = _row(rows, metric, year, month).get("month_value")
-            then = _row(rows, metric, other_year, other_month).get("month_value")
-            change = metrics.year_on_year(now, then, metric)
+            row = _row(rows, metric, year, month)
+            now, then = row.get("month_value"), row.get(f"month_value_{against}")
+            change = i18n.as_float(row.get(f"month_change_on_{against}"))
             if change is None:
                 continue
             # A rate moves in points, a count in per cent: weigh both as
@@ -343,11 +340,7 @@ def subject_rows(
                 i18n.format_value(row.get("month_value"), metric, lang),
                 i18n.format_value(row.get("actual"), metric, lang),
                 i18n.format_value(row.get("actual_same_period_last_year"), metric, lang),
-                i18n.format_change(
-                    metrics.year_on_year(row.get("actual"), row.get("actual_same_period_last_year"), metric),
-                    metric,
-                    lang,
-                ),
+                i18n.format_change(row.get("change_on_last_year"), metric, lang),
                 i18n.format_value(target, metric, lang) if target else i18n.DASH,
                 i18n.format_rate(row.get("completion_rate") if target else None),
             ]
@@ -587,8 +580,9 @@ def trend_figure(rows: pd.DataFrame, *, year: int, month: int, names: Mapping[st
 
 
 def progress_figure(rows: pd.DataFrame, *, year: int, month: int, lang: Lang) -> go.Figure:
-    """Completion of each headline figure with a target, against the time
-    elapsed (a rate: against its target, 100%), as horizontal bars."""
+    """Completion of each headline figure with a target, against its
+    benchmark (kpi_year_to_date's: the time elapsed, or for a rate its
+    target, 100%), as horizontal bars."""
     names, completion, benchmark, texts = [], [], [], []
     for metric in metrics.OVERVIEW_METRICS:
         row = _row(rows, metric, year, month)
@@ -597,8 +591,7 @@ def progress_figure(rows: pd.DataFrame, *, year: int, month: int, lang: Lang) ->
             continue
         names.append(i18n.metric_name(metric, lang))
         completion.append(rate * 100)
-        is_rate = i18n.metric_kind(metric) == "rate"
-        benchmark.append(100.0 if is_rate else (i18n.as_float(row.get("time_progress")) or 0) * 100)
+        benchmark.append((i18n.as_float(row.get("completion_benchmark")) or 0) * 100)
         texts.append(i18n.format_rate(rate))
     fig = go.Figure(
         [

@@ -47,13 +47,13 @@ def build_card(
     (None when the warehouse has no row for it)."""
     row = figures or {}
     actual = i18n.as_float(row.get("actual"))
-    last_year = i18n.as_float(row.get("actual_same_period_last_year"))
     target = i18n.as_float(row.get("target"))
     completion = i18n.as_float(row.get("completion_rate")) if target else None
     time_progress = i18n.as_float(row.get("time_progress"))
     projected = i18n.as_float(row.get("projected_year_end"))
 
-    change = metrics.year_on_year(actual, last_year, metric)
+    # 同比 and the status as the KPI mart works them out (kpi_year_to_date)
+    change = i18n.as_float(row.get("change_on_last_year"))
     rise_is_good = i18n.rise_is_good(metric)
     if change is None or rise_is_good is None:
         colour: DeltaColour = "off"
@@ -66,7 +66,9 @@ def build_card(
         bar_value, benchmark = actual, target
         benchmark_text = t("card.rate_benchmark", lang)
     else:
-        bar_value, benchmark = completion, time_progress
+        # completion against its benchmark (kpi_year_to_date's: the share of
+        # the year gone, for counts and money)
+        bar_value, benchmark = completion, i18n.as_float(row.get("completion_benchmark"))
         benchmark_text = t("card.time_progress", lang, value=i18n.format_rate(time_progress))
 
     return KpiCard(
@@ -80,7 +82,7 @@ def build_card(
         delta_arrow="off" if change is None or abs(change) < 5e-4 else "auto",
         target_text=i18n.format_value(target, metric, lang) if target else None,
         completion=completion,
-        status=metrics.status(completion, time_progress, metric),
+        status=metrics.as_status(row.get("status")),
         bar_value=bar_value,
         benchmark=benchmark,
         benchmark_text=benchmark_text,

@@ -90,13 +90,12 @@ def colour_basis(rows: pd.DataFrame) -> Basis:
     return "actual"
 
 
-def benchmark(rows: pd.DataFrame, metric: str) -> float | None:
-    """What completion is measured against, as ``metrics.status`` judges it:
-    100% of the target for a rate, time elapsed for counts and money."""
-    if i18n.metric_kind(metric) == "rate":
-        return 1.0
-    progress = rows["time_progress"].dropna()
-    return float(progress.iloc[0]) if len(progress) else None
+def benchmark(rows: pd.DataFrame) -> float | None:
+    """What completion is measured against (kpi_year_to_date's
+    completion_benchmark): time elapsed for counts and money, 100% of the
+    target otherwise."""
+    marks = rows["completion_benchmark"].dropna()
+    return float(marks.iloc[0]) if len(marks) else None
 
 
 def map_frame(rows: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
@@ -127,7 +126,7 @@ def map_frame(rows: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
                 lines.append(t("card.target", lang, value=i18n.format_value(row.target, metric, lang)))
             if not pd.isna(row.completion_rate):
                 lines.append(t("card.completion", lang, value=i18n.format_rate(row.completion_rate)))
-                state = metrics.status(row.completion_rate, row.time_progress, metric)
+                state = metrics.as_status(row.status)
                 lines.append(t(f"status.{state}", lang))
             if not pd.isna(row.rank):
                 lines.append(t("overview.map_rank", lang, rank=int(row.rank)))
@@ -358,7 +357,7 @@ def overview_map(
     basis = colour_basis(rows)
     _scale, unit = i18n.display_unit(metric, lang)
     if basis == "completion":
-        mark = benchmark(rows, metric)
+        mark = benchmark(rows)
         if i18n.metric_kind(metric) == "rate" or mark is None:
             against = t("overview.map_against_target", lang)
         else:

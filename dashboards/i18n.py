@@ -258,10 +258,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "definitions.unit": ("单位", "Unit"),
     "definitions.source": ("数据来源", "Source"),
     "definitions.empty": ("没有符合条件的指标。", "No metric matches."),
-    "definitions.derived": ("完成率、时间进度与年末预测", "Completion, time progress and the year-end projection"),
+    "definitions.derived": (
+        "完成率、时间进度、状态、同比与年末预测",
+        "Completion, time progress, status, year on year and the year-end projection",
+    ),
     "definitions.derived_text": (
         "**完成率** = 累计 ÷ 年度目标（无目标或目标为0时不计算）。"
         "**时间进度** = 截至数据日期已过天数 ÷ 全年天数（另有按工作日计算的口径）。"
+        "**状态**：完成率不低于比较基准为“达到进度”，落后不超过{amber_points}个百分点为“略低于进度”，"
+        "落后更多为“落后于进度”；件数与金额的比较基准为时间进度，比率（及平均值、时点数）的为目标本身。"
+        "**同比** =（当年累计 − 上年同期）÷ 上年同期（上年同期为0时不计算）；比率为两者相差的百分点。"
         "**全市** 的计数与金额为各区之和，比率为全市分子、分母之和相除，目标在每区都有目标时为各区之和"
         "（比率的目标按各区分母加权）。"
         "**年末预测** = 当年累计 ÷ 往年同期累计占全年的比重"
@@ -270,6 +276,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "模型：kpi_year_to_date、kpi_city_year、kpi_year_end_projection（血缘与测试见下方）。",
         "**Completion** = year to date ÷ the year's target (none without a target, or with 0). "
         "**Time progress** = days elapsed at the data date ÷ days in the year (also in working days). "
+        "**Status**: on track when completion is at or above its benchmark, slightly behind when at most "
+        "{amber_points} percentage points below it, behind further down; the benchmark is time progress for counts "
+        "and money, the target itself for a rate (and for an average or a stock). "
+        "**Year on year** = (year to date − the same period last year) ÷ the same period last year (none when that "
+        "is 0); for a rate, the difference in percentage points. "
         "**The city**: counts and money are the districts' sums, a rate divides the city's sums, and the target is "
         "the districts' sum when every district has one (a rate's weighted by each district's denominator). "
         "**Year-end projection** = year to date ÷ the share of a whole year that earlier complete years had reached "

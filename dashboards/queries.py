@@ -484,6 +484,14 @@ def meta(home: str | Path | None = None) -> WarehouseMeta:
     )
 
 
+def status_amber_band(home: str | Path | None = None) -> float:
+    """How far behind its benchmark a KPI still shows amber (0.1 = 10
+    percentage points): the band kpi_year_to_date's status was judged with
+    (dbt's var status_amber_band, in marts.warehouse_meta)."""
+    frame = _frame("select status_amber_band from marts.warehouse_meta limit 1", home=home)
+    return float(frame["status_amber_band"].iloc[0])
+
+
 def years(home: str | Path | None = None) -> list[int]:
     """The years with KPI figures, newest first."""
     frame = _frame(
@@ -576,6 +584,9 @@ def district_year(year: int, metric: str, home: str | Path | None = None) -> pd.
             cast(y.target as double precision) as target,
             y.completion_rate,
             y.time_progress,
+            y.completion_benchmark,
+            y.status,
+            y.change_on_last_year,
             y.rank,
             cast(p.projected_year_end as double precision) as projected_year_end,
             p.projected_completion_rate
@@ -608,6 +619,9 @@ def city_year(year: int, home: str | Path | None = None) -> pd.DataFrame:
             c.completion_rate,
             c.time_progress,
             c.time_progress_workdays,
+            c.completion_benchmark,
+            c.status,
+            c.change_on_last_year,
             cast(p.projected_year_end as double precision) as projected_year_end,
             p.projected_completion_rate
         from marts.kpi_city_year as c
@@ -1260,6 +1274,15 @@ def brief_year_to_date(year: int, home: str | Path | None = None) -> pd.DataFram
             cast(y.target as double precision) as target,
             y.completion_rate,
             y.time_progress,
+            y.completion_benchmark,
+            y.status,
+            y.change_on_last_year,
+            cast(y.month_value_last_month as double precision)
+                as month_value_last_month,
+            y.month_change_on_last_month,
+            cast(y.month_value_last_year as double precision)
+                as month_value_last_year,
+            y.month_change_on_last_year,
             y.rank,
             count(y.rank) over (
                 partition by y.is_city, y.year, y.through_month, y.metric

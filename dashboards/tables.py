@@ -23,7 +23,8 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
     """The district ranking for one metric (rows of ``queries.district_year``).
 
     Columns: rank, district, actual, yoy (per cent, or percentage points for a
-    rate), target, completion (per cent), status (words), and where the year
+    rate), target, completion (per cent), status (words; both yoy and status
+    as the KPI mart gives them), and where the year
     is heading (marts.kpi_year_end_projection): projected, and its
     completion (per cent).
     """
@@ -31,8 +32,8 @@ def ranking(frame: pd.DataFrame, metric: str, lang: Lang) -> pd.DataFrame:
     name_col = i18n.district_label_column(lang)
     rows = []
     for row in frame.itertuples(index=False):
-        change = metrics.year_on_year(row.actual, row.actual_same_period_last_year, metric)
-        state = metrics.status(row.completion_rate, row.time_progress, metric)
+        change = i18n.as_float(row.change_on_last_year)
+        state = metrics.as_status(row.status)
         rows.append(
             {
                 "rank": None if pd.isna(row.rank) else int(row.rank),

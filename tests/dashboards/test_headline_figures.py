@@ -9,9 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from dashboards import brief, cards, i18n, metrics, queries
+from dashboards import brief, cards, district_map, i18n, metrics, queries, tables
 
 MINHANG = "310112"
 
@@ -95,6 +96,128 @@ def test_the_brief_of_a_district_user_is_about_its_district(warehouse_home: Path
     assert _cards(city_for_the_district_user.set_index("metric")) == _cards(
         queries.city_year(year, warehouse_home).set_index("metric")
     )
+
+
+def test_the_status_and_change_on_last_year_shown_are_the_marts(warehouse_home: Path, at_data_date) -> None:
+    """The cards, the brief, the ranking table and the map say the status
+    (红黄绿) and 同比 kpi_city_year and kpi_district_year give: none of them
+    works either out again."""
+    year, month = at_data_date
+    city = queries.city_year(year, warehouse_home).set_index("metric")
+    figures = queries.brief_year_to_date(year, warehouse_home)
+    table = {
+        row["metric"]: row
+        for row in brief.headline_rows(figures[figures["is_city"]], year=year, month=month, names={}, lang="zh")
+    }
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        judged = {
+            metric: (status, change)
+            for metric, status, change in con.execute(
+                "select metric, status, change_on_last_year from marts.kpi_city_year where year = ?", [year]
+            ).fetchall()
+        }
+        by_district = {
+            (metric, code): status
+            for metric, code, status in con.execute(
+                "select metric, district_code, status from marts.kpi_district_year where year = ?", [year]
+            ).fetchall()
+        }
+    for metric in metrics.OVERVIEW_METRICS:
+        status, change = judged[metric]
+        card = cards.build_card(metric, city.loc[metric].to_dict(), name=metric, help_text=None, lang="zh")
+        assert card.status == status, metric
+        assert table[metric]["status"] == i18n.t(f"status.{status}", "zh"), metric
+        said = i18n.format_change(change, metric, "zh") if change is not None else i18n.t("card.yoy_none", "zh")
+        assert card.delta_text == said, metric
+        assert table[metric]["yoy"] == i18n.format_change(change, metric, "zh"), metric
+
+        rows = queries.district_year(year, metric, warehouse_home)
+        ranking = tables.ranking(rows, metric, "zh")
+        wanted = [i18n.t(f"status.{by_district[(metric, code)]}", "zh") for code in rows["district_code"]]
+        assert list(ranking["status"]) == wanted, metric
+        drawn = district_map.map_frame(rows, metric, "zh")
+        hovers = dict(zip(drawn["district_code"], drawn["hover"], strict=True))
+        for code, completion in zip(rows["district_code"], rows["completion_rate"], strict=True):
+            if not pd.isna(completion):
+                assert i18n.t(f"status.{by_district[(metric, code)]}", "zh") in hovers[code], (metric, code)
+    # the demo's targets give the cards and the ranking a status to show
+    assert {status for status, _change in judged.values()} - {"none"}
+    assert len(set(by_district.values()) - {"none"}) >= 2
+
+
+def test_every_status_and_change_in_the_marts_follows_the_definition(warehouse_home: Path) -> None:
+    """Every row of kpi_year_to_date, read against the rule the Definitions
+    page states: green at or above the benchmark (the share of the year gone
+    for counts and money, the whole target otherwise), amber at most the
+    band (10 points) behind, red further; 同比 relative, or in points for a
+    rate."""
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            """
+            select m.kind, y.completion_rate, y.completion_benchmark, y.time_progress, y.status,
+                cast(y.actual as double), cast(y.actual_same_period_last_year as double), y.change_on_last_year
+            from marts.kpi_year_to_date as y
+            inner join reference.metrics as m using (metric)
+            """
+        ).fetchall()
+        [(band,)] = con.execute("select status_amber_band from marts.warehouse_meta").fetchall()
+    assert band == pytest.approx(0.10)
+    seen = set()
+    for kind, completion, benchmark, progress, status, actual, last_year, change in rows:
+        assert benchmark == (progress if kind in ("count", "money") else 1.0)
+        if completion is None:
+            expected = "none"
+        elif completion >= benchmark - 1e-9:
+            expected = "green"
+        elif completion >= benchmark - band - 1e-9:
+            expected = "amber"
+        else:
+            expected = "red"
+        assert status == expected, (kind, completion, benchmark, status)
+        seen.add(status)
+        if actual is None or last_year is None or (kind != "rate" and last_year == 0):
+            assert change is None
+        elif kind == "rate":
+            assert change == pytest.approx(actual - last_year)
+        else:
+            assert change == pytest.approx((actual - last_year) / last_year)
+        # the subject pages' 同比 over a reader's period measures as the mart does
+        ours = metrics.change(actual, last_year, rate=kind == "rate")
+        assert (ours is None) == (change is None) and (ours is None or ours == pytest.approx(change))
+    assert seen == {"green", "amber", "red", "none"}
+
+
+def test_the_briefs_notable_changes_are_the_months_largest_moves(warehouse_home: Path, at_data_date) -> None:
+    """The brief's 环比 and 同比 sentences: the month's three largest moves
+    of each kind, read against the city's own months in kpi_city_month."""
+    year, month = at_data_date
+    figures = queries.brief_year_to_date(year, warehouse_home)
+    said = brief.notable_changes(figures[figures["is_city"]], year=year, month=month, names={}, lang="zh")
+    months = queries.city_months(year, warehouse_home).set_index(["year", "month_no"])
+    now = months.loc[(year, month)]
+    expected = []
+    for kind, other in (("mom", (year, month - 1) if month > 1 else (year - 1, 12)), ("yoy", (year - 1, month))):
+        moves = []
+        for metric in brief.CHANGE_METRICS:
+            a, b = float(now[metric]), float(months.loc[other][metric])
+            rate = i18n.metric_kind(metric) == "rate"
+            if not rate and b == 0:
+                continue
+            change = a - b if rate else (a - b) / b
+            moves.append((-abs(change), metric, change, a, b))
+        for _size, metric, change, a, b in sorted(moves)[: brief.NOTABLE_CHANGES]:
+            expected.append(
+                i18n.t(
+                    f"brief.change_{kind}",
+                    "zh",
+                    metric=metric,
+                    now=i18n.format_value(a, metric, "zh"),
+                    change=i18n.format_change(change, metric, "zh"),
+                    then=i18n.format_value(b, metric, "zh"),
+                )
+            )
+    assert len(expected) == 2 * brief.NOTABLE_CHANGES
+    assert said == expected
 
 
 def test_the_city_is_the_districts_sum_and_its_rate_the_ratio_of_its_sums(warehouse_home: Path, at_data_date) -> None:

@@ -230,6 +230,10 @@ def test_the_definitions_page_shows_each_model_s_sql_as_the_project_has_it(
     written = (REPO / "dbt" / "models" / "marts" / "kpi" / "kpi_district_month.sql").read_text(encoding="utf-8")
     assert code.value == written.rstrip("\n")  # dbt keeps no final newline
     assert "dbt/models/marts/kpi/kpi_district_month.sql" in " ".join(c.value for c in app.caption)
+    # the status rule, with the amber band the published warehouse was built
+    # with (dbt's status_amber_band, in marts.warehouse_meta)
+    rules = " ".join(block.value for block in app.markdown)
+    assert "落后不超过10个百分点为“略低于进度”" in rules and "比率（及平均值、时点数）的为目标本身" in rules
     sources = gateway.model_sources(Home(warehouse_home))
     assert set(models.options) <= set(sources) and len(sources) >= 30
     # the docs site with the lineage graph the anchors point into, on this

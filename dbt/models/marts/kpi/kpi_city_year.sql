@@ -18,7 +18,10 @@ final as (
         target,
         completion_rate,
         time_progress,
-        time_progress_workdays
+        time_progress_workdays,
+        completion_benchmark,
+        status,
+        change_on_last_year
     from year_to_date
     where is_city and is_latest
 )

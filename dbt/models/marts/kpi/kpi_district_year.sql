@@ -18,7 +18,10 @@ final as (
         completion_rate,
         time_progress,
         time_progress_workdays,
-        rank
+        rank,
+        completion_benchmark,
+        status,
+        change_on_last_year
     from year_to_date
     where not is_city and is_latest
 )

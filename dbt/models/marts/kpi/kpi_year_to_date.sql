@@ -308,6 +308,8 @@ grid as (
         through.is_latest,
         metrics.metric,
         metrics.kind in ('rate', 'average') as is_ratio,
+        metrics.kind = 'rate' as is_rate,
+        metrics.kind in ('count', 'money') as accumulates,
         coalesce(metrics.better = 'lower', false) as lower_is_better
     from areas
     cross join through
@@ -398,6 +400,8 @@ with_completion as (
         compared.actual,
         compared.actual_same_period_last_year,
         compared.lower_is_better,
+        compared.is_rate,
+        compared.accumulates,
         case
             when compared.is_city then city_targets.target
             else compared.target
@@ -430,7 +434,7 @@ ranked as (
     from with_completion
 ),
 
-final as (
+ranked_and_judged as (
     select
         ranked.area_code,
         ranked.is_city,
@@ -447,6 +451,14 @@ final as (
         cast(ranked.completion_rate as double precision) as completion_rate,
         progressed.time_progress,
         progressed.time_progress_workdays,
+        -- what completion is judged against: the share of the year gone for
+        -- what adds up through the year (counts and money), the whole
+        -- target for a rate, an average or a stock
+        case
+            when ranked.accumulates then progressed.time_progress
+            else 1.0
+        end as completion_benchmark,
+        ranked.is_rate,
         -- a district without a figure (a ratio over nothing) has no rank
         case
             when
@@ -472,6 +484,66 @@ final as (
     inner join progressed
         on ranked.year = progressed.year
         and ranked.through_month = progressed.through_month
+),
+
+-- Each row with its status (红黄绿: at or ahead of its benchmark, green;
+-- at most the amber band behind, amber; further behind, red; none without
+-- a completion rate: a hair of tolerance keeps a figure exactly on pace
+-- green), its change on the same period last year (同比), and its month's
+-- change on the month before (环比) and on the same month last year.
+final as (
+    select
+        judged.area_code,
+        judged.is_city,
+        judged.year,
+        judged.through_month,
+        judged.month,
+        judged.through_date,
+        judged.is_latest,
+        judged.metric,
+        judged.month_value,
+        judged.actual,
+        judged.actual_same_period_last_year,
+        judged.target,
+        judged.completion_rate,
+        judged.time_progress,
+        judged.time_progress_workdays,
+        judged.rank,
+        judged.completion_benchmark,
+        case
+            when judged.completion_rate is null then 'none'
+            when
+                judged.completion_benchmark - judged.completion_rate
+                <= 1e-9
+                then 'green'
+            when
+                judged.completion_benchmark - judged.completion_rate
+                <= {{ var('status_amber_band') }} + 1e-9
+                then 'amber'
+            else 'red'
+        end as status,
+        {{ change_between(
+            'judged.actual',
+            'judged.actual_same_period_last_year',
+            'judged.is_rate'
+        ) }} as change_on_last_year,
+        last_month.month_value as month_value_last_month,
+        {{ change_between(
+            'judged.month_value', 'last_month.month_value', 'judged.is_rate'
+        ) }} as month_change_on_last_month,
+        same_month.month_value as month_value_last_year,
+        {{ change_between(
+            'judged.month_value', 'same_month.month_value', 'judged.is_rate'
+        ) }} as month_change_on_last_year
+    from ranked_and_judged as judged
+    left join ranked_and_judged as last_month
+        on judged.area_code = last_month.area_code
+        and judged.metric = last_month.metric
+        and last_month.month = {{ date_shifted('judged.month', -1, 'month') }}
+    left join ranked_and_judged as same_month
+        on judged.area_code = same_month.area_code
+        and judged.metric = same_month.metric
+        and same_month.month = {{ date_shifted('judged.month', -1, 'year') }}
 )
 
 select * from final
