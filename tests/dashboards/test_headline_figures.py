@@ -187,6 +187,40 @@ def test_every_status_and_change_in_the_marts_follows_the_definition(warehouse_h
     assert seen == {"green", "amber", "red", "none"}
 
 
+def test_every_months_change_in_the_marts_is_measured_as_year_on_year(warehouse_home: Path) -> None:
+    """A month's change on the month before (环比) and on the same month last
+    year, in kpi_year_to_date: relative, or in points for a rate (the
+    mediation rate among them), against the month it names."""
+    with duckdb.connect(str(warehouse_home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            """
+            select m.kind, y.metric, y.month,
+                cast(y.month_value as double), cast(y.month_value_last_month as double),
+                y.month_change_on_last_month,
+                cast(y.month_value_last_year as double), y.month_change_on_last_year,
+                cast(before.month_value as double), cast(year_before.month_value as double)
+            from marts.kpi_year_to_date as y
+            inner join reference.metrics as m using (metric)
+            left join marts.kpi_year_to_date as before
+                on before.area_code = y.area_code and before.metric = y.metric
+                and before.month = y.month - interval 1 month
+            left join marts.kpi_year_to_date as year_before
+                on year_before.area_code = y.area_code and year_before.metric = y.metric
+                and year_before.month = y.month - interval 1 year
+            """
+        ).fetchall()
+    compared = set()
+    for kind, metric, month, now, last_month, on_month, last_year, on_year, before, year_before in rows:
+        assert (last_month, last_year) == (before, year_before), (metric, month)
+        for then, change in ((last_month, on_month), (last_year, on_year)):
+            expected = metrics.change(now, then, rate=kind == "rate")
+            assert (change is None) == (expected is None), (metric, month)
+            if expected is not None:
+                assert change == pytest.approx(expected), (metric, month)
+                compared.add(kind)
+    assert compared >= {"count", "money", "rate", "average", "stock"}
+
+
 def test_the_briefs_notable_changes_are_the_months_largest_moves(warehouse_home: Path, at_data_date) -> None:
     """The brief's 环比 and 同比 sentences: the month's three largest moves
     of each kind, read against the city's own months in kpi_city_month."""
