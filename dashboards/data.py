@@ -70,6 +70,11 @@ def _meta(ver: Version) -> queries.WarehouseMeta:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _status_amber_band(ver: Version) -> float:
+    return queries.status_amber_band(_home(ver))
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _years(ver: Version) -> list[int]:
     return queries.years(_home(ver))
 
@@ -107,6 +112,11 @@ def _city_months(ver: Version, year: int) -> pd.DataFrame:
 def meta() -> queries.WarehouseMeta:
     with reading() as ver:
         return _meta(ver)
+
+
+def status_amber_band() -> float:
+    with reading() as ver:
+        return _status_amber_band(ver)
 
 
 def years() -> list[int]:

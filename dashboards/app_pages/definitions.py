@@ -40,7 +40,7 @@ def render() -> None:
         hide_index=True,
     )
     st.subheader(t("definitions.derived", lang))
-    amber_points = f"{queries.status_amber_band() * 100:g}"
+    amber_points = f"{data.status_amber_band() * 100:g}"
     st.markdown(t("definitions.derived_text", lang, amber_points=amber_points))
     lineage_section(glossary["code"].tolist(), lang)
 
